@@ -1,0 +1,64 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev run migrate seed test lint format messages vendor clean
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install test tools and run the whole test suite"
+	@echo "make lint   - ruff check and format check"
+	@echo "make messages - update and compile the Dutch and English catalogues"
+	@echo "make vendor - refresh vendored CSS/JS from npm (needs npm)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo "Wijkplatform: http://$(HOST):$(PORT)/"
+	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: install-dev
+	$(BIN)/python manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'scripts/*' --ignore 'bench/*' --no-obsolete
+	$(BIN)/python scripts/fill_english_catalogue.py locale/en/LC_MESSAGES/django.po
+	$(BIN)/python manage.py compilemessages --locale nl --locale en --ignore '.venv/*'
+
+vendor:
+	bash scripts/vendor_static.sh
+
+clean:
+	rm -rf $(VENV) staticfiles test-db.sqlite3 .pytest_cache

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from channels_app import demo as channels_demo
+from directory import demo as directory_demo
+
+
+class Command(BaseCommand):
+    help = "Load the fictional Heerlen demo data (idempotent). Refused when DEBUG is off."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load the demo even with DEBUG off (for a demonstration server only).",
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "Demo accounts have a published password; refusing with DEBUG off. "
+                "Use --allow-production for a demonstration server."
+            )
+        counts = directory_demo.seed()
+        counts |= channels_demo.seed()
+        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
+        self.stdout.write(
+            f"Sign in as e.g. {directory_demo.demo_email('beheer')} "
+            f"with password {directory_demo.DEMO_PASSWORD}"
+        )

@@ -1,0 +1,96 @@
+"""What may be attached to a message, decided from the file's bytes, not its name or claim."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_FILES = 5
+
+OOXML = {
+    "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
+}
+ODF = {
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/vnd.oasis.opendocument.presentation": ".odp",
+}
+IMAGES = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg"),
+          "GIF": ("image/gif", ".gif"), "WEBP": ("image/webp", ".webp")}  # fmt: skip
+
+
+class RefusedFile(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    content_type: str
+    extension: str
+
+
+def sniff(upload: UploadedFile) -> Sniffed:
+    """The real type of ``upload`` if it is one we accept; RefusedFile otherwise."""
+    if upload.size is None or upload.size > MAX_BYTES:
+        raise RefusedFile(_("A file may be at most 10 MB."))
+    if upload.size == 0:
+        raise RefusedFile(_("This file is empty."))
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return Sniffed("application/pdf", ".pdf")
+    if head.startswith(b"PK\x03\x04"):
+        return _office(upload)
+    try:
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        kind = None
+    finally:
+        upload.seek(0)
+    if kind in IMAGES:
+        return Sniffed(*IMAGES[kind])
+    raise RefusedFile(
+        _("Only PDF files, office documents (Word, Excel, PowerPoint, OpenDocument) and photos "
+          "(JPEG, PNG, GIF, WebP) can be shared.")
+    )  # fmt: skip
+
+
+def _office(upload: UploadedFile) -> Sniffed:
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = archive.namelist()
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                if mimetype in ODF:
+                    return Sniffed(mimetype, ODF[mimetype])
+            if "[Content_Types].xml" in names:
+                for prefix, (content_type, extension) in OOXML.items():
+                    if any(name.startswith(prefix) for name in names):
+                        return Sniffed(content_type, extension)
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError):
+        pass
+    finally:
+        upload.seek(0)
+    raise RefusedFile(_("This archive is not an office document."))
+
+
+def display_name(original: str, sniffed: Sniffed) -> str:
+    """A harmless name to show: no path, no control characters, the real extension."""
+    name = os.path.basename((original or "").replace("\\", "/"))
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    stem = re.sub(r"[^\w\s().,-]", "_", os.path.splitext(name)[0]).strip(" ._") or "bestand"
+    return f"{stem[:100]}{sniffed.extension}"

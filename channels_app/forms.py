@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from channels_app.models import MAX_MESSAGE_LENGTH, Channel
+from directory.models import Neighbourhood
+
+
+class ChannelForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    kind = forms.ChoiceField(
+        label=_("Who can join"),
+        choices=[
+            (Channel.Kind.OPEN, _("Open: every verified professional can join")),
+            (Channel.Kind.CLOSED, _("Closed: by invitation, or by a request you approve")),
+        ],
+        widget=forms.RadioSelect,
+        initial=Channel.Kind.OPEN,
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=1000, widget=forms.Textarea({"rows": 3})
+    )
+    topic = forms.CharField(label=_("Topic"), required=False, max_length=250)
+    neighbourhoods = forms.ModelMultipleChoiceField(
+        label=_("Neighbourhoods"),
+        queryset=Neighbourhood.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ChannelSettingsForm(ChannelForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea({"rows": 2}),
+        error_messages={
+            "max_length": _(
+                "A message can be at most %(limit_value)d characters (this one has %(show_value)d)."
+            )
+        },
+    )
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PeopleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+class DirectMessageForm(forms.Form):
+    people = PeopleField(
+        label=_("With"),
+        queryset=User.objects.filter(is_active=True, professional__verified=True).order_by(
+            "display_name"
+        ),
+        help_text=_("Hold Ctrl (or Cmd) to choose more than one person, up to seven."),
+    )
+
+
+class InviteForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("Invite"),
+        queryset=User.objects.filter(is_active=True, professional__verified=True).order_by(
+            "display_name"
+        ),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].label_from_instance = lambda user: user.display_name

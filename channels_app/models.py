@@ -1,0 +1,312 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+MAX_MESSAGE_LENGTH = 4000
+
+
+class Channel(models.Model):
+    """A room where professionals talk: open, closed, or a direct conversation."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open channel")
+        CLOSED = "closed", _("Closed channel")
+        DIRECT = "direct", _("Direct message")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OPEN)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, null=True, blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=1000)
+    topic = models.CharField(_("topic"), max_length=250, blank=True)
+    neighbourhoods = models.ManyToManyField(
+        "directory.Neighbourhood", verbose_name=_("neighbourhoods"), blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    #: the sequence number of the newest message; every message gets the next one
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["name"]
+        permissions = [
+            ("view_messages", _("Can read the channel")),
+            ("post_messages", _("Can post in the channel")),
+            ("moderate_channel", _("Can moderate the channel")),
+            ("administer_channel", _("Can administer the channel")),
+        ]
+        indexes = [models.Index(fields=["kind", "archived_at"])]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind == self.Kind.DIRECT
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def group_name(self) -> str:
+        return f"channel.{self.pk}"
+
+
+class ChannelUserPermission(UserObjectPermissionBase):
+    """Object permissions on channels with a real foreign key (no generic relation scans)."""
+
+    content_object = models.ForeignKey(Channel, on_delete=models.CASCADE)
+
+
+class ChannelGroupPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Channel, on_delete=models.CASCADE)
+
+
+class Membership(models.Model):
+    """Someone in a channel, with their role and how far they have read."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        MODERATOR = "moderator", _("Moderator")
+        ADMIN = "admin", _("Channel administrator")
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("channel membership")
+        verbose_name_plural = _("channel memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "user"], name="channel_membership_unique")
+        ]
+        indexes = [models.Index(fields=["user", "channel"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.channel}"
+
+
+class MembershipRequest(models.Model):
+    """An invitation by a channel admin, or a request to join a closed channel."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("Invitation")
+        REQUEST = "request", _("Request to join")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="requests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_requests"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership request")
+        verbose_name_plural = _("membership requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} → {self.channel}"
+
+
+class Message(models.Model):
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField(_("sequence number"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="channel_messages"
+    )
+    client_id = models.UUIDField(default=uuid.uuid4)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField(_("message"), max_length=MAX_MESSAGE_LENGTH)
+    body_html = models.TextField(editable=False)
+    reply_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["channel", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "seq"], name="message_seq_unique"),
+            # a retried send stores one message
+            models.UniqueConstraint(
+                fields=["channel", "author", "client_id"], name="message_client_id_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["parent", "seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.seq}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Reaction(models.Model):
+    EMOJI = ["👍", "❤️", "😊", "🙏", "👀", "✅"]
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=16)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message}"
+
+
+class Mention(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_unique")]
+        indexes = [models.Index(fields=["user", "message"])]
+
+    def __str__(self) -> str:
+        return f"@{self.user} in {self.message}"
+
+
+class Report(models.Model):
+    """A message someone thinks breaks the rules; the channel's moderators are told."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on {self.message}"
+
+
+class Notification(models.Model):
+    """Something that happened for one person: shown live, and e-mailed in a digest."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Mention")
+        REPLY = "reply", _("Reply in your thread")
+        INVITATION = "invitation", _("Invitation to a channel")
+        JOIN_REQUEST = "join_request", _("Request to join your channel")
+        REPORT = "report", _("Reported message")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user}"
+
+
+def attachment_path(attachment: Attachment, filename: str) -> str:
+    # A random name on disk: the uploaded name is only shown, never used as a path.
+    return f"attachments/{attachment.channel_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file shared in a channel; served only through a permission-checked view."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,143 @@
+"""The JSON frame protocol shared by the platform's websocket consumers.
+
+Every frame is a JSON object with a ``type``. A bad frame (not JSON, too large, unknown type,
+not allowed) is answered with an ``error`` frame carrying a code and a readable message; the
+connection stays open and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any, ClassVar
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+Frame = dict[str, Any]
+
+#: Close codes sent before ``accept()`` are turned into an HTTP 403 by daphne; these are used
+#: after accept, when a session ends while the socket is open.
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class FrameError(Exception):
+    """Raised by a frame handler to answer with an ``error`` frame."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def frame_ref(frame: Frame | None) -> str | None:
+    """The client's own reference for a frame, echoed so it can match the answer."""
+    if frame is not None and isinstance(frame.get("ref"), str | int):
+        return str(frame["ref"])[:64]
+    return None
+
+
+class JsonFrameConsumer(AsyncWebsocketConsumer):
+    """Authenticated websocket that dispatches JSON frames to ``handle_<type>`` methods."""
+
+    max_frame_bytes: ClassVar[int] = 64 * 1024
+    #: frame type -> name of the coroutine method that handles it
+    frame_handlers: ClassVar[dict[str, str]] = {"ping": "handle_ping"}
+
+    language: str = settings.LANGUAGE_CODE
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close()
+            return
+        if not await self.authorise(user):
+            await self.close()
+            return
+        self.language = self._language_from_cookie()
+        await self.accept()
+        await self.on_accepted()
+
+    async def authorise(self, user: Any) -> bool:
+        """Decide, before accepting, whether ``user`` may open this socket."""
+        return True
+
+    async def on_accepted(self) -> None:
+        """Join groups and send the first frames once the socket is open."""
+
+    def _language_from_cookie(self) -> str:
+        headers = dict(self.scope.get("headers") or [])
+        cookie = SimpleCookie()
+        try:
+            cookie.load(headers.get(b"cookie", b"").decode("latin-1"))
+        except Exception:  # a malformed cookie header must not stop the connection
+            return settings.LANGUAGE_CODE
+        morsel = cookie.get(settings.LANGUAGE_COOKIE_NAME)
+        codes = {code for code, _name in settings.LANGUAGES}
+        if morsel is not None and morsel.value in codes:
+            return morsel.value
+        return settings.LANGUAGE_CODE
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        frame: Frame | None = None
+        with translation.override(self.language):
+            try:
+                frame = self._parse(text_data, bytes_data)
+                handler = self._handler_for(frame)
+                await handler(frame)
+            except FrameError as error:
+                await self.send_error(error.code, error.message, frame_ref(frame))
+            except Exception:
+                logger.exception("Websocket frame handler failed")
+                await self.send_error(
+                    "internal_error",
+                    _("Something went wrong on the server. Nothing was changed."),
+                    frame_ref(frame),
+                )
+
+    def _parse(self, text_data: str | None, bytes_data: bytes | None) -> Frame:
+        if text_data is None:
+            raise FrameError("bad_frame", _("Frames must be JSON text, not binary data."))
+        if len(text_data.encode("utf-8", "surrogatepass")) > self.max_frame_bytes:
+            raise FrameError(
+                "too_large",
+                _("This frame is larger than %(limit)d bytes.") % {"limit": self.max_frame_bytes},
+            )
+        try:
+            frame = json.loads(text_data)
+        except (ValueError, RecursionError):
+            raise FrameError("bad_json", _("This frame is not valid JSON.")) from None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            raise FrameError("bad_frame", _("A frame must be a JSON object with a type."))
+        return frame
+
+    def _handler_for(self, frame: Frame) -> Callable[[Frame], Awaitable[None]]:
+        name = self.frame_handlers.get(frame["type"])
+        if name is None:
+            raise FrameError(
+                "unknown_type",
+                _("Unknown frame type: %(type)s.") % {"type": frame["type"][:50]},
+            )
+        return getattr(self, name)
+
+    async def send_frame(self, frame: Frame) -> None:
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+
+    async def send_error(self, code: str, message: str, ref: str | None = None) -> None:
+        frame: Frame = {"type": "error", "code": code, "message": str(message)}
+        if ref is not None:
+            frame["ref"] = ref
+        await self.send_frame(frame)
+
+    async def handle_ping(self, frame: Frame) -> None:
+        answer: Frame = {"type": "pong"}
+        ref = frame_ref(frame)
+        if ref is not None:
+            answer["ref"] = ref
+        await self.send_frame(answer)

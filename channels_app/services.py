@@ -1,0 +1,674 @@
+"""Every state change in channels: check, write in a transaction, broadcast after commit.
+
+Broadcasts go to explicit groups computed from membership (``channel.<id>`` for a channel's
+subscribers, ``user.<id>`` for one person's sockets). The channel layer may drop events; clients
+recover from the database with ``sync``, so nothing here depends on delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.models import User
+from channels_app import access
+from channels_app.files import MAX_FILES, RefusedFile, display_name, sniff
+from channels_app.models import (
+    MAX_MESSAGE_LENGTH,
+    Attachment,
+    Channel,
+    Membership,
+    MembershipRequest,
+    Mention,
+    Message,
+    Notification,
+    Reaction,
+    Report,
+)
+from config.rendering import render_markdown
+from directory.access import is_verified
+
+CHANNEL_MENTIONS = ("@kanaal", "@channel", "@iedereen")
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def _broadcast(group: str, frame: dict[str, Any], **control: Any) -> None:
+    """Send ``frame`` to every socket in ``group`` once the transaction has committed.
+
+    ``control`` travels beside the frame for the consumers themselves (e.g. which room to
+    leave); it is never sent to the browser.
+    """
+    # Serialised once here; consumers forward the text as it is to each recipient.
+    text = json.dumps(frame, separators=(",", ":"), default=str)
+    event = {"type": "frame.forward", "text": text, **control}
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group, event)
+
+    transaction.on_commit(send)
+
+
+# ---- notifications -------------------------------------------------------------------------
+
+
+def notify(
+    user_ids: Iterable[int],
+    kind: str,
+    channel: Channel,
+    *,
+    message: Message | None = None,
+    actor: User | None = None,
+) -> None:
+    """Store a notification for each person and push it to their open sockets."""
+    recipients = sorted(set(user_ids) - ({actor.pk} if actor else set()))
+    created = Notification.objects.bulk_create(
+        Notification(user_id=u, kind=kind, channel=channel, message=message, actor=actor)
+        for u in recipients
+    )
+    for notification in created:
+        _broadcast(user_group(notification.user_id), {
+            "type": "notification", "id": notification.pk, "kind": kind, "room": channel.pk,
+            "message": message.pk if message else None,
+            "actor": actor.display_name if actor else "",
+        })  # fmt: skip
+
+
+def mark_notifications_read(user: User, ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+# ---- channels and membership ---------------------------------------------------------------
+
+
+def _grant(channel: Channel, user: User, role: str) -> None:
+    for perm in access.ROLE_PERMISSIONS[Membership.Role.ADMIN]:
+        remove_perm(perm, user, channel)
+    for perm in access.ROLE_PERMISSIONS[role]:
+        assign_perm(perm, user, channel)
+
+
+def _add_member(channel: Channel, user: User, role: str = Membership.Role.MEMBER) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        channel=channel, user=user, defaults={"role": role, "last_read_seq": channel.last_seq}
+    )
+    if not created and membership.role != role and role != Membership.Role.MEMBER:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    _grant(channel, user, membership.role)
+    _broadcast(user_group(user.pk), {"type": "membership.added", "room": channel.pk})
+    return membership
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "kanaal"
+    slug, n = base, 2
+    while Channel.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_channel(
+    *,
+    by: User,
+    kind: str,
+    name: str,
+    description: str = "",
+    topic: str = "",
+    neighbourhoods: Iterable[Any] = (),
+) -> Channel:
+    """Open or closed channel, with its creator as channel administrator."""
+    if not is_verified(by):
+        raise PermissionDenied
+    if kind not in (Channel.Kind.OPEN, Channel.Kind.CLOSED):
+        raise ValidationError({"kind": _("Choose open or closed.")})
+    if Channel.objects.filter(name__iexact=name.strip(), kind__in=["open", "closed"]).exists():
+        raise ValidationError({"name": _("A channel with this name already exists.")})
+    channel = Channel.objects.create(
+        kind=kind,
+        name=name.strip(),
+        slug=_unique_slug(name),
+        description=description,
+        topic=topic,
+        created_by=by,
+    )
+    channel.neighbourhoods.set(neighbourhoods)
+    _add_member(channel, by, Membership.Role.ADMIN)
+    return channel
+
+
+MAX_DIRECT_MEMBERS = 8
+
+
+@transaction.atomic
+def direct_channel(*, by: User, others: Iterable[User]) -> Channel:
+    """The direct conversation between ``by`` and ``others``; created the first time."""
+    people = {by.pk: by} | {u.pk: u for u in others}
+    if len(people) < 2:
+        raise ValidationError(_("Choose at least one other person."))
+    if len(people) > MAX_DIRECT_MEMBERS:
+        raise ValidationError(
+            _("A direct conversation has at most %(n)d people; use a channel for more.")
+            % {"n": MAX_DIRECT_MEMBERS}
+        )
+    if not all(is_verified(u) for u in people.values()):
+        raise ValidationError(
+            _("Direct messages are only possible between verified professionals.")
+        )
+    wanted = set(people)
+    candidates = Channel.objects.filter(kind=Channel.Kind.DIRECT, memberships__user=by)
+    for channel in candidates.prefetch_related("memberships"):
+        if {m.user_id for m in channel.memberships.all()} == wanted:
+            return channel
+    channel = Channel.objects.create(kind=Channel.Kind.DIRECT, created_by=by)
+    for user in people.values():
+        _add_member(channel, user)
+    return channel
+
+
+@transaction.atomic
+def join(channel: Channel, user: User) -> Membership:
+    if channel.kind != Channel.Kind.OPEN or channel.is_archived or not is_verified(user):
+        raise PermissionDenied
+    return _add_member(channel, user)
+
+
+@transaction.atomic
+def leave(channel: Channel, user: User) -> None:
+    membership = Membership.objects.filter(channel=channel, user=user).first()
+    if membership is None:
+        return
+    if channel.is_direct:
+        raise ValidationError(_("You cannot leave a direct conversation."))
+    if membership.role == Membership.Role.ADMIN:
+        others = channel.memberships.filter(role=Membership.Role.ADMIN).exclude(user=user)
+        if not others.exists() and channel.memberships.exclude(user=user).exists():
+            raise ValidationError(
+                _("You are the only channel administrator; appoint another one first.")
+            )
+    _drop_member(membership)
+
+
+def _drop_member(membership: Membership) -> None:
+    channel, user = membership.channel, membership.user
+    for perm in access.ROLE_PERMISSIONS[Membership.Role.ADMIN]:
+        remove_perm(perm, user, channel)
+    membership.delete()
+    # Every socket of this user stops receiving the channel at once.
+    _broadcast(
+        user_group(user.pk),
+        {"type": "membership.removed", "room": channel.pk},
+        leave_room=channel.pk,
+    )
+
+
+def _require(check: bool) -> None:
+    if not check:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def remove_member(channel: Channel, *, by: User, user: User) -> None:
+    _require(access.access_for(by, channel).can_moderate and not channel.is_direct)
+    membership = Membership.objects.filter(channel=channel, user=user).first()
+    if membership is None:
+        return
+    if (
+        membership.role == Membership.Role.ADMIN
+        and not access.access_for(by, channel).can_administer
+    ):
+        raise PermissionDenied
+    _drop_member(membership)
+
+
+@transaction.atomic
+def set_role(channel: Channel, *, by: User, user: User, role: str) -> None:
+    _require(access.access_for(by, channel).can_administer and not channel.is_direct)
+    if role not in Membership.Role.values:
+        raise ValidationError(_("Unknown role."))
+    membership = Membership.objects.get(channel=channel, user=user)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    _grant(channel, user, role)
+
+
+@transaction.atomic
+def invite(channel: Channel, *, by: User, user: User) -> MembershipRequest:
+    _require(access.access_for(by, channel).can_administer and not channel.is_direct)
+    if not is_verified(user):
+        raise ValidationError(_("Only verified professionals can be invited."))
+    if Membership.objects.filter(channel=channel, user=user).exists():
+        raise ValidationError(_("%(name)s is already a member.") % {"name": user.display_name})
+    invitation, _created = MembershipRequest.objects.get_or_create(
+        channel=channel,
+        user=user,
+        status=MembershipRequest.Status.PENDING,
+        defaults={"kind": MembershipRequest.Kind.INVITATION, "created_by": by},
+    )
+    if invitation.kind == MembershipRequest.Kind.REQUEST:
+        # they had already asked: inviting them is approving
+        decide(invitation, by=by, accept=True)
+    elif _created:
+        notify([user.pk], Notification.Kind.INVITATION, channel, actor=by)
+    return invitation
+
+
+@transaction.atomic
+def request_to_join(channel: Channel, user: User) -> MembershipRequest:
+    if channel.kind != Channel.Kind.CLOSED or channel.is_archived or not is_verified(user):
+        raise PermissionDenied
+    if Membership.objects.filter(channel=channel, user=user).exists():
+        raise ValidationError(_("You are already a member."))
+    request, created = MembershipRequest.objects.get_or_create(
+        channel=channel,
+        user=user,
+        status=MembershipRequest.Status.PENDING,
+        defaults={"kind": MembershipRequest.Kind.REQUEST, "created_by": user},
+    )
+    if created:
+        admins = channel.memberships.filter(role=Membership.Role.ADMIN)
+        notify(
+            admins.values_list("user_id", flat=True),
+            Notification.Kind.JOIN_REQUEST,
+            channel,
+            actor=user,
+        )
+    return request
+
+
+@transaction.atomic
+def decide(request: MembershipRequest, *, by: User, accept: bool) -> None:
+    """Accept or decline: the invitee decides on an invitation, an administrator on a request."""
+    request = MembershipRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != MembershipRequest.Status.PENDING:
+        raise ValidationError(_("This has already been decided."))
+    if request.kind == MembershipRequest.Kind.INVITATION:
+        _require(by.pk == request.user_id)
+    else:
+        _require(access.access_for(by, request.channel).can_administer)
+    request.status = (
+        MembershipRequest.Status.ACCEPTED if accept else MembershipRequest.Status.DECLINED
+    )
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    if accept:
+        _add_member(request.channel, request.user)
+
+
+@transaction.atomic
+def archive(channel: Channel, *, by: User, archived: bool = True) -> None:
+    _require(access.access_for(by, channel).can_administer and not channel.is_direct)
+    channel.archived_at = timezone.now() if archived else None
+    channel.save(update_fields=["archived_at"])
+
+
+@transaction.atomic
+def update_channel(channel: Channel, *, by: User, **fields: Any) -> None:
+    _require(access.access_for(by, channel).can_administer and not channel.is_direct)
+    neighbourhoods = fields.pop("neighbourhoods", None)
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    channel.save()
+    if neighbourhoods is not None:
+        channel.neighbourhoods.set(neighbourhoods)
+    _broadcast(channel.group_name, {"type": "room.updated", "room": channel.pk,
+                                    "name": channel.name, "topic": channel.topic})  # fmt: skip
+
+
+# ---- messages ------------------------------------------------------------------------------
+
+
+class RateLimited(Exception):
+    pass
+
+
+def check_rate(user: User) -> None:
+    """A sliding-ish window per user in the shared cache, so it holds across processes."""
+    limit, seconds = settings.MESSAGE_RATE_LIMIT
+    window = int(timezone.now().timestamp() // seconds)
+    key = f"rate:msg:{user.pk}:{window}"
+    if cache.add(key, 1, timeout=seconds * 2):
+        return
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=seconds * 2)
+        return
+    if count > limit:
+        raise RateLimited
+
+
+def _clean_body(body: Any, *, allow_empty: bool = False) -> str:
+    if body is None and allow_empty:
+        body = ""
+    if not isinstance(body, str) or (not body.strip() and not allow_empty):
+        raise ValidationError(_("A message cannot be empty."), code="empty")
+    body = body.strip()
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            _("A message can be at most %(max)d characters; this one has %(n)d.")
+            % {"max": MAX_MESSAGE_LENGTH, "n": len(body)},
+            code="too_long",
+        )
+    return body
+
+
+def _mentioned(channel: Channel, body: str) -> set[int]:
+    lowered = body.lower()
+    members = channel.memberships.select_related("user")
+    if any(token in lowered for token in CHANNEL_MENTIONS):
+        return {m.user_id for m in members}
+    return {
+        m.user_id
+        for m in members
+        if m.user.display_name
+        and re.search(r"@" + re.escape(m.user.display_name.lower()) + r"\b", lowered)
+    }
+
+
+def _attachments_html(message: Message) -> str:
+    attachments = list(message.attachments.all())
+    if not attachments:
+        return ""
+    return render_to_string(
+        "channels_app/includes/attachments.html", {"attachments": attachments}
+    ).strip()
+
+
+def message_frame(message: Message, kind: str = "message.created") -> dict[str, Any]:
+    deleted = message.is_deleted
+    return {
+        "type": kind,
+        "room": message.channel_id,
+        "id": message.pk,
+        "seq": message.seq,
+        "client_id": str(message.client_id),
+        "author": {"id": message.author_id, "name": message.author.display_name},
+        "parent": message.parent_id,
+        "html": "" if deleted else message.body_html + _attachments_html(message),
+        "body": "" if deleted else message.body,
+        "reply_count": message.reply_count,
+        "created_at": message.created_at.isoformat(),
+        "edited": message.edited_at is not None,
+        "deleted": deleted,
+        "pinned": message.pinned_at is not None,
+    }
+
+
+def _index(message: Message) -> None:
+    if settings.IS_POSTGRES:
+        Message.objects.filter(pk=message.pk).update(
+            search_vector=SearchVector(Value(message.body), config=settings.SEARCH_CONFIG)
+        )
+
+
+def post_message(
+    channel_id: int,
+    *,
+    author: User,
+    body: Any,
+    client_id: Any = None,
+    parent_id: Any = None,
+    attachment_ids: Any = (),
+) -> tuple[Message, bool]:
+    """Store a message and broadcast it; a retried ``client_id`` returns the stored one.
+
+    ``attachment_ids`` are files the author uploaded to this channel with ``upload_attachment``
+    and not yet used. Returns (message, created). Raises PermissionDenied, ValidationError or
+    RateLimited.
+    """
+    if not isinstance(attachment_ids, list | tuple) or not all(
+        isinstance(a, int) and not isinstance(a, bool) for a in attachment_ids
+    ):
+        raise ValidationError(_("Attachments must be a list of file ids."))
+    if len(attachment_ids) > MAX_FILES:
+        raise ValidationError(_("At most %(n)d files per message.") % {"n": MAX_FILES})
+    body = _clean_body(body, allow_empty=bool(attachment_ids))
+    try:
+        client_uuid = uuid.UUID(str(client_id)) if client_id else uuid.uuid4()
+    except ValueError:
+        raise ValidationError(_("The client id must be a UUID."), code="bad_client_id") from None
+    existing = (
+        Message.objects.filter(channel_id=channel_id, author=author, client_id=client_uuid)
+        .select_related("author")
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    check_rate(author)
+    try:
+        with transaction.atomic():
+            channel = Channel.objects.select_for_update().get(pk=channel_id)
+            _require(access.access_for(author, channel).can_post)
+            parent = None
+            if parent_id:
+                parent = Message.objects.filter(
+                    pk=parent_id, channel=channel, parent__isnull=True
+                ).first()
+                if parent is None:
+                    raise ValidationError(_("The message you reply to does not exist."))
+            channel.last_seq += 1
+            channel.last_message_at = timezone.now()
+            channel.save(update_fields=["last_seq", "last_message_at"])
+            message = Message.objects.create(
+                channel=channel,
+                seq=channel.last_seq,
+                author=author,
+                client_id=client_uuid,
+                parent=parent,
+                body=body,
+                body_html=render_markdown(body, chat=True),
+                created_at=channel.last_message_at,
+            )
+            _index(message)
+            if attachment_ids:
+                attached = Attachment.objects.filter(
+                    pk__in=set(attachment_ids),
+                    channel=channel,
+                    uploader=author,
+                    message__isnull=True,
+                ).update(message=message)
+                if attached != len(set(attachment_ids)):
+                    raise ValidationError(_("One of the files does not exist or is already used."))
+            Membership.objects.filter(channel=channel, user=author).update(
+                last_read_seq=channel.last_seq
+            )
+            mentioned = _mentioned(channel, body) - {author.pk}
+            Mention.objects.bulk_create(Mention(message=message, user_id=u) for u in mentioned)
+            if parent is not None:
+                Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+                parent.reply_count += 1
+                _broadcast(channel.group_name, message_frame(parent, "message.updated"))
+            _broadcast(channel.group_name, message_frame(message))
+            notify(mentioned, Notification.Kind.MENTION, channel, message=message, actor=author)
+            if parent is not None:
+                # everyone in the thread hears about a reply, unless the mention told them already
+                in_thread = set(
+                    Message.objects.filter(parent=parent).values_list("author_id", flat=True)
+                ) | {parent.author_id}
+                members = set(channel.memberships.values_list("user_id", flat=True))
+                notify(
+                    (in_thread & members) - mentioned,
+                    Notification.Kind.REPLY,
+                    channel,
+                    message=message,
+                    actor=author,
+                )
+    except IntegrityError:
+        # the same client id raced in through another connection: that one was stored
+        existing = Message.objects.select_related("author").get(
+            channel_id=channel_id, author=author, client_id=client_uuid
+        )
+        return existing, False
+    return message, True
+
+
+def _editable(message: Message, by: User) -> None:
+    rights = access.access_for(by, message.channel)
+    if message.is_deleted:
+        raise ValidationError(_("This message has been deleted."))
+    _require(rights.can_read and (message.author_id == by.pk or rights.can_moderate))
+
+
+@transaction.atomic
+def edit_message(message: Message, *, by: User, body: Any) -> Message:
+    _require(message.author_id == by.pk)
+    _editable(message, by)
+    _require(access.access_for(by, message.channel).can_post)
+    message.body = _clean_body(body)
+    message.body_html = render_markdown(message.body, chat=True)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "body_html", "edited_at"])
+    _index(message)
+    _broadcast(message.channel.group_name, message_frame(message, "message.updated"))
+    return message
+
+
+@transaction.atomic
+def delete_message(message: Message, *, by: User) -> Message:
+    """Authors delete their own messages, moderators anyone's; a tombstone stays in place."""
+    _editable(message, by)
+    message.deleted_at = timezone.now()
+    message.deleted_by = by
+    message.body = ""
+    message.body_html = ""
+    message.save(update_fields=["deleted_at", "deleted_by", "body", "body_html"])
+    Message.objects.filter(pk=message.pk).update(search_vector=None)
+    message.reactions.all().delete()
+    message.mentions.all().delete()
+    _broadcast(message.channel.group_name, message_frame(message, "message.deleted"))
+    return message
+
+
+@transaction.atomic
+def pin_message(message: Message, *, by: User, pinned: bool = True) -> Message:
+    rights = access.access_for(by, message.channel)
+    _require(rights.can_moderate or (rights.member and message.channel.is_direct))
+    if message.is_deleted:
+        raise ValidationError(_("This message has been deleted."))
+    message.pinned_at = timezone.now() if pinned else None
+    message.pinned_by = by if pinned else None
+    message.save(update_fields=["pinned_at", "pinned_by"])
+    _broadcast(message.channel.group_name, message_frame(message, "message.updated"))
+    return message
+
+
+def reaction_summary(message: Message) -> dict[str, list[int]]:
+    summary: dict[str, list[int]] = {}
+    for emoji, user_id in message.reactions.order_by("created_at").values_list("emoji", "user_id"):
+        summary.setdefault(emoji, []).append(user_id)
+    return summary
+
+
+@transaction.atomic
+def toggle_reaction(message: Message, *, by: User, emoji: Any) -> dict[str, list[int]]:
+    if emoji not in Reaction.EMOJI:
+        raise ValidationError(_("This reaction is not available."))
+    rights = access.access_for(by, message.channel)
+    _require(rights.can_post)
+    if message.is_deleted:
+        raise ValidationError(_("This message has been deleted."))
+    removed, _n = Reaction.objects.filter(message=message, user=by, emoji=emoji).delete()
+    if not removed:
+        Reaction.objects.create(message=message, user=by, emoji=emoji)
+    summary = reaction_summary(message)
+    _broadcast(message.channel.group_name, {
+        "type": "reaction", "room": message.channel_id, "id": message.pk, "reactions": summary,
+    })  # fmt: skip
+    return summary
+
+
+def mark_read(channel: Channel, *, user: User, seq: Any) -> int:
+    """Move the user's read marker forward (never back); returns the marker."""
+    try:
+        seq = int(seq)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The sequence number must be a whole number.")) from None
+    seq = max(0, min(seq, channel.last_seq))
+    Membership.objects.filter(channel=channel, user=user, last_read_seq__lt=seq).update(
+        last_read_seq=seq
+    )
+    with transaction.atomic():
+        _broadcast(user_group(user.pk), {"type": "read", "room": channel.pk, "seq": seq})
+    return seq
+
+
+def announce_presence(user: User, *, online: bool) -> None:
+    frame = {"type": "presence", "user": user.pk, "online": online}
+    with transaction.atomic():
+        for channel_id in Membership.objects.filter(user=user).values_list("channel_id", flat=True):
+            _broadcast(f"channel.{channel_id}", frame)
+
+
+@transaction.atomic
+def report_message(message: Message, *, by: User, reason: Any) -> Report:
+    """Anyone who can read a message can report it; the channel's moderators are notified."""
+    _require(access.access_for(by, message.channel).can_read)
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationError(_("Say briefly what is wrong with this message."))
+    if len(reason) > 500:
+        raise ValidationError(_("Keep the reason under 500 characters."))
+    report, created = Report.objects.get_or_create(
+        message=message, reporter=by, defaults={"reason": reason}
+    )
+    if created:
+        moderators = message.channel.memberships.filter(
+            role__in=[Membership.Role.MODERATOR, Membership.Role.ADMIN]
+        ).values_list("user_id", flat=True)
+        notify(moderators, Notification.Kind.REPORT, message.channel, message=message, actor=by)
+    return report
+
+
+@transaction.atomic
+def resolve_report(report: Report, *, by: User) -> None:
+    _require(access.access_for(by, report.message.channel).can_moderate)
+    report.resolved_at = timezone.now()
+    report.resolved_by = by
+    report.save(update_fields=["resolved_at", "resolved_by"])
+
+
+@transaction.atomic
+def upload_attachment(channel: Channel, *, by: User, upload: Any) -> Attachment:
+    """Store a file for a message the uploader is about to send; its type is sniffed."""
+    _require(access.access_for(by, channel).can_post)
+    try:
+        sniffed = sniff(upload)
+    except RefusedFile as refusal:
+        raise ValidationError(str(refusal), code="refused_file") from None
+    attachment = Attachment(
+        channel=channel,
+        uploader=by,
+        name=display_name(getattr(upload, "name", ""), sniffed),
+        content_type=sniffed.content_type,
+        size=upload.size,
+    )
+    attachment.file.save("upload", upload, save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,561 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from channels_app import access, services
+from channels_app.files import MAX_FILES
+from channels_app.forms import (
+    ChannelForm,
+    ChannelSettingsForm,
+    DirectMessageForm,
+    InviteForm,
+    MessageForm,
+)
+from channels_app.models import (
+    Attachment,
+    Channel,
+    Membership,
+    MembershipRequest,
+    Mention,
+    Message,
+    Notification,
+)
+from channels_app.search import MessageSearchForm, search_messages
+from directory.access import verified_required
+
+PAGE = 50
+
+
+def _my_channels(user: User):
+    mentions = (
+        Mention.objects.filter(
+            user=user,
+            message__channel=OuterRef("channel"),
+            message__seq__gt=OuterRef("last_read_seq"),
+            message__deleted_at__isnull=True,
+        )
+        .values("message__channel")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    others = Membership.objects.select_related("user").order_by("user__display_name")
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("channel")
+        .prefetch_related(Prefetch("channel__memberships", others, "members"))
+        .annotate(
+            unread=F("channel__last_seq") - F("last_read_seq"),
+            mention_count=Coalesce(Subquery(mentions), 0),
+        )
+        .order_by(F("channel__last_message_at").desc(nulls_last=True), "channel__name")
+    )
+
+
+def _title(channel: Channel, user: User) -> str:
+    if not channel.is_direct:
+        return channel.name
+    names = [m.user.display_name for m in channel.members if m.user_id != user.pk]
+    return ", ".join(names) or user.display_name
+
+
+@verified_required
+def index(request: HttpRequest) -> HttpResponse:
+    memberships = list(_my_channels(request.user))
+    for membership in memberships:
+        membership.title = _title(membership.channel, request.user)
+    joined = {m.channel_id for m in memberships}
+    pending = set(
+        MembershipRequest.objects.filter(
+            user=request.user, status=MembershipRequest.Status.PENDING
+        ).values_list("channel_id", "kind")
+    )
+    discover = (
+        Channel.objects.filter(kind__in=[Channel.Kind.OPEN, Channel.Kind.CLOSED], archived_at=None)
+        .exclude(pk__in=joined)
+        .annotate(member_count=Count("memberships"))
+        .order_by("name")
+    )
+    invitations = MembershipRequest.objects.filter(
+        user=request.user,
+        status=MembershipRequest.Status.PENDING,
+        kind=MembershipRequest.Kind.INVITATION,
+    ).select_related("channel", "created_by")
+    return render(
+        request,
+        "channels_app/index.html",
+        {
+            "channels": [m for m in memberships if not m.channel.is_direct],
+            "directs": [m for m in memberships if m.channel.is_direct],
+            "discover": discover,
+            "requested": {c for c, kind in pending if kind == MembershipRequest.Kind.REQUEST},
+            "invitations": invitations,
+        },
+    )
+
+
+@verified_required
+def create(request: HttpRequest) -> HttpResponse:
+    form = ChannelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = services.create_channel(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field, message)
+        else:
+            return redirect("channels_app:channel", channel.pk)
+    return render(
+        request,
+        "channels_app/create.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@verified_required
+def direct(request: HttpRequest) -> HttpResponse:
+    form = DirectMessageForm(request.POST or request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = services.direct_channel(by=request.user, others=form.cleaned_data["people"])
+        except ValidationError as error:
+            form.add_error("people", error)
+        else:
+            return redirect("channels_app:channel", channel.pk)
+    return render(
+        request,
+        "channels_app/direct.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@verified_required
+@require_POST
+def direct_with(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The "send message" button on a profile."""
+    other = get_object_or_404(User, pk=user_id, is_active=True, professional__verified=True)
+    if other.pk == request.user.pk:
+        raise Http404
+    channel = services.direct_channel(by=request.user, others=[other])
+    return redirect("channels_app:channel", channel.pk)
+
+
+def _page_of_messages(channel: Channel, *, before: int | None, around: int | None):
+    top_level = (
+        Message.objects.filter(channel=channel, parent__isnull=True)
+        .select_related("author")
+        .prefetch_related("reactions", "attachments")
+    )
+    if around is not None:
+        older = list(top_level.filter(seq__lte=around).order_by("-seq")[: PAGE // 2])
+        newer = list(top_level.filter(seq__gt=around).order_by("seq")[: PAGE // 2])
+        page = list(reversed(older)) + newer
+    else:
+        if before is not None:
+            top_level = top_level.filter(seq__lt=before)
+        page = list(reversed(top_level.order_by("-seq")[:PAGE]))
+    has_older = bool(page) and top_level.filter(seq__lt=page[0].seq).exists()
+    return page, has_older
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name)
+    if value is None:
+        return None
+    try:
+        return max(0, int(value))
+    except ValueError:
+        raise Http404 from None
+
+
+@verified_required
+def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rights = access.visible_channel(request.user, pk)
+    channel = rights.channel
+    context = {
+        "channel": channel,
+        "rights": rights,
+        "form": MessageForm(),
+        "members": channel.memberships.select_related("user").order_by("user__display_name"),
+    }
+    channel.members = list(context["members"])
+    context["title"] = _title(channel, request.user)
+    if rights.can_read:
+        page, has_older = _page_of_messages(
+            channel, before=_int_param(request, "before"), around=_int_param(request, "around")
+        )
+        context.update(
+            messages_page=page,
+            has_older=has_older,
+            pinned=channel.messages.filter(pinned_at__isnull=False, deleted_at=None)
+            .select_related("author")
+            .order_by("-pinned_at")[:5],
+        )
+        if rights.member and page:
+            services.mark_read(channel, user=request.user, seq=channel.last_seq)
+    else:
+        context["requested"] = MembershipRequest.objects.filter(
+            channel=channel, user=request.user, status=MembershipRequest.Status.PENDING
+        ).exists()
+    return render(request, "channels_app/channel.html", context)
+
+
+@verified_required
+def thread(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    rights = access.readable_channel(request.user, pk)
+    root = get_object_or_404(
+        Message.objects.select_related("author"), pk=message_id, channel=rights.channel
+    )
+    replies = (
+        root.replies.select_related("author")
+        .prefetch_related("reactions", "attachments")
+        .order_by("seq")
+    )
+    return render(
+        request,
+        "channels_app/thread.html",
+        {
+            "channel": rights.channel,
+            "rights": rights,
+            "root": root,
+            "replies": replies,
+            "form": MessageForm(initial={"parent": root.pk}),
+        },
+    )
+
+
+@verified_required
+def permalink(request: HttpRequest, pk: int, seq: int) -> HttpResponse:
+    rights = access.readable_channel(request.user, pk)
+    message = get_object_or_404(Message, channel=rights.channel, seq=seq)
+    if message.parent_id:
+        url = reverse("channels_app:thread", args=[pk, message.parent_id])
+    else:
+        url = reverse("channels_app:channel", args=[pk]) + f"?around={seq}"
+    return redirect(f"{url}#m-{seq}")
+
+
+@verified_required
+@require_POST
+def post(request: HttpRequest, pk: int) -> HttpResponse:
+    """Posting without JavaScript; the websocket ``send`` frame does the same."""
+    rights = access.readable_channel(request.user, pk)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("channels_app:channel", pk)
+    try:
+        with transaction.atomic():
+            uploads = request.FILES.getlist("files")
+            if len(uploads) > MAX_FILES:
+                raise ValidationError(_("At most %(n)d files per message.") % {"n": MAX_FILES})
+            files = [
+                services.upload_attachment(rights.channel, by=request.user, upload=upload).pk
+                for upload in uploads
+            ]
+            message, _created = services.post_message(
+                rights.channel.pk,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                client_id=form.cleaned_data.get("client_id"),
+                parent_id=form.cleaned_data.get("parent"),
+                attachment_ids=files,
+            )
+    except PermissionDenied:
+        raise Http404 from None
+    except services.RateLimited:
+        messages.error(request, _("You are sending messages too fast. Wait a moment."))
+        return redirect("channels_app:channel", pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("channels_app:channel", pk)
+    return redirect("channels_app:permalink", pk, message.seq)
+
+
+@verified_required
+@require_POST
+def message_action(request: HttpRequest, pk: int, message_id: int, action: str) -> HttpResponse:
+    message, _rights = access.readable_message(request.user, message_id)
+    if message.channel_id != pk:
+        raise Http404
+    try:
+        if action == "delete":
+            services.delete_message(message, by=request.user)
+        elif action in {"pin", "unpin"}:
+            services.pin_message(message, by=request.user, pinned=action == "pin")
+        elif action == "react":
+            services.toggle_reaction(message, by=request.user, emoji=request.POST.get("emoji"))
+        elif action == "edit":
+            services.edit_message(message, by=request.user, body=request.POST.get("body"))
+        else:
+            raise Http404
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("channels_app:permalink", pk, message.seq)
+
+
+@verified_required
+@require_POST
+def membership_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    rights = access.visible_channel(request.user, pk)
+    channel = rights.channel
+    try:
+        if action == "join":
+            services.join(channel, request.user)
+            messages.success(request, _("You joined %(name)s.") % {"name": channel.name})
+        elif action == "leave":
+            services.leave(channel, request.user)
+            messages.success(request, _("You left %(name)s.") % {"name": channel.name})
+            return redirect("channels_app:index")
+        elif action == "request":
+            services.request_to_join(channel, request.user)
+            messages.success(
+                request, _("Your request has been sent to the channel's administrators.")
+            )
+        elif action == "archive":
+            services.archive(channel, by=request.user, archived=True)
+        elif action == "unarchive":
+            services.archive(channel, by=request.user, archived=False)
+        else:
+            raise Http404
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("channels_app:channel", pk)
+
+
+@verified_required
+def members(request: HttpRequest, pk: int) -> HttpResponse:
+    rights = access.visible_channel(request.user, pk)
+    if not rights.can_read or rights.channel.is_direct:
+        raise Http404
+    channel = rights.channel
+    invite_form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if not rights.can_administer:
+            raise Http404
+        if invite_form.is_valid():
+            try:
+                services.invite(channel, by=request.user, user=invite_form.cleaned_data["user"])
+            except ValidationError as error:
+                invite_form.add_error("user", error)
+            else:
+                messages.success(request, _("Invitation sent."))
+                return redirect("channels_app:members", pk)
+    return render(
+        request,
+        "channels_app/members.html",
+        {
+            "channel": channel,
+            "rights": rights,
+            "members": channel.memberships.select_related("user").order_by("user__display_name"),
+            "requests": channel.requests.filter(
+                status=MembershipRequest.Status.PENDING, kind=MembershipRequest.Kind.REQUEST
+            ).select_related("user")
+            if rights.can_administer
+            else [],
+            "invite_form": invite_form,
+            "roles": Membership.Role.choices,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@verified_required
+@require_POST
+def member_action(request: HttpRequest, pk: int, user_id: int, action: str) -> HttpResponse:
+    rights = access.visible_channel(request.user, pk)
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        if action == "remove":
+            services.remove_member(rights.channel, by=request.user, user=user)
+        elif action in Membership.Role.values:
+            services.set_role(rights.channel, by=request.user, user=user, role=action)
+        else:
+            raise Http404
+    except (PermissionDenied, Membership.DoesNotExist):
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("channels_app:members", pk)
+
+
+@verified_required
+@require_POST
+def decide_request(request: HttpRequest, request_id: int, decision: str) -> HttpResponse:
+    membership_request = get_object_or_404(
+        MembershipRequest.objects.select_related("channel"),
+        pk=request_id,
+        status=MembershipRequest.Status.PENDING,
+    )
+    if decision not in {"accept", "decline"}:
+        raise Http404
+    try:
+        services.decide(membership_request, by=request.user, accept=decision == "accept")
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    if membership_request.kind == MembershipRequest.Kind.INVITATION:
+        if decision == "accept":
+            return redirect("channels_app:channel", membership_request.channel_id)
+        return redirect("channels_app:index")
+    return redirect("channels_app:members", membership_request.channel_id)
+
+
+@verified_required
+def settings_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rights = access.visible_channel(request.user, pk)
+    if not rights.can_administer or rights.channel.is_direct:
+        raise Http404
+    channel = rights.channel
+    form = ChannelSettingsForm(
+        request.POST or None,
+        initial={
+            "name": channel.name,
+            "description": channel.description,
+            "topic": channel.topic,
+            "neighbourhoods": channel.neighbourhoods.all(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        clash = Channel.objects.filter(
+            ~Q(pk=channel.pk), name__iexact=form.cleaned_data["name"]
+        ).exists()
+        if clash:
+            form.add_error("name", _("A channel with this name already exists."))
+        else:
+            services.update_channel(channel, by=request.user, **form.cleaned_data)
+            messages.success(request, _("The channel has been saved."))
+            return redirect("channels_app:channel", pk)
+    return render(
+        request,
+        "channels_app/settings.html",
+        {"channel": channel, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@verified_required
+def search(request: HttpRequest) -> HttpResponse:
+    form = MessageSearchForm(request.GET or None, user=request.user)
+    page = None
+    if request.GET and form.is_valid():
+        page = Paginator(search_messages(request.user, form.cleaned_data), 25).get_page(
+            request.GET.get("page")
+        )
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    return render(
+        request,
+        "channels_app/search.html",
+        {"form": form, "page": page, "query": query},
+        status=400 if request.GET and not form.is_valid() else 200,
+    )
+
+
+@verified_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        services.mark_notifications_read(request.user)
+        return redirect("channels_app:notifications")
+    items = (
+        Notification.objects.filter(user=request.user)
+        .select_related("channel", "message", "actor")
+        .order_by("-created_at")
+    )
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return render(request, "channels_app/notifications.html", {"page": page})
+
+
+@verified_required
+@require_POST
+def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    services.mark_notifications_read(request.user, [notification.pk])
+    if notification.message_id:
+        try:
+            access.readable_channel(request.user, notification.channel_id)
+        except Http404:
+            return redirect("channels_app:notifications")
+        return redirect("channels_app:permalink", notification.channel_id, notification.message.seq)
+    if notification.kind == Notification.Kind.JOIN_REQUEST:
+        return redirect("channels_app:members", notification.channel_id)
+    return redirect("channels_app:index")
+
+
+@verified_required
+@require_POST
+def report(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    message, _rights = access.readable_message(request.user, message_id)
+    if message.channel_id != pk:
+        raise Http404
+    try:
+        services.report_message(message, by=request.user, reason=request.POST.get("reason"))
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Thank you. The channel's moderators have been told."))
+    return redirect("channels_app:permalink", pk, message.seq)
+
+
+@verified_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> JsonResponse:
+    """Upload one file for the next ``send`` frame; answers its id, or 400 with the reason."""
+    try:
+        rights = access.readable_channel(request.user, pk)
+    except Http404:
+        return JsonResponse({"error": _("This channel does not exist.")}, status=404)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"error": _("Choose a file.")}, status=400)
+    try:
+        attachment = services.upload_attachment(rights.channel, by=request.user, upload=upload)
+    except PermissionDenied:
+        return JsonResponse({"error": _("This channel does not exist.")}, status=404)
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    return JsonResponse(
+        {"id": attachment.pk, "name": attachment.name, "size": attachment.size}, status=201
+    )
+
+
+@verified_required
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """A shared file, for those who may read the message it belongs to."""
+    rights = access.readable_channel(request.user, pk)
+    item = get_object_or_404(Attachment, pk=attachment_id, channel=rights.channel)
+    if item.message_id is None and item.uploader_id != request.user.pk:
+        raise Http404
+    if item.message_id and item.message.deleted_at:
+        raise Http404
+    response = FileResponse(
+        item.file.open("rb"), as_attachment=True, filename=item.name, content_type=item.content_type
+    )
+    # Never rendered by the browser as a page of this site, whatever the bytes say.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

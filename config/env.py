@@ -1,0 +1,107 @@
+"""Typed readers for configuration taken from the environment.
+
+Each helper returns the default when the variable is unset (or empty) and raises
+``ImproperlyConfigured`` with the variable's name when the value cannot be understood, so a
+typo in production fails at start-up instead of silently running on a default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
+    value = (os.environ if environ is None else environ).get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def env_str(name: str, default: str = "", environ: Mapping[str, str] | None = None) -> str:
+    value = _raw(name, environ)
+    return default if value is None else value
+
+
+def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_int(
+    name: str,
+    default: int,
+    environ: Mapping[str, str] | None = None,
+    *,
+    minimum: int | None = None,
+) -> int:
+    value = _raw(name, environ)
+    if value is None:
+        result = default
+    else:
+        try:
+            result = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if minimum is not None and result < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {result}.")
+    return result
+
+
+def env_list(
+    name: str, default: list[str] | None = None, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    value = _raw(name, environ)
+    if value is None:
+        return list(default or [])
+    items = [item.strip() for item in value.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(f"{name} is a comma-separated list without empty items.")
+    return items
+
+
+def env_choice(
+    name: str, choices: list[str], default: str, environ: Mapping[str, str] | None = None
+) -> str:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def env_url(
+    name: str,
+    schemes: set[str],
+    environ: Mapping[str, str] | None = None,
+    *,
+    bare: frozenset[str] = frozenset(),
+) -> str | None:
+    """Return the URL in ``name`` if its scheme is one of ``schemes``; None when unset.
+
+    Schemes in ``bare`` need nothing after them (``console:`` or ``console://``).
+    """
+    value = _raw(name, environ)
+    if value is None:
+        return None
+    scheme, _colon, rest = value.partition(":")
+    if scheme in bare and rest in ("", "//"):
+        return f"{scheme}://"
+    if scheme not in schemes or not rest.startswith("//") or len(rest) == 2:
+        raise ImproperlyConfigured(
+            f"{name} must be a URL starting with one of "
+            f"{', '.join(sorted(s + '://' for s in schemes | bare))}, not {value!r}."
+        )
+    return value

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from config import views
+
+admin.site.site_header = _("Wijkplatform administration")
+admin.site.site_title = _("Wijkplatform administration")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("directory/", include("directory.urls")),
+    path("channels/", include("channels_app.urls")),
+    path("knowledge/", include("knowledge.urls")),
+    path("cases/", include("privacy.urls")),
+    path("admin/", admin.site.urls),
+]

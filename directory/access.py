@@ -1,0 +1,122 @@
+"""Who may see what in the directory, and the shared "verified professional" gate.
+
+Until an organisation administrator has verified that someone works there, that person can
+only edit their own profile: they are not listed, and they cannot use the directory,
+channels or case rooms. Other apps use ``is_verified`` and ``verified_required`` from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from directory.models import Membership, Organisation, Professional, Visibility
+
+
+def is_verified(user: Any) -> bool:
+    """True for active users with a verified professional profile, and platform admins."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    cached = getattr(user, "_directory_verified", None)
+    if cached is None:
+        cached = (
+            user.is_platform_admin or Professional.objects.filter(user=user, verified=True).exists()
+        )
+        user._directory_verified = cached
+    return cached
+
+
+def verified_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in plus the verified gate; unverified users are told why and where to go."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_verified(request.user):
+            return render(request, "directory/awaiting_verification.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def organisation_ids_of(user: Any) -> frozenset[int]:
+    """The organisations in which ``user`` is a verified member (cached on the user)."""
+    cached = getattr(user, "_directory_organisation_ids", None)
+    if cached is None:
+        cached = frozenset(
+            Membership.objects.filter(professional__user=user, verified=True).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        user._directory_organisation_ids = cached
+    return cached
+
+
+def may_see(viewer: Any, professional: Professional, visibility: str) -> bool:
+    """Whether ``viewer`` may see a contact detail shown to ``visibility``.
+
+    Needs ``professional.memberships`` prefetched (with ``verified``) to stay query-free in lists.
+    """
+    if viewer.pk == professional.user_id:
+        return True
+    if visibility == Visibility.COLLEAGUES:
+        return is_verified(viewer)
+    if visibility == Visibility.ORGANISATION:
+        theirs = {m.organisation_id for m in professional.memberships.all() if m.verified}
+        return bool(theirs & organisation_ids_of(viewer))
+    return False
+
+
+def visible_contact(viewer: Any, professional: Professional) -> dict[str, str]:
+    """The phone number and e-mail address of ``professional`` that ``viewer`` may see."""
+    contact = {}
+    if professional.phone and may_see(viewer, professional, professional.phone_visibility):
+        contact["phone"] = professional.phone
+    if may_see(viewer, professional, professional.email_visibility):
+        contact["email"] = professional.user.email
+    return contact
+
+
+def listed_professional(user: Any, pk: int) -> Professional:
+    """A professional's profile as ``user`` may open it: listed ones, and always one's own."""
+    professional = (
+        Professional.objects.select_related("user")
+        .prefetch_related(
+            "disciplines",
+            "neighbourhoods",
+            "expertise",
+            "languages",
+            "memberships__organisation",
+        )
+        .filter(pk=pk, user__is_active=True)
+        .first()
+    )
+    if professional is None or not (professional.verified or professional.user_id == user.pk):
+        raise Http404
+    return professional
+
+
+def is_organisation_admin(user: Any, organisation: Organisation) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_platform_admin:
+        return True
+    return Membership.objects.filter(
+        organisation=organisation,
+        professional__user=user,
+        role=Membership.Role.ADMIN,
+        verified=True,
+    ).exists()
+
+
+def administered_organisation(user: Any, slug: str) -> Organisation:
+    """The organisation ``slug`` if ``user`` administers it; 404 otherwise."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None or not is_organisation_admin(user, organisation):
+        raise Http404
+    return organisation

@@ -1,0 +1,236 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from directory import access, services
+from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm
+from directory.models import Membership, Neighbourhood, Organisation, Professional, ServiceTheme
+from directory.search import DirectorySearchForm, search
+from directory.vcard import vcard_for
+
+
+@access.verified_required
+def index(request: HttpRequest) -> HttpResponse:
+    form = DirectorySearchForm(request.GET or None)
+    result = None
+    if not request.GET or form.is_valid():
+        result = search(form.cleaned_data if request.GET else {}, request.GET.get("page"))
+        for professional in result.page.object_list:
+            professional.contact = access.visible_contact(request.user, professional)
+    # The whole query lives in the URL; pagination keeps it, minus the page number.
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    active_filters = [
+        (name, form[name].label, request.GET[name])
+        for name in ["postcode", "neighbourhood", "domain", "discipline", "organisation",
+                     "expertise", "language"]
+        if request.GET.get(name)
+    ]  # fmt: skip
+    return render(
+        request,
+        "directory/index.html",
+        {
+            "form": form,
+            "result": result,
+            "page": result.page if result else None,
+            "query": query,
+            "active_filters": active_filters,
+        },
+        status=200 if result else 400,
+    )
+
+
+@access.verified_required
+def professional_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    professional = access.listed_professional(request.user, pk)
+    return render(
+        request,
+        "directory/professional_detail.html",
+        {
+            "professional": professional,
+            "contact": access.visible_contact(request.user, professional),
+            "memberships": [m for m in professional.memberships.all() if m.verified],
+        },
+    )
+
+
+@access.verified_required
+def professional_vcard(request: HttpRequest, pk: int) -> HttpResponse:
+    professional = access.listed_professional(request.user, pk)
+    card = vcard_for(professional, access.visible_contact(request.user, professional))
+    response = HttpResponse(card, content_type="text/vcard; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="contact-{professional.pk}.vcf"'
+    return response
+
+
+@login_required
+def professional_photo(request: HttpRequest, pk: int) -> FileResponse:
+    # Photos are personal data: only for verified colleagues, and the owner themselves.
+    professional = Professional.objects.select_related("user").filter(pk=pk).first()
+    if professional is None or not professional.photo:
+        raise Http404
+    if professional.user_id != request.user.pk:
+        if not access.is_verified(request.user):
+            raise Http404
+        access.listed_professional(request.user, pk)
+    response = FileResponse(professional.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    professional = services.profile_for(request.user)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=professional)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_profile(professional, form, form.cleaned_data.get("photo_upload"))
+        except ValidationError as error:
+            form.add_error("photo_upload", error)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("directory:profile_edit")
+    memberships = professional.memberships.select_related("organisation").order_by(
+        "organisation__name"
+    )
+    return render(
+        request,
+        "directory/profile_edit.html",
+        {
+            "form": form,
+            "professional": professional,
+            "memberships": memberships,
+            "membership_form": MembershipRequestForm(),
+            "verified": access.is_verified(request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def membership_request(request: HttpRequest) -> HttpResponse:
+    professional = services.profile_for(request.user)
+    form = MembershipRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_membership(professional, form.cleaned_data["organisation"])
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request,
+                _("Request sent. An administrator of %(organisation)s will confirm it.")
+                % {"organisation": form.cleaned_data["organisation"].name},
+            )
+    else:
+        messages.error(request, _("Choose an organisation from the list."))
+    return redirect(reverse("directory:profile_edit") + "#memberships")
+
+
+@access.verified_required
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    verified_members = (
+        Membership.objects.filter(
+            verified=True, professional__verified=True, professional__user__is_active=True
+        )
+        .select_related("professional__user")
+        .order_by("professional__user__display_name")
+    )
+    organisation = get_object_or_404(
+        Organisation.objects.prefetch_related(
+            "neighbourhoods", "services", Prefetch("memberships", verified_members, "members")
+        ),
+        slug=slug,
+    )
+    return render(
+        request,
+        "directory/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "can_manage": access.is_organisation_admin(request.user, organisation),
+        },
+    )
+
+
+@login_required
+def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = access.administered_organisation(request.user, slug)
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        services.save_organisation(organisation, form, by=request.user)
+        messages.success(request, _("The organisation has been saved."))
+        return redirect("directory:organisation", slug=organisation.slug)
+    return render(
+        request,
+        "directory/organisation_edit.html",
+        {"form": form, "organisation": organisation},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = access.administered_organisation(request.user, slug)
+    memberships = organisation.memberships.select_related(
+        "professional__user", "verified_by"
+    ).order_by("verified", "professional__user__display_name")
+    return render(
+        request,
+        "directory/organisation_members.html",
+        {"organisation": organisation, "memberships": memberships},
+    )
+
+
+@login_required
+@require_POST
+def membership_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    organisation = access.administered_organisation(request.user, slug)
+    membership = get_object_or_404(
+        organisation.memberships.select_related("professional__user"), pk=pk
+    )
+    name = membership.professional.user.display_name
+    try:
+        if action == "approve":
+            services.verify_membership(membership, by=request.user)
+            messages.success(request, _("%(name)s is now a verified member.") % {"name": name})
+        elif action == "remove":
+            services.remove_membership(membership, by=request.user)
+            messages.success(request, _("%(name)s has been removed.") % {"name": name})
+        elif action in {"make-admin", "make-member"}:
+            role = Membership.Role.ADMIN if action == "make-admin" else Membership.Role.MEMBER
+            services.set_membership_role(membership, role, by=request.user)
+            messages.success(request, _("The role of %(name)s has been changed.") % {"name": name})
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("directory:organisation_members", slug=organisation.slug)
+
+
+@access.verified_required
+def social_map(request: HttpRequest) -> HttpResponse:
+    neighbourhoods = list(Neighbourhood.objects.all())
+    selected = next((n for n in neighbourhoods if n.slug == request.GET.get("neighbourhood")), None)
+    if request.GET.get("neighbourhood") and selected is None:
+        raise Http404
+    organisations = Organisation.objects.order_by("name").prefetch_related("neighbourhoods")
+    if selected:
+        organisations = organisations.filter(neighbourhoods=selected)
+    themes = ServiceTheme.objects.prefetch_related(
+        Prefetch("organisations", organisations, "listed")
+    )
+    return render(
+        request,
+        "directory/social_map.html",
+        {"themes": themes, "neighbourhoods": neighbourhoods, "selected": selected},
+    )

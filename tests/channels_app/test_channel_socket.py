@@ -1,0 +1,202 @@
+"""The channel protocol over the websocket: owner, member, outsider; nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+
+from channels_app import services
+from channels_app.models import Message
+from tests.websocket import connect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def receive_until(communicator, frame_type: str, timeout: float = 5) -> dict:
+    """Skip presence and other side frames until ``frame_type`` arrives."""
+    while True:
+        frame = await communicator.receive_json_from(timeout)
+        if frame["type"] == frame_type:
+            return frame
+
+
+async def subscribed(user, room_id: int):
+    communicator, connected, _ = await connect("/ws/", user)
+    assert connected
+    await communicator.send_json_to({"type": "subscribe", "room": room_id, "ref": "s"})
+    answer = await receive_until(communicator, "subscribed")
+    assert answer["room"] == room_id
+    return communicator
+
+
+async def test_a_message_is_acknowledged_stored_and_delivered_to_members(closed_room):
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    member = await subscribed(room.member, room.channel.pk)
+    client_id = str(uuid.uuid4())
+    await owner.send_json_to(
+        {"type": "send", "room": room.channel.pk, "body": "Hallo *team*", "client_id": client_id,
+         "ref": "1"}
+    )  # fmt: skip
+    ack = await receive_until(owner, "ack")
+    assert ack["ref"] == "1" and ack["client_id"] == client_id and ack["seq"] == 1
+    delivered = await receive_until(member, "message.created")
+    assert delivered["id"] == ack["id"]
+    assert delivered["html"].strip() == "<p>Hallo <em>team</em></p>"
+    assert delivered["author"]["name"] == "Olga Eigenaar"
+    stored = await database_sync_to_async(Message.objects.get)(pk=ack["id"])
+    assert stored.body == "Hallo *team*"
+    await owner.disconnect()
+    await member.disconnect()
+
+
+async def test_a_retried_send_stores_one_message_and_acks_the_same_id(closed_room):
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    frame = {
+        "type": "send",
+        "room": room.channel.pk,
+        "body": "Eén keer",
+        "client_id": str(uuid.uuid4()),
+    }
+    await owner.send_json_to(frame)
+    first = await receive_until(owner, "ack")
+    await owner.send_json_to(frame)
+    second = await receive_until(owner, "ack")
+    assert first["id"] == second["id"]
+    count = await database_sync_to_async(Message.objects.filter(body="Eén keer").count)()
+    assert count == 1
+    await owner.disconnect()
+
+
+async def test_outsiders_and_unverified_users_cannot_subscribe_or_send(closed_room):
+    room = closed_room
+    outsider, connected, _ = await connect("/ws/", room.outsider)
+    assert connected
+    await outsider.send_json_to({"type": "subscribe", "room": room.channel.pk})
+    assert (await receive_until(outsider, "error"))["code"] == "not_found"
+    await outsider.send_json_to({"type": "send", "room": room.channel.pk, "body": "Binnen?"})
+    assert (await receive_until(outsider, "error"))["code"] == "not_found"
+    await outsider.send_json_to({"type": "sync", "room": room.channel.pk, "after": 0})
+    assert (await receive_until(outsider, "error"))["code"] == "not_found"
+    # a room that does not exist looks exactly the same
+    await outsider.send_json_to({"type": "subscribe", "room": 987654})
+    assert (await receive_until(outsider, "error"))["code"] == "not_found"
+    assert not await database_sync_to_async(Message.objects.exists)()
+    await outsider.disconnect()
+    _, connected, _ = await connect("/ws/", room.unverified)
+    assert not connected
+
+
+async def test_sync_replays_what_a_client_missed(closed_room):
+    room = closed_room
+    for n in range(5):
+        await database_sync_to_async(services.post_message)(
+            room.channel.pk, author=room.owner, body=f"Bericht {n}"
+        )
+    member = await subscribed(room.member, room.channel.pk)
+    await member.send_json_to({"type": "sync", "room": room.channel.pk, "after": 2, "ref": "r"})
+    replayed = [await receive_until(member, "message.created") for _ in range(3)]
+    assert [f["seq"] for f in replayed] == [3, 4, 5]
+    done = await receive_until(member, "synced")
+    assert done == {
+        "type": "synced",
+        "ref": "r",
+        "room": room.channel.pk,
+        "last_seq": 5,
+        "more": False,
+    }
+    await member.disconnect()
+
+
+async def test_a_removed_member_stops_receiving_at_once(closed_room):
+    room = closed_room
+    member = await subscribed(room.member, room.channel.pk)
+    await database_sync_to_async(services.remove_member)(
+        room.channel, by=room.owner, user=room.member
+    )
+    removed = await receive_until(member, "membership.removed")
+    assert removed["room"] == room.channel.pk
+    await database_sync_to_async(services.post_message)(
+        room.channel.pk, author=room.owner, body="Na het verwijderen"
+    )
+    await asyncio.sleep(0.3)
+    while not await member.receive_nothing(0.2):
+        frame = await member.receive_json_from()
+        assert frame["type"] != "message.created", frame
+    await member.send_json_to({"type": "send", "room": room.channel.pk, "body": "Nog hier?"})
+    assert (await receive_until(member, "error"))["code"] == "not_found"
+    await member.disconnect()
+
+
+async def test_bad_sends_get_error_frames_and_store_nothing(closed_room, settings):
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    cases = [
+        ({"type": "send", "room": room.channel.pk, "body": ""}, "invalid"),
+        ({"type": "send", "room": room.channel.pk, "body": "x" * 4001}, "invalid"),
+        ({"type": "send", "room": room.channel.pk, "body": "x", "client_id": "nope"}, "invalid"),
+        ({"type": "send", "room": "1", "body": "x"}, "bad_frame"),
+        ({"type": "send", "room": room.channel.pk, "body": "x", "parent": 424242}, "invalid"),
+        ({"type": "edit", "id": 424242, "body": "x"}, "not_found"),
+        ({"type": "react", "id": "x", "emoji": "👍"}, "bad_frame"),
+    ]
+    for frame, code in cases:
+        await owner.send_json_to(frame)
+        error = await receive_until(owner, "error")
+        assert error["code"] == code, (frame, error)
+        assert error["message"]
+    assert not await database_sync_to_async(Message.objects.exists)()
+    await owner.disconnect()
+
+
+async def test_the_rate_limit_answers_with_an_error_frame(closed_room, settings):
+    settings.MESSAGE_RATE_LIMIT = (3, 60)
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    codes = []
+    for n in range(5):
+        await owner.send_json_to({"type": "send", "room": room.channel.pk, "body": f"snel {n}"})
+        frame = await owner.receive_json_from()
+        while frame["type"] not in {"ack", "error"}:
+            frame = await owner.receive_json_from()
+        codes.append(frame.get("code", "ack"))
+    assert codes == ["ack", "ack", "ack", "rate_limited", "rate_limited"]
+    assert await database_sync_to_async(Message.objects.count)() == 3
+    await owner.disconnect()
+
+
+async def test_edit_delete_react_reach_other_members(closed_room):
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    member = await subscribed(room.member, room.channel.pk)
+    await owner.send_json_to({"type": "send", "room": room.channel.pk, "body": "Eerste versie"})
+    message_id = (await receive_until(owner, "ack"))["id"]
+    await owner.send_json_to({"type": "edit", "id": message_id, "body": "Tweede versie"})
+    updated = await receive_until(member, "message.updated")
+    assert updated["edited"] and updated["body"] == "Tweede versie"
+    await member.send_json_to({"type": "react", "id": message_id, "emoji": "👍"})
+    reaction = await receive_until(owner, "reaction")
+    assert reaction["reactions"] == {"👍": [room.member.pk]}
+    # a member cannot edit someone else's message
+    await member.send_json_to({"type": "edit", "id": message_id, "body": "Gekaapt"})
+    assert (await receive_until(member, "error"))["code"] == "not_found"
+    await owner.send_json_to({"type": "delete", "id": message_id})
+    deleted = await receive_until(member, "message.deleted")
+    assert deleted["deleted"] and deleted["html"] == "" and deleted["body"] == ""
+    await owner.disconnect()
+    await member.disconnect()
+
+
+async def test_typing_goes_to_the_room(closed_room):
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    member = await subscribed(room.member, room.channel.pk)
+    await owner.send_json_to({"type": "typing", "room": room.channel.pk})
+    typing = await receive_until(member, "typing")
+    assert typing["user"]["name"] == "Olga Eigenaar"
+    await owner.disconnect()
+    await member.disconnect()

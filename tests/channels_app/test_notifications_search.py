@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import TestCase
+from django.urls import reverse
+
+from channels_app import services
+from channels_app.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def post(room, author, body, **kwargs):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.post_message(room.channel.pk, author=author, body=body, **kwargs)[0]
+
+
+def test_mentions_replies_invitations_and_requests_notify(client, closed_room):
+    room = closed_room
+    root = post(room, room.member, "Wie weet raad?")
+    post(room, room.owner, "@Mark Lid zie mijn antwoord", parent_id=root.pk)
+    notes = Notification.objects.filter(user=room.member).exclude(kind="invitation")
+    kinds = list(notes.values_list("kind", flat=True))
+    assert kinds == ["mention"]  # the mention already told them about the reply
+    post(room, room.owner, "Nog een reactie", parent_id=root.pk)
+    assert Notification.objects.filter(user=room.member, kind="reply").count() == 1
+    services.request_to_join(room.channel, room.outsider)
+    assert Notification.objects.filter(user=room.owner, kind="join_request").exists()
+    other = services.create_channel(by=room.owner, kind="closed", name="Ander kanaal")
+    services.invite(other, by=room.owner, user=room.outsider)
+    assert Notification.objects.filter(user=room.outsider, kind="invitation").exists()
+
+    client.force_login(room.member)
+    page = client.get(reverse("channels_app:notifications"))
+    assert "Olga Eigenaar" in page.content.decode()
+    notification = Notification.objects.filter(user=room.member, kind="mention").first()
+    response = client.post(reverse("channels_app:open_notification", args=[notification.pk]))
+    assert response.status_code == HTTPStatus.FOUND
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    # someone else's notification is not there
+    client.force_login(room.outsider)
+    response = client.post(reverse("channels_app:open_notification", args=[notification.pk]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_digest_has_no_content_from_closed_channels_or_direct_messages(closed_room, open_room):
+    room = closed_room
+    post(room, room.owner, "@Mark Lid vertrouwelijk: gezin K. heeft hulp nodig")
+    direct = services.direct_channel(by=room.owner, others=[room.member])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.post_message(direct.pk, author=room.owner, body="@Mark Lid privé bericht")
+    services.join(open_room.channel, room.member)
+    services.join(open_room.channel, room.owner)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.post_message(
+            open_room.channel.pk, author=room.owner, body="@Mark Lid open vraag over de wijk"
+        )
+    call_command("send_digests", min_age=0)
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "vertrouwelijk" not in body and "privé" not in body
+    assert "Samen Heerlen Gezond" in body
+    assert "open vraag over de wijk" in body
+    call_command("send_digests", min_age=0)
+    assert len(mail.outbox) == 1  # nothing twice
+
+
+def test_search_finds_only_messages_the_user_may_read(client, closed_room, open_room):
+    post(closed_room, closed_room.owner, "Overleg over de schuldhulpverlening")
+    post(open_room, open_room.owner, "Open bericht over schuldhulpverlening")
+    client.force_login(closed_room.member)
+    response = client.get(reverse("channels_app:search"), {"q": "schuldhulpverlening"})
+    bodies = sorted(m.body for m in response.context["page"].object_list)
+    assert bodies == [
+        "Open bericht over schuldhulpverlening",
+        "Overleg over de schuldhulpverlening",
+    ]
+    client.force_login(closed_room.outsider)
+    response = client.get(reverse("channels_app:search"), {"q": "schuldhulpverlening"})
+    assert [m.body for m in response.context["page"].object_list] == [
+        "Open bericht over schuldhulpverlening"
+    ]
+    response = client.get(
+        reverse("channels_app:search"), {"q": "schuld", "channel": closed_room.channel.pk}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "channel" in response.context["form"].errors
+
+
+def test_search_filters_by_author_and_date(client, closed_room):
+    post(closed_room, closed_room.owner, "Afspraak maandag")
+    post(closed_room, closed_room.member, "Afspraak dinsdag")
+    client.force_login(closed_room.member)
+    response = client.get(
+        reverse("channels_app:search"), {"q": "afspraak", "author": closed_room.owner.pk}
+    )
+    assert [m.body for m in response.context["page"].object_list] == ["Afspraak maandag"]
+    response = client.get(
+        reverse("channels_app:search"),
+        {"q": "afspraak", "date_from": "2030-01-02", "date_to": "2030-01-01"},
+    )
+    assert "date_to" in response.context["form"].errors
+
+
+@pytest.mark.postgres
+def test_search_uses_dutch_stemming(client, closed_room):
+    post(closed_room, closed_room.owner, "De huisartsen overleggen morgen")
+    client.force_login(closed_room.member)
+    response = client.get(reverse("channels_app:search"), {"q": "huisarts"})
+    assert len(response.context["page"].object_list) == 1
+    assert "<mark>" in response.content.decode()
+
+
+def test_reports_go_to_the_moderators(client, closed_room):
+    message = post(closed_room, closed_room.member, "Iets ongepasts")
+    client.force_login(closed_room.outsider)
+    url = reverse("channels_app:report", args=[closed_room.channel.pk, message.pk])
+    assert client.post(url, {"reason": "spam"}).status_code == HTTPStatus.NOT_FOUND
+    client.force_login(closed_room.member)
+    client.post(url, {"reason": ""})
+    assert not Notification.objects.filter(kind="report").exists()
+    client.post(url, {"reason": "Dit hoort hier niet"})
+    assert list(Notification.objects.filter(kind="report").values_list("user", flat=True)) == [
+        closed_room.owner.pk
+    ]

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_when_unset_or_empty():
+    assert env_bool("X", True, {}) is True
+    assert env_bool("X", False, {"X": "  "}) is False
+    assert env_int("X", 5, {}) == 5
+    assert env_list("X", ["a"], {}) == ["a"]
+    assert env_str("X", "d", {}) == "d"
+    assert env_url("X", {"redis"}, {}) is None
+    assert env_choice("X", ["nl", "en"], "nl", {}) == "nl"
+
+
+def test_values_are_parsed():
+    assert env_bool("X", False, {"X": "Yes"}) is True
+    assert env_bool("X", True, {"X": "off"}) is False
+    assert env_int("X", 0, {"X": "42"}) == 42
+    assert env_list("X", None, {"X": "a.example, b.example"}) == ["a.example", "b.example"]
+    assert env_url("X", {"redis"}, {"X": "redis://h:6379/0"}) == "redis://h:6379/0"
+    for bare in ["console:", "console://"]:
+        assert env_url("X", {"smtp"}, {"X": bare}, bare=frozenset({"console"})) == "console://"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: env_bool("DEBUG", False, {"DEBUG": "maybe"}), "DEBUG must be true or false"),
+        (lambda: env_int("N", 1, {"N": "12x"}), "N must be a whole number"),
+        (lambda: env_int("N", 1, {"N": "3"}, minimum=5), "N must be at least 5"),
+        (lambda: env_list("HOSTS", None, {"HOSTS": "a,,b"}), "HOSTS is a comma-separated"),
+        (
+            lambda: env_url("DATABASE_URL", {"postgres"}, {"DATABASE_URL": "mysql://x"}),
+            "DATABASE_URL",
+        ),
+        (lambda: env_url("REDIS_URL", {"redis"}, {"REDIS_URL": "localhost:6379"}), "REDIS_URL"),
+        (lambda: env_url("REDIS_URL", {"redis"}, {"REDIS_URL": "redis:"}), "REDIS_URL"),
+        (lambda: env_url("EMAIL_URL", {"smtp"}, {"EMAIL_URL": "smtp://"}), "EMAIL_URL"),
+        (lambda: env_choice("LANG", ["nl", "en"], "nl", {"LANG": "de"}), "LANG must be one of"),
+    ],
+)
+def test_bad_values_raise(call, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        call()
+
+
+def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "perhaps"}, "DEBUG must be true or false"),
+        ({"DEBUG": "false", "ALLOWED_HOSTS": "x.example"}, "SECRET_KEY must be set"),
+        ({"DEBUG": "false", "SECRET_KEY": "k" * 50}, "ALLOWED_HOSTS must be set"),
+        ({"ACCESS_LOG_RETENTION_DAYS": "30"}, "ACCESS_LOG_RETENTION_DAYS must be at least"),
+        ({"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL must be a URL"),
+        ({"DEFAULT_LANGUAGE": "fr"}, "DEFAULT_LANGUAGE must be one of"),
+    ],
+)
+def test_the_platform_refuses_to_start_on_bad_settings(env, message):
+    result = run_check(env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = run_check(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "a-long-random-production-secret-key-" + "x7Qp2" * 10,
+            "ALLOWED_HOSTS": "wijkplatform.example",
+            "CSRF_TRUSTED_ORIGINS": "https://wijkplatform.example",
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

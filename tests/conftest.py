@@ -1,0 +1,187 @@
+"""Fixtures shared by the whole suite.
+
+Tests that need a real service (PostgreSQL, Redis, Chromium) skip with a reason when it is
+missing, except when REQUIRE_SERVICES is set (CI): then a skip is a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Iterator
+from functools import partial
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.factories import ProfessionalFactory, UserFactory
+
+pytest_plugins = ["tests.directory.fixtures", "tests.channels_app.fixtures"]
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Fast hashing: the suite creates many users. Live servers fork and inherit this.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _require(available: bool, reason: str) -> None:
+    if available:
+        return
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        _require(settings.IS_POSTGRES, "needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis"):
+        _require(bool(settings.REDIS_URL), "needs Redis: set REDIS_URL=redis://...")
+    if item.get_closest_marker("browser"):
+        _require(
+            os.path.exists(CHROMIUM) and shutil.which("chromium") is not None,
+            f"needs Chromium at {CHROMIUM} (apt-get install chromium)",
+        )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if settings.REQUIRE_SERVICES and report.skipped:
+        # In CI nothing may be skipped, whatever asked for the skip.
+        report.outcome = "failed"
+        report.longrepr = f"skipped while REQUIRE_SERVICES is set: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    # Rate limits and used TOTP codes live in the cache, which may be a shared Redis.
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Iterator[None]:
+    # A Redis layer binds its locks and pools to the event loop that first used it; every
+    # test (and every forked live server) gets its own loop, so each starts with a new layer.
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return "Correct-horse-battery-9"
+
+
+@pytest.fixture
+def user(db, password):
+    return UserFactory(password=password)
+
+
+@pytest.fixture
+def colleague(db, password):
+    """A verified professional: may use the directory, channels and case rooms."""
+    return ProfessionalFactory(user__password=password).user
+
+
+@pytest.fixture
+def admin_user(db, password):
+    return UserFactory(password=password, roles=["platform_admin", "professional"])
+
+
+@pytest.fixture
+def live_asgi_server(transactional_db, settings) -> Iterator[str]:
+    """Daphne serving the project's ASGI application (HTTP and websockets) in a child process."""
+    from channels.testing.live import make_application
+    from daphne.testing import DaphneProcess
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.db import connection
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
+    # The child is forked: it must not inherit the parent's pooled database sockets, nor an
+    # event loop closed by an earlier async test (daphne's reactor would run on it).
+    _close_pools()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    process = DaphneProcess(
+        "127.0.0.1",
+        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+        setup=partial(_prepare_child, connection.settings_dict["NAME"]),
+    )
+    process.start()
+    if not process.ready.wait(30):
+        process.terminate()
+        raise RuntimeError("daphne did not start")
+    try:
+        yield f"127.0.0.1:{process.port.value}"
+    finally:
+        process.terminate()
+        process.join(10)
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A Chromium page driven by Playwright's sync API.
+
+    Playwright's sync API keeps an event loop running in this thread, which makes Django refuse
+    ORM calls; the ORM set-up in these tests runs before or between browser steps.
+    """
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def _prepare_child(database_name: str) -> None:
+    """Runs first in the forked live server."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+
+    # The test database is already in use here; the child connects to the same one.
+    settings.DATABASES["default"]["NAME"] = database_name
+    # A fork keeps asgiref's executor objects but not their worker threads: without fresh
+    # ones every sync_to_async call in the child would wait forever.
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+
+def _close_pools() -> None:
+    from django.db import connections
+
+    for connection in connections.all():
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Close PostgreSQL's connection pool before the test database is dropped."""
+    yield
+    with django_db_blocker.unblock():
+        _close_pools()

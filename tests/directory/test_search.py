@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from directory.models import Domain
+from tests.factories import DisciplineFactory, ProfessionalFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [p.user.display_name for p in response.context["page"].object_list]
+
+
+@pytest.fixture
+def searcher(client, town):
+    client.force_login(town["gp"].user)
+    return client
+
+
+def search(client, **params):
+    response = client.get(reverse("directory:index"), params)
+    assert response.status_code == HTTPStatus.OK, response.content.decode()[:2000]
+    return response
+
+
+@pytest.mark.postgres
+def test_dutch_stemming_finds_a_debt_counsellor_for_schulden(searcher):
+    assert names(search(searcher, q="schulden")) == ["Sanne Claessens"]
+
+
+@pytest.mark.postgres
+def test_a_misspelt_surname_still_finds_the_person(searcher):
+    assert names(search(searcher, q="Klaessens")) == ["Sanne Claessens"]
+    assert names(search(searcher, q="Hermanns")) == ["Bram Hermans"]
+
+
+def test_a_word_in_the_job_title_finds_people(searcher):
+    assert names(search(searcher, q="wijkverpleegkundige")) == ["Roos Wetzels"]
+
+
+@pytest.mark.parametrize("postcode", ["6432", "6432 AB", "6432ab"])
+def test_postcode_6432_finds_the_hoensbroek_professionals(searcher, postcode):
+    response = search(searcher, postcode=postcode)
+    assert sorted(names(response)) == ["Bram Hermans", "Sanne Claessens"]
+    assert response.context["result"].postcode_neighbourhood.name == "Hoensbroek"
+
+
+def test_an_unknown_postcode_is_a_clear_field_error(searcher):
+    response = searcher.get(reverse("directory:index"), {"postcode": "1011"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "1011" in response.context["form"].errors["postcode"][0]
+    response = searcher.get(reverse("directory:index"), {"postcode": "abc"})
+    assert "postcode" in response.context["form"].errors
+
+
+def test_an_unknown_filter_value_is_a_clear_error(searcher):
+    response = searcher.get(reverse("directory:index"), {"discipline": "astronaut"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors["discipline"]
+
+
+def test_filters_narrow_and_facets_count(searcher, town):
+    response = search(searcher, neighbourhood="hoensbroek")
+    assert sorted(names(response)) == ["Bram Hermans", "Sanne Claessens"]
+    facets = response.context["result"].facets
+    assert {(f.value, f.count) for f in facets["domain"]} == {("debt", 1), ("medical", 1)}
+    assert {(f.value, f.count, f.selected) for f in facets["neighbourhood"]} == {
+        ("hoensbroek", 2, True)
+    }
+    response = search(searcher, domain=Domain.MEDICAL)
+    assert sorted(names(response)) == ["Bram Hermans", "Roos Wetzels"]
+    response = search(searcher, domain=Domain.MEDICAL, neighbourhood="heerlen-noord")
+    assert names(response) == ["Roos Wetzels"]
+    assert names(search(searcher, organisation="hp-kasteelpark", discipline="huisarts")) == [
+        "Bram Hermans"
+    ]
+    assert names(search(searcher, language="li")) == ["Roos Wetzels"]
+
+
+def test_the_url_holds_the_whole_query(searcher):
+    response = search(searcher, q="huisarts", neighbourhood="hoensbroek", sort="name")
+    html = response.content.decode()
+    # removing a filter keeps the rest of the query
+    assert "?q=huisarts&amp;sort=name" in html
+
+
+def test_an_empty_result_is_helpful(searcher):
+    response = search(searcher, q="tandarts")
+    assert names(response) == []
+    html = response.content.decode()
+    assert "Niemand voldoet aan deze zoekopdracht" in html
+    assert reverse("directory:social_map") in html
+
+
+def test_sorting_by_name(searcher):
+    assert names(search(searcher, sort="name")) == [
+        "Bram Hermans",
+        "Roos Wetzels",
+        "Sanne Claessens",
+    ]
+
+
+def test_the_search_page_query_count_does_not_grow_with_results(searcher, town):
+    discipline = DisciplineFactory(name="Welzijnswerker", slug="welzijnswerker")
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            search(searcher, q="welzijn", sort="name")
+        return len(queries)
+
+    ProfessionalFactory(disciplines=[discipline], user=UserFactory(display_name="Eerste Welzijn"))
+    few = count_queries()
+    for n in range(15):
+        ProfessionalFactory(disciplines=[discipline], user=UserFactory(display_name=f"Welzijn {n}"))
+    many = count_queries()
+    assert few == many
+    assert many <= 20

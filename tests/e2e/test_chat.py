@@ -1,0 +1,282 @@
+"""Two professionals chat in one channel through real browsers and one daphne process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from playwright.sync_api import Page, WebSocketRoute, expect
+
+from accounts.models import User
+from channels_app import services
+from channels_app.models import Channel, Message
+from tests.factories import ProfessionalFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LIVE = 10_000  # ms: how long a live update may take to show
+
+
+@dataclass
+class Members:
+    channel: Channel
+    anna: User
+    bert: User
+
+
+@dataclass
+class Chat(Members):
+    url: str
+    anna_page: Page
+    bert_page: Page
+
+
+def _session_cookie(user: User, server: str) -> dict[str, str]:
+    client = Client()
+    client.force_login(user)
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server}
+
+
+@pytest.fixture
+def members(transactional_db) -> Members:
+    # Services broadcast through async_to_sync, which cannot run once Playwright's event loop
+    # is running: everything in the database is set up before a browser starts.
+    anna = ProfessionalFactory(user=UserFactory(display_name="Anna Huisarts")).user
+    bert = ProfessionalFactory(user=UserFactory(display_name="Bert Wijkverpleegkundige")).user
+    channel = services.create_channel(by=anna, kind="open", name="Samen Heerlen Gezond")
+    services.join(channel, bert)
+    return Members(channel, anna, bert)
+
+
+@pytest.fixture
+def thread_root(members) -> Message:
+    message, _created = services.post_message(
+        members.channel.pk, author=members.bert, body="Zijn er nog plekken bij de beweeggroep?"
+    )
+    return message
+
+
+@pytest.fixture
+def chat(members, live_asgi_server, browser_page) -> Iterator[Chat]:
+    """Anna on a desktop and Bert on a small phone screen, each in their own browser context."""
+    server = f"http://{live_asgi_server}"
+    browser_page.context.add_cookies([_session_cookie(members.anna, server)])
+    bert_context = browser_page.context.browser.new_context(viewport={"width": 360, "height": 740})
+    bert_context.add_cookies([_session_cookie(members.bert, server)])
+    try:
+        yield Chat(
+            channel=members.channel,
+            anna=members.anna,
+            bert=members.bert,
+            url=f"{server}/channels/{members.channel.pk}/",
+            anna_page=browser_page,
+            bert_page=bert_context.new_page(),
+        )
+    finally:
+        bert_context.close()
+
+
+def _open(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
+
+
+def _message(page: Page, text: str):
+    return page.locator("[data-messages] > li.wijk-message", has_text=text)
+
+
+def test_it_delivers_a_message_live_and_stores_it_once(chat):
+    body = "Wie heeft er deze week ruimte voor een huisbezoek in Hoensbroek?"
+    _open(chat.anna_page, chat.url)
+    _open(chat.bert_page, chat.url)
+    expect(chat.bert_page.locator("[data-empty]")).to_have_count(1)
+
+    composer = chat.anna_page.locator("[data-composer] textarea")
+    composer.press_sequentially("Wie heeft er")
+    expect(chat.bert_page.locator("[data-typing]")).to_contain_text("Anna Huisarts", timeout=LIVE)
+    composer.fill(body)
+    composer.press("Enter")
+
+    expect(composer).to_have_value("")
+    expect(composer).to_be_focused()
+    expect(_message(chat.anna_page, body)).to_have_count(1)
+    expect(chat.anna_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+    expect(chat.anna_page).to_have_url(chat.url)  # sent over the socket, not by a form post
+
+    arrived = _message(chat.bert_page, body)
+    expect(arrived).to_have_count(1, timeout=LIVE)
+    expect(arrived.locator(".wijk-message__author")).to_have_text("Anna Huisarts")
+    expect(arrived.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-"))
+    expect(chat.bert_page.locator("[data-empty]")).to_have_count(0)
+    expect(chat.bert_page.locator("[data-typing]")).to_have_text("")
+
+    assert Message.objects.filter(channel=chat.channel, body=body).count() == 1
+
+
+def test_shift_enter_makes_a_new_line(chat):
+    _open(chat.anna_page, chat.url)
+    composer = chat.anna_page.locator("[data-composer] textarea")
+    composer.press_sequentially("eerste regel")
+    composer.press("Shift+Enter")
+    composer.press_sequentially("tweede regel")
+    expect(composer).to_have_value("eerste regel\ntweede regel")
+    assert not Message.objects.filter(channel=chat.channel).exists()
+
+
+def test_after_the_connection_drops_it_reconnects_and_fills_in_what_was_missed(chat):
+    sockets: list[WebSocketRoute] = []
+    refuse = False
+
+    def relay(socket: WebSocketRoute) -> None:
+        # Stands between Anna's page and the server, so the test can cut the line.
+        if refuse:
+            socket.close()
+            return
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
+    _open(chat.anna_page, chat.url)
+    _open(chat.bert_page, chat.url)
+    room = chat.anna_page.locator(".wijk-room")
+    status = chat.anna_page.locator("[data-status]")
+
+    refuse = True
+    sockets[-1].close()
+    expect(room).not_to_have_attribute("data-connection", "live", timeout=LIVE)
+    expect(status).to_have_text(status.get_attribute("data-offline-text"))
+
+    body = "Terwijl Anna geen verbinding had: het overleg is verplaatst naar donderdag."
+    bert_composer = chat.bert_page.locator("[data-composer] textarea")
+    bert_composer.fill(body)
+    bert_composer.press("Enter")
+    expect(chat.bert_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+    expect(_message(chat.bert_page, body)).to_have_count(1)
+    expect(_message(chat.anna_page, body)).to_have_count(0)
+
+    refuse = False
+    expect(room).to_have_attribute("data-connection", "live", timeout=4 * LIVE)
+    expect(_message(chat.anna_page, body)).to_have_count(1, timeout=LIVE)
+    expect(status).not_to_have_text(status.get_attribute("data-offline-text"))
+    assert len(sockets) >= 2
+    assert Message.objects.filter(channel=chat.channel, body=body).count() == 1
+
+
+def test_when_the_browser_goes_offline_it_waits_and_then_catches_up(chat):
+    _open(chat.anna_page, chat.url)
+    _open(chat.bert_page, chat.url)
+    room = chat.anna_page.locator(".wijk-room")
+    status = chat.anna_page.locator("[data-status]")
+
+    chat.anna_page.context.set_offline(True)
+    expect(room).to_have_attribute("data-connection", "offline", timeout=LIVE)
+    expect(status).to_have_text(status.get_attribute("data-offline-text"))
+
+    body = "Terwijl Anna offline was: de folders zijn binnen."
+    bert_composer = chat.bert_page.locator("[data-composer] textarea")
+    bert_composer.fill(body)
+    bert_composer.press("Enter")
+    expect(_message(chat.bert_page, body)).to_have_count(1)
+    expect(chat.bert_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+    expect(_message(chat.anna_page, body)).to_have_count(0)
+
+    chat.anna_page.context.set_offline(False)
+    expect(room).to_have_attribute("data-connection", "live", timeout=LIVE)
+    expect(_message(chat.anna_page, body)).to_have_count(1, timeout=LIVE)
+
+
+def test_a_message_sent_while_offline_goes_out_once_after_reconnecting(chat):
+    _open(chat.anna_page, chat.url)
+    _open(chat.bert_page, chat.url)
+    room = chat.anna_page.locator(".wijk-room")
+
+    chat.anna_page.context.set_offline(True)
+    expect(room).to_have_attribute("data-connection", "offline", timeout=LIVE)
+    body = "Geschreven in de lift, verstuurd zodra er weer verbinding is."
+    composer = chat.anna_page.locator("[data-composer] textarea")
+    composer.fill(body)
+    composer.press("Enter")
+    expect(chat.anna_page.locator(".wijk-message--pending")).to_have_count(1)
+    expect(composer).to_have_value("")
+
+    chat.anna_page.context.set_offline(False)
+    expect(chat.anna_page.locator(".wijk-message--pending")).to_have_count(0, timeout=2 * LIVE)
+    expect(_message(chat.anna_page, body)).to_have_count(1)
+    expect(_message(chat.bert_page, body)).to_have_count(1, timeout=LIVE)
+    assert Message.objects.filter(channel=chat.channel, body=body).count() == 1
+
+
+def test_a_message_that_is_too_long_is_refused_and_kept_for_the_author(chat):
+    _open(chat.anna_page, chat.url)
+    composer = chat.anna_page.locator("[data-composer] textarea")
+    too_long = "x" * 4001
+    # The textarea's maxlength stops typing this; a script or paste-in-old-browser does not.
+    composer.evaluate("(textarea, text) => { textarea.value = text; }", too_long)
+    composer.press("Enter")
+
+    status = chat.anna_page.locator("[data-status]")
+    expect(status).to_contain_text("4000", timeout=LIVE)
+    expect(status).to_have_attribute("data-kind", "error")
+    expect(composer).to_have_value(too_long)
+    expect(chat.anna_page.locator("[data-messages] > li.wijk-message")).to_have_count(0)
+    expect(chat.anna_page.locator("[data-empty]")).to_have_count(1)
+    assert not Message.objects.filter(channel=chat.channel).exists()
+
+
+def test_a_reply_in_a_thread_updates_the_reply_link_in_the_channel(thread_root, chat):
+    root = thread_root
+    _open(chat.bert_page, chat.url)
+    _open(chat.anna_page, f"{chat.url}threads/{root.pk}/")
+
+    body = "Ja, op dinsdag nog twee."
+    composer = chat.anna_page.locator("[data-composer] textarea")
+    composer.fill(body)
+    composer.press("Enter")
+    expect(_message(chat.anna_page, body)).to_have_count(1)
+    expect(chat.anna_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+
+    in_channel = chat.bert_page.locator(f"#m-{root.seq}")
+    replies = in_channel.locator(".wijk-message__replies a")
+    expect(replies).to_have_attribute("href", f"/channels/{chat.channel.pk}/threads/{root.pk}/")
+    expect(replies).to_contain_text("1", timeout=LIVE)
+    # the reply itself belongs to the thread, not to the channel's list
+    expect(_message(chat.bert_page, body)).to_have_count(0)
+    assert Message.objects.get(body=body).parent_id == root.pk
+
+
+def test_reactions_and_deletions_reach_the_other_member(thread_root, chat):
+    _open(chat.anna_page, chat.url)
+    _open(chat.bert_page, chat.url)
+    on_annas_page = chat.anna_page.locator(f"#m-{thread_root.seq}")
+    on_berts_page = chat.bert_page.locator(f"#m-{thread_root.seq}")
+
+    on_annas_page.locator("form[action$='/react/'] button").click()
+    expect(on_berts_page.locator(".wijk-reaction")).to_have_text("👍 1", timeout=LIVE)
+    expect(on_annas_page.locator(".wijk-reaction--mine")).to_have_count(1)
+    expect(chat.anna_page).to_have_url(chat.url)  # over the socket, not by a form post
+
+    on_berts_page.locator("form[action$='/delete/'] button").click()
+    tombstone = chat.anna_page.locator("[data-messages]").get_attribute("data-deleted-text")
+    expect(on_annas_page).to_have_class(re.compile(r"\bwijk-message--deleted\b"), timeout=LIVE)
+    expect(on_annas_page.locator(".wijk-message__body")).to_have_text(tombstone)
+    expect(on_annas_page.locator(".wijk-reactions")).to_have_count(0)
+    expect(on_berts_page.locator("form")).to_have_count(0)
+
+    thread_root.refresh_from_db()
+    assert thread_root.deleted_at is not None
+    assert not thread_root.reactions.exists()
+
+
+def test_a_removed_member_loses_the_channel_at_once(chat):
+    _open(chat.bert_page, chat.url)
+    chat.anna_page.goto(f"{chat.url}members/")
+    chat.anna_page.locator(f"form[action$='/members/{chat.bert.pk}/remove/'] button").click()
+
+    status = chat.bert_page.locator("[data-status]")
+    expect(status).to_have_text(status.get_attribute("data-removed-text"), timeout=LIVE)
+    expect(chat.bert_page.locator("[data-composer] textarea")).to_be_disabled()
+    expect(chat.bert_page.locator(".wijk-room")).to_have_attribute("data-connection", "offline")
+    assert not chat.channel.memberships.filter(user=chat.bert).exists()

@@ -1,0 +1,81 @@
+"""Start daphne the way the README and the Dockerfile do, as a separate process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_of_test_database() -> str:
+    db = connection.settings_dict
+    if settings.IS_POSTGRES:
+        user = db["USER"] or "postgres"
+        host = db["HOST"] or "127.0.0.1"
+        return f"postgres://{user}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"sqlite:///{db['NAME']}"
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+@contextmanager
+def daphne(port: int, **env: str) -> Iterator[str]:
+    """``daphne -b 127.0.0.1 -p PORT config.asgi:application`` on the test database."""
+    environment = {**os.environ, "DATABASE_URL": database_url_of_test_database(), **env}
+    environment.pop("DEBUG", None)
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port),
+             "config.asgi:application"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    fetch(f"{base}/healthz")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        server.kill()
+                        server.wait()
+                        log.seek(0)
+                        output = log.read().decode(errors="replace")
+                        raise RuntimeError(f"daphne did not serve: {output}") from None
+                    time.sleep(0.3)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                # daphne waits for open application instances before it exits; a test
+                # teardown need not
+                server.wait(5)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

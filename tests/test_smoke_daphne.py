@@ -1,0 +1,22 @@
+"""Start daphne exactly as the README does and fetch a page and a static file."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.servers import daphne, fetch, free_port
+
+
+@pytest.mark.django_db(transaction=True)
+def test_daphne_serves_the_login_page_and_static_files():
+    with daphne(free_port()) as base:
+        status, headers, body = fetch(f"{base}/accounts/login/")
+        html = body.decode()
+        assert status == 200
+        assert '<html lang="nl"' in html
+        assert "Aanmelden" in html
+        assert "Content-Security-Policy" in headers
+        status, headers, css = fetch(f"{base}/static/css/site.css")
+        assert status == 200
+        assert headers["Content-Type"].startswith("text/css")
+        assert len(css) > 100
