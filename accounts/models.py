@@ -89,6 +89,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser or self.has_role(Role.PLATFORM_ADMIN)
 
     @property
+    def can_see_insights(self) -> bool:
+        return self.is_platform_admin or self.has_role(Role.PROGRAMME_MANAGER)
+
+    @property
     def can_invite(self) -> bool:
         return self.is_platform_admin
 

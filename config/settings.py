@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "channels_app",
     "knowledge",
     "privacy",
+    "insights",
 ]
 
 MIDDLEWARE = [

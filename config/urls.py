@@ -17,5 +17,6 @@ urlpatterns = [
     path("channels/", include("channels_app.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("cases/", include("privacy.urls")),
+    path("insights/", include("insights.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,152 @@
+"""The dashboard's tables, built from the stored figures, with small numbers suppressed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Domain
+from insights.charts import LineChart, line_chart
+from insights.models import Figure, Metric
+from insights.quarters import Quarter
+
+#: counts below this are shown as "<5": small groups could point at a person
+THRESHOLD = 5
+SUPPRESSED = f"<{THRESHOLD}"
+
+
+def suppressed(value: int) -> bool:
+    return value < THRESHOLD
+
+
+def display(value: int, *, grouping: bool = True) -> str:
+    if suppressed(value):
+        return SUPPRESSED
+    return number_format(value, force_grouping=True) if grouping else str(value)
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    label: str | Promise
+    metric: str
+    domain: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    slug: str
+    title: str | Promise
+    explanation: str | Promise
+    rows: tuple[RowSpec, ...]
+
+
+def _by_domain(metric: str, total: str | Promise) -> tuple[RowSpec, ...]:
+    return (
+        RowSpec(total, metric),
+        *(RowSpec(label, metric, value) for value, label in Domain.choices),
+    )
+
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        "active-professionals",
+        _("Active professionals by domain"),
+        _(
+            "Professionals who posted a message, read or discussed an article or registered "
+            "for a learning session in the quarter. Someone working in several domains counts "
+            "in each of them, and once in the total."
+        ),
+        _by_domain(Metric.ACTIVE_PROFESSIONALS, _("All domains")),
+    ),
+    TableSpec(
+        "cross-domain",
+        _("Working together across domains"),
+        _(
+            "A new connection is a medical and a social professional in contact for the first "
+            "time: a direct conversation, or a reply to each other in a shared channel. Case "
+            "rooms count when their members come from two or more domains; only the number "
+            "of rooms is used, never their content."
+        ),
+        (
+            RowSpec(_("New cross-domain connections"), Metric.CROSS_DOMAIN_CONNECTIONS),
+            RowSpec(_("Cross-domain case rooms opened"), Metric.CASE_ROOMS_OPENED),
+            RowSpec(_("Cross-domain case rooms closed"), Metric.CASE_ROOMS_CLOSED),
+        ),
+    ),
+    TableSpec(
+        "channel-messages",
+        _("Messages in channels spanning both domains"),
+        _(
+            "Messages in open and closed channels with members from both the medical and the "
+            "social side."
+        ),
+        (RowSpec(_("Messages"), Metric.CROSS_DOMAIN_CHANNEL_MESSAGES),),
+    ),
+    TableSpec(
+        "articles-read",
+        _("Knowledge articles read by domain"),
+        _("Each article counts once per reader; readers count in each of their domains."),
+        _by_domain(Metric.ARTICLES_READ, _("All domains")),
+    ),
+    TableSpec(
+        "learning-sessions",
+        _("Learning sessions"),
+        _("Registrations for sessions held in the quarter, and the attendance trainers marked."),
+        (
+            RowSpec(_("Registrations"), Metric.SESSION_REGISTRATIONS),
+            RowSpec(_("Attended"), Metric.SESSION_ATTENDANCE),
+        ),
+    ),
+)
+TABLES_BY_SLUG = {table.slug: table for table in TABLES}
+
+
+@dataclass
+class Row:
+    label: str | Promise
+    values: list[int]
+
+    @property
+    def cells(self) -> list[str]:
+        return [display(value) for value in self.values]
+
+
+@dataclass
+class Table:
+    spec: TableSpec
+    quarters: list[Quarter]
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def chart(self) -> LineChart:
+        return line_chart(
+            [quarter.label for quarter in self.quarters],
+            [
+                (row.label, [None if suppressed(value) else value for value in row.values])
+                for row in self.rows
+            ],
+        )
+
+    def csv_rows(self) -> Iterable[list[str]]:
+        yield ["", *(str(quarter) for quarter in self.quarters)]
+        for row in self.rows:
+            yield [str(row.label), *(display(value, grouping=False) for value in row.values)]
+
+
+def build_tables(
+    figures: Iterable[Figure], quarters: list[Quarter], specs: Iterable[TableSpec] = TABLES
+) -> list[Table]:
+    values = {(f.metric, f.domain, f.quarter): f.value for f in figures}
+    tables = []
+    for spec in specs:
+        table = Table(spec, quarters)
+        for row in spec.rows:
+            table.rows.append(
+                Row(row.label, [values.get((row.metric, row.domain, str(q)), 0) for q in quarters])
+            )
+        tables.append(table)
+    return tables

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from directory.models import Neighbourhood
+from insights.access import insights_required
+from insights.models import ComputedQuarter, Figure
+from insights.quarters import Quarter
+from insights.report import TABLES, TABLES_BY_SLUG, THRESHOLD, TableSpec, build_tables
+
+#: how many quarters the dashboard and the exports show, newest last
+QUARTERS_SHOWN = 8
+
+
+def _selection(
+    request: HttpRequest, specs: tuple[TableSpec, ...]
+) -> tuple[list[Neighbourhood], Neighbourhood | None, list[ComputedQuarter], list]:
+    neighbourhoods = list(Neighbourhood.objects.all())
+    selected = None
+    slug = request.GET.get("neighbourhood")
+    if slug:
+        selected = next((n for n in neighbourhoods if n.slug == slug), None)
+        if selected is None:
+            raise Http404("No such neighbourhood.")
+    computed = list(ComputedQuarter.objects.order_by("-quarter")[:QUARTERS_SHOWN])[::-1]
+    quarters = [Quarter.parse(row.quarter) for row in computed]
+    metrics = {row.metric for spec in specs for row in spec.rows}
+    figures = Figure.objects.filter(
+        quarter__in=[row.quarter for row in computed], neighbourhood=selected, metric__in=metrics
+    ).only("quarter", "metric", "domain", "value")
+    return neighbourhoods, selected, computed, build_tables(figures, quarters, specs)
+
+
+@insights_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    neighbourhoods, selected, computed, tables = _selection(request, TABLES)
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "neighbourhoods": neighbourhoods,
+            "selected": selected,
+            "tables": tables if computed else [],
+            "computed_at": max((row.computed_at for row in computed), default=None),
+            "threshold": THRESHOLD,
+        },
+    )
+
+
+@insights_required
+def export(request: HttpRequest, slug: str) -> HttpResponse:
+    spec = TABLES_BY_SLUG.get(slug)
+    if spec is None:
+        raise Http404("No such table.")
+    _neighbourhoods, selected, _computed, (table,) = _selection(request, (spec,))
+    place = selected.slug if selected else "regio"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="wijkplatform-{slug}-{place}.csv"'
+    response.write("\ufeff")  # spreadsheet programs then read the file as UTF-8
+    writer = csv.writer(response)
+    writer.writerows(table.csv_rows())
+    return response

@@ -1,0 +1,160 @@
+"""Who sees the figures, how small numbers are hidden, and what the pages cost."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from directory.models import Domain
+from insights.charts import line_chart, nice_ceiling
+from insights.models import ComputedQuarter, Figure, Metric
+from insights.report import TABLES, display
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("insights:dashboard")
+EXPORT = reverse("insights:export", args=["active-professionals"])
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(email="programma@wijk.example", roles=["programme_manager"])
+
+
+def store(quarter: str, metric: str, value: int, domain: str = "", neighbourhood=None) -> None:
+    ComputedQuarter.objects.get_or_create(quarter=quarter, defaults={"final": True})
+    Figure.objects.create(
+        quarter=quarter, metric=metric, value=value, domain=domain, neighbourhood=neighbourhood
+    )
+
+
+@pytest.fixture
+def figures(hoensbroek):
+    store("2026Q1", Metric.ACTIVE_PROFESSIONALS, 12)
+    store("2026Q1", Metric.ACTIVE_PROFESSIONALS, 7, Domain.MEDICAL)
+    store("2026Q1", Metric.ACTIVE_PROFESSIONALS, 3, Domain.DEBT)
+    store("2026Q2", Metric.ACTIVE_PROFESSIONALS, 1234)
+    store("2026Q2", Metric.CROSS_DOMAIN_CONNECTIONS, 4)
+    store("2026Q2", Metric.CROSS_DOMAIN_CONNECTIONS, 9, neighbourhood=hoensbroek)
+
+
+def test_small_numbers_are_suppressed():
+    assert [display(n) for n in (0, 1, 4, 5, 1234)] == ["<5", "<5", "<5", "5", "1.234"]
+    assert display(1234, grouping=False) == "1234"
+
+
+@pytest.mark.parametrize("who", ["anonymous"])
+def test_anonymous_visitors_are_sent_to_sign_in(client, who):
+    for url in (DASHBOARD, EXPORT):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("roles", [[], ["trainer"], ["privacy_officer"], ["organisation_admin"]])
+def test_everyone_but_programme_managers_and_admins_gets_404(client, colleague, roles, figures):
+    colleague.groups.add(*UserFactory._meta.model.groups.field.related_model.objects.filter(
+        name__in=roles))  # fmt: skip
+    client.force_login(colleague)
+    for url in (DASHBOARD, EXPORT, f"{DASHBOARD}?neighbourhood=hoensbroek"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert b"1.234" not in response.content and b"1234" not in response.content
+
+
+@pytest.mark.parametrize("roles", [["programme_manager"], ["platform_admin"]])
+def test_programme_managers_and_admins_see_the_dashboard(client, roles, figures):
+    client.force_login(UserFactory(roles=roles))
+    response = client.get(DASHBOARD)
+    assert response.status_code == 200
+    assert 'href="/insights/"' in response.content.decode()  # in the navigation
+
+
+def test_the_dashboard_suppresses_small_numbers_in_tables_and_charts(client, manager, figures):
+    client.force_login(manager)
+    page = client.get(DASHBOARD).content.decode()
+    table = page[page.index('id="active-professionals-table"') :]
+    table = table[: table.index("</table>")]
+    assert "1.234" in table and "12</td>" in table and "7</td>" in table
+    assert "3</td>" not in table and "&lt;5</td>" in table
+    cross = page[page.index('id="cross-domain-table"') :]
+    assert "4</td>" not in cross[: cross.index("</table>")]
+    # the chart draws the known values and leaves a gap for the suppressed one
+    chart = next(t for t in _tables(client) if t.spec.slug == "active-professionals").chart
+    debt = next(s for s in chart.series if s.label == Domain.DEBT.label)
+    assert debt.markers == [] and debt.segments == []
+    total = chart.series[0]
+    assert len(total.markers) == 2 and len(total.segments) == 1
+
+
+def _tables(client):
+    return client.get(DASHBOARD).context["tables"]
+
+
+def test_a_neighbourhood_shows_its_own_figures(client, manager, figures):
+    client.force_login(manager)
+    page = client.get(f"{DASHBOARD}?neighbourhood=hoensbroek").content.decode()
+    cross = page[page.index('id="cross-domain-table"') :]
+    assert "9</td>" in cross[: cross.index("</table>")]
+    assert client.get(f"{DASHBOARD}?neighbourhood=nowhere").status_code == 404
+
+
+def test_csv_exports_every_table_with_suppression(client, manager, figures):
+    client.force_login(manager)
+    for table in TABLES:
+        response = client.get(reverse("insights:export", args=[table.slug]))
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        assert f"wijkplatform-{table.slug}-regio.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(client.get(EXPORT).content.decode("utf-8-sig"))))
+    assert rows[0] == ["", "2026Q1", "2026Q2"]
+    assert rows[1] == ["Alle domeinen", "12", "1234"]
+    debt = next(row for row in rows if row[0] == str(Domain.DEBT.label))
+    assert debt == [str(Domain.DEBT.label), "<5", "<5"]
+    assert all("3" not in row[1:] for row in rows[1:])
+    assert client.get(reverse("insights:export", args=["nothing"])).status_code == 404
+
+
+def test_the_dashboard_query_count_is_constant(client, manager, hoensbroek, heerlen_noord):
+    client.force_login(manager)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(DASHBOARD).status_code == 200
+        return len(context.captured_queries)
+
+    store("2025Q1", Metric.ACTIVE_PROFESSIONALS, 10)
+    few = queries()
+    for year in (2025, 2026):
+        for number in (1, 2, 3, 4):
+            for metric in Metric.values:
+                for domain in ("", *Domain.values):
+                    for place in (None, hoensbroek, heerlen_noord):
+                        store(f"{year}Q{number}", metric, 50 + number, domain, place) if (
+                            year,
+                            number,
+                            metric,
+                            domain,
+                            place,
+                        ) != (2025, 1, Metric.ACTIVE_PROFESSIONALS, "", None) else None
+    assert queries() == few
+
+
+def test_an_empty_dashboard_explains_how_figures_appear(client, manager):
+    client.force_login(manager)
+    response = client.get(DASHBOARD)
+    assert "compute_insights" in response.content.decode()
+
+
+def test_chart_scale_and_gaps():
+    assert [nice_ceiling(v) for v in (0, 3, 7, 12, 240, 1001)] == [1, 5, 10, 20, 250, 2000]
+    chart = line_chart(["a", "b", "c"], [("x", [10, None, 30])])
+    (series,) = chart.series
+    assert series.segments == [] and len(series.markers) == 2
+    assert chart.grid[-1][1] == "50"  # top of the scale
