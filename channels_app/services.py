@@ -8,6 +8,7 @@ recover from the database with ``sync``, so nothing here depends on delivery.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from collections.abc import Iterable
@@ -45,6 +46,8 @@ from channels_app.models import (
 from config.rendering import render_markdown
 from directory.access import is_verified
 
+logger = logging.getLogger(__name__)
+
 CHANNEL_MENTIONS = ("@kanaal", "@channel", "@iedereen")
 
 
@@ -64,8 +67,14 @@ def _broadcast(group: str, frame: dict[str, Any], **control: Any) -> None:
 
     def send() -> None:
         layer = get_channel_layer()
-        if layer is not None:
+        if layer is None:
+            return
+        try:
             async_to_sync(layer.group_send)(group, event)
+        except Exception:
+            # The change is committed; live delivery is best effort and clients fill any
+            # gap with ``sync``. Failing here would tell the sender that nothing was stored.
+            logger.warning("Broadcast to %s failed", group, exc_info=True)
 
     transaction.on_commit(send)
 

@@ -158,7 +158,9 @@ if REDIS_URL:
                         "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10),
                     }
                 ],
-                "capacity": 1500,
+                # Events beyond this many waiting for one process are dropped; clients
+                # recover them with ``sync``.
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1500, minimum=1),
                 "expiry": 60,
             },
         }

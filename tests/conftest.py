@@ -41,6 +41,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _require(settings.IS_POSTGRES, "needs PostgreSQL: set DATABASE_URL=postgres://...")
     if item.get_closest_marker("redis"):
         _require(bool(settings.REDIS_URL), "needs Redis: set REDIS_URL=redis://...")
+    if item.get_closest_marker("faults"):
+        from tests.faults.services import postgres_bin
+
+        _require(
+            postgres_bin() is not None and shutil.which("redis-server") is not None,
+            "needs the PostgreSQL and Redis server programs (apt-get install postgresql "
+            "redis-server)",
+        )
     if item.get_closest_marker("browser"):
         _require(
             os.path.exists(CHROMIUM) and shutil.which("chromium") is not None,
