@@ -18,7 +18,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if create and extracted:
-            self.groups.add(*Group.objects.filter(name__in=extracted))
+            # get_or_create: transactional tests flush the roles the migrations made
+            self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
 
     @factory.post_generation
     def verified_email(self, create: bool, extracted: bool | None, **kwargs: object) -> None:

@@ -1,0 +1,143 @@
+"""How to reach every named route of the URLconf in the security world, and what to post."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.security.world import World
+
+Kwargs = Callable[[World], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    kwargs: Kwargs = lambda world: {}
+    post: Callable[[World], dict[str, Any]] | None = None
+    #: which object the route is about, when there are several kinds (closed, direct)
+    target: str = ""
+
+
+def named_routes() -> dict[str, str]:
+    """Every named route (``namespace:name`` → pattern) outside the admin site."""
+    found: dict[str, str] = {}
+
+    def walk(patterns: list, prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                if pattern.namespace == "admin":
+                    continue
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                found[namespace + pattern.name] = prefix + str(pattern.pattern)
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def empty(world: World) -> dict[str, Any]:
+    return {}
+
+
+def closed(world: World, **extra: Any) -> dict[str, Any]:
+    return {"pk": world.closed.pk, **extra}
+
+
+def in_rooms(kwargs: Callable[..., dict[str, Any]], post=None) -> list[Route]:
+    """The route for the closed channel and for the direct conversation."""
+    return [
+        Route(lambda w: kwargs(w, w.closed, w.message), post, "closed"),
+        Route(lambda w: kwargs(w, w.direct, w.extra["direct_message"]), post, "direct"),
+    ]
+
+
+ROUTES: dict[str, Route | list[Route]] = {
+    "home": Route(),
+    "healthz": Route(),
+    "set_language": Route(post=lambda w: {"language": "en", "next": "/"}),
+    "accounts:invitation_list": Route(
+        post=lambda w: {"email": "nieuw@wijk.example", "display_name": "Nieuw", "roles": []}
+    ),
+    "accounts:invitation_revoke": Route(lambda w: {"pk": w.extra["invitation"].pk}, post=empty),
+    "accounts:accept_invitation": Route(lambda w: {"token": "not-a-token"}),
+    "directory:index": Route(),
+    "directory:profile_edit": Route(),
+    "directory:membership_request": Route(post=lambda w: {"organisation": w.organisation.pk}),
+    "directory:professional": Route(lambda w: {"pk": w.users["member"].professional.pk}),
+    "directory:professional_vcard": Route(lambda w: {"pk": w.users["member"].professional.pk}),
+    "directory:professional_photo": Route(lambda w: {"pk": w.users["member"].professional.pk}),
+    "directory:social_map": Route(),
+    "directory:organisation": Route(lambda w: {"slug": w.organisation.slug}),
+    "directory:organisation_edit": Route(lambda w: {"slug": w.organisation.slug}),
+    "directory:organisation_members": Route(lambda w: {"slug": w.organisation.slug}),
+    "directory:membership_action": Route(
+        lambda w: {
+            "slug": w.organisation.slug,
+            "pk": w.organisation_membership.pk,
+            "action": "approve",
+        },
+        post=empty,
+    ),
+    "channels_app:index": Route(),
+    "channels_app:create": Route(post=lambda w: {"kind": "open", "name": "Nieuw kanaal"}),
+    "channels_app:search": Route(),
+    "channels_app:notifications": Route(),
+    "channels_app:open_notification": Route(
+        lambda w: {"notification_id": w.notification.pk}, post=empty
+    ),
+    "channels_app:direct": Route(),
+    "channels_app:direct_with": Route(lambda w: {"user_id": w.owner.pk}, post=empty),
+    "channels_app:decide": Route(
+        lambda w: {"request_id": w.membership_request.pk, "decision": "accept"}, post=empty
+    ),
+    "channels_app:channel": in_rooms(lambda w, room, m: {"pk": room.pk}),
+    "channels_app:post": in_rooms(lambda w, room, m: {"pk": room.pk}, lambda w: {"body": "Hoi"}),
+    "channels_app:upload": in_rooms(lambda w, room, m: {"pk": room.pk}, lambda w: {}),
+    "channels_app:attachment": Route(lambda w: closed(w, attachment_id=w.attachment.pk)),
+    "channels_app:permalink": in_rooms(lambda w, room, m: {"pk": room.pk, "seq": m.seq}),
+    "channels_app:thread": in_rooms(lambda w, room, m: {"pk": room.pk, "message_id": m.pk}),
+    "channels_app:report": in_rooms(
+        lambda w, room, m: {"pk": room.pk, "message_id": m.pk}, lambda w: {"reason": "Onjuist"}
+    ),
+    "channels_app:message_action": in_rooms(
+        lambda w, room, m: {"pk": room.pk, "message_id": m.pk, "action": "pin"}, empty
+    ),
+    "channels_app:members": in_rooms(lambda w, room, m: {"pk": room.pk}),
+    "channels_app:member_action": Route(
+        lambda w: closed(w, user_id=w.users["member"].pk, action="remove"), post=empty
+    ),
+    "channels_app:settings": in_rooms(lambda w, room, m: {"pk": room.pk}),
+    "channels_app:membership_action": Route(lambda w: closed(w, action="archive"), post=empty),
+    "knowledge:index": Route(),
+    "privacy:index": Route(),
+    "insights:dashboard": Route(),
+    # allauth's own pages, configured here: sign-up closed, MFA behind sign-in
+    "account_login": Route(post=lambda w: {"login": "niemand@wijk.example", "password": "fout"}),
+    "account_logout": Route(post=empty),
+    "account_inactive": Route(),
+    "account_signup": Route(),
+    "account_reauthenticate": Route(),
+    "account_email": Route(),
+    "account_email_verification_sent": Route(),
+    "account_change_password": Route(),
+    "account_set_password": Route(),
+    "account_reset_password": Route(),
+    "account_confirm_login_code": Route(),
+    "account_confirm_email": Route(lambda w: {"key": "not-a-key"}),
+    "account_reset_password_from_key_done": Route(),
+    "account_reset_password_from_key": Route(lambda w: {"uidb36": "1", "key": "not-a-key"}),
+    "account_reset_password_done": Route(),
+    "mfa_index": Route(),
+    "mfa_authenticate": Route(),
+    "mfa_reauthenticate": Route(),
+    "mfa_activate_totp": Route(),
+    "mfa_deactivate_totp": Route(),
+    "mfa_view_recovery_codes": Route(),
+    "mfa_generate_recovery_codes": Route(),
+    "mfa_download_recovery_codes": Route(),
+    "insights:export": Route(lambda w: {"slug": "active-professionals"}),
+}

@@ -1,0 +1,240 @@
+"""The access matrix: every named route and every websocket route, for every persona.
+
+The routes come from the URLconf and the websocket routing themselves, so a new route without
+an entry here fails ``test_every_route_is_in_the_matrix``. Each row gives, per persona in the
+order of ``PERSONAS``, what a request gets:
+
+    O  200              R  redirect (not to sign-in)     L  redirect to sign-in
+    3  403 (for the unverified: "awaiting verification")   4  404
+    5  405 (wrong method)   B  400 (bad input)   410  gone (a bad invitation link)
+
+Every refused POST must leave the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+
+from tests.security.routes import ROUTES, Route, named_routes
+from tests.security.world import PERSONAS, World, build_world
+
+pytestmark = pytest.mark.django_db
+
+#: persona order:  anonymous unverified outsider member moderator trainer coordinator
+#:                 privacy_officer admin
+MATRIX = """
+home                                         get  L O O O O O O O O
+healthz                                      get  O O O O O O O O O
+set_language                                 get  R R R R R R R R R
+set_language                                 post R R R R R R R R R
+accounts:invitation_list                     get  L 4 4 4 4 4 4 4 O
+accounts:invitation_list                     post L 4 4 4 4 4 4 4 R
+accounts:invitation_revoke                   get  L 5 5 5 5 5 5 5 5
+accounts:invitation_revoke                   post L 4 4 4 4 4 4 4 R
+accounts:accept_invitation                   get  410 R R R R R R R R
+directory:index                              get  L 3 O O O O O 3 O
+directory:profile_edit                       get  L O O O O O O O O
+directory:membership_request                 get  L 5 5 5 5 5 5 5 5
+directory:membership_request                 post L R R R R R R R R
+directory:professional                       get  L 3 O O O O O 3 O
+directory:professional_vcard                 get  L 3 O O O O O 3 O
+directory:professional_photo                 get  L 4 4 4 4 4 4 4 4
+directory:social_map                         get  L 3 O O O O O 3 O
+directory:organisation                       get  L 3 O O O O O 3 O
+directory:organisation_edit                  get  L 4 4 4 4 4 4 4 O
+directory:organisation_members               get  L 4 4 4 4 4 4 4 O
+directory:membership_action                  get  L 5 5 5 5 5 5 5 5
+directory:membership_action                  post L 4 4 4 4 4 4 4 R
+channels_app:index                           get  L 3 O O O O O 3 O
+channels_app:create                          get  L 3 O O O O O 3 O
+channels_app:create                          post L 3 R R R R R 3 R
+channels_app:search                          get  L 3 O O O O O 3 O
+channels_app:notifications                   get  L 3 O O O O O 3 O
+channels_app:open_notification               get  L 3 5 5 5 5 5 3 5
+channels_app:open_notification               post L 3 4 R 4 4 4 3 4
+channels_app:direct                          get  L 3 O O O O O 3 O
+channels_app:direct_with                     get  L 3 5 5 5 5 5 3 5
+channels_app:direct_with                     post L 3 R R R R R 3 R
+channels_app:decide                          get  L 3 5 5 5 5 5 3 5
+channels_app:decide                          post L 3 4 4 4 4 4 3 4
+channels_app:channel                 closed  get  L 3 O O O O O 3 O
+channels_app:channel                 direct  get  L 3 4 O 4 4 4 3 4
+channels_app:post                    closed  get  L 3 5 5 5 5 5 3 5
+channels_app:post                    closed  post L 3 4 R R 4 4 3 4
+channels_app:post                    direct  get  L 3 5 5 5 5 5 3 5
+channels_app:post                    direct  post L 3 4 R 4 4 4 3 4
+channels_app:upload                  closed  get  L 3 5 5 5 5 5 3 5
+channels_app:upload                  closed  post L 3 4 B B 4 4 3 4
+channels_app:upload                  direct  get  L 3 5 5 5 5 5 3 5
+channels_app:upload                  direct  post L 3 4 B 4 4 4 3 4
+channels_app:attachment                      get  L 3 4 O 4 4 4 3 4
+channels_app:permalink               closed  get  L 3 4 R R 4 4 3 4
+channels_app:permalink               direct  get  L 3 4 R 4 4 4 3 4
+channels_app:thread                  closed  get  L 3 4 O O 4 4 3 4
+channels_app:thread                  direct  get  L 3 4 O 4 4 4 3 4
+channels_app:report                  closed  get  L 3 5 5 5 5 5 3 5
+channels_app:report                  closed  post L 3 4 R R 4 4 3 4
+channels_app:report                  direct  get  L 3 5 5 5 5 5 3 5
+channels_app:report                  direct  post L 3 4 R 4 4 4 3 4
+channels_app:message_action          closed  get  L 3 5 5 5 5 5 3 5
+channels_app:message_action          closed  post L 3 4 4 R 4 4 3 4
+channels_app:message_action          direct  get  L 3 5 5 5 5 5 3 5
+channels_app:message_action          direct  post L 3 4 R 4 4 4 3 4
+channels_app:members                 closed  get  L 3 4 O O 4 4 3 4
+channels_app:members                 direct  get  L 3 4 4 4 4 4 3 4
+channels_app:member_action                   get  L 3 5 5 5 5 5 3 5
+channels_app:member_action                   post L 3 4 4 R 4 4 3 4
+channels_app:settings                closed  get  L 3 4 4 4 4 4 3 4
+channels_app:settings                direct  get  L 3 4 4 4 4 4 3 4
+channels_app:membership_action               get  L 3 5 5 5 5 5 3 5
+channels_app:membership_action               post L 3 4 4 4 4 4 3 4
+knowledge:index                              get  L 3 O O O O O 3 O
+privacy:index                                get  L 3 O O O O O 3 O
+insights:dashboard                           get  L 4 4 4 4 4 4 4 O
+account_login                                get  O R R R R R R R R
+account_login                                post O R R R R R R R R
+account_logout                               get  L O O O O O O O O
+account_logout                               post L L L L L L L L L
+account_inactive                             get  O O O O O O O O O
+account_signup                               get  O R R R R R R R R
+account_reauthenticate                       get  L O O O O O O O O
+account_email                                get  L O O O O O O O O
+account_email_verification_sent              get  O O O O O O O O O
+account_change_password                      get  L O O O O O O O O
+account_set_password                         get  L R R R R R R R R
+account_reset_password                       get  O O O O O O O O O
+account_confirm_login_code                   get  L R R R R R R R R
+account_confirm_email                        get  O O O O O O O O O
+account_reset_password_from_key_done         get  O O O O O O O O O
+account_reset_password_from_key              get  O O O O O O O O O
+account_reset_password_done                  get  O O O O O O O O O
+mfa_index                                    get  L O O O O O O O O
+mfa_authenticate                             get  L R R R R R R R R
+mfa_reauthenticate                           get  L R R R R R R R R
+mfa_activate_totp                            get  L R R R R R R R R
+mfa_deactivate_totp                          get  L 4 4 4 4 4 4 4 4
+mfa_view_recovery_codes                      get  L 4 4 4 4 4 4 4 4
+mfa_generate_recovery_codes                  get  L R R R R R R R R
+mfa_download_recovery_codes                  get  L 4 4 4 4 4 4 4 4
+insights:export                              get  L 4 4 4 4 4 4 4 O
+"""
+
+EXPECTED: dict[tuple[str, str, str], list[str]] = {}
+for line in MATRIX.strip().splitlines():
+    parts = line.split()
+    if len(parts) == 2 + len(PERSONAS):
+        name, method, *outcomes = parts
+        target = ""
+    else:
+        name, target, method, *outcomes = parts
+    EXPECTED[name, target, method] = outcomes
+
+
+def _routes() -> Iterator[tuple[str, Route]]:
+    for name, routes in ROUTES.items():
+        for route in routes if isinstance(routes, list) else [routes]:
+            yield name, route
+
+
+CASES = [
+    (name, route, method)
+    for name, route in _routes()
+    for method in ["get"] + (["post"] if route.post else [])
+]
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302, 303):
+        return "L" if response["Location"].startswith("/accounts/login/") else "R"
+    return {200: "O", 400: "B", 403: "3", 404: "4", 405: "5"}.get(
+        response.status_code, str(response.status_code)
+    )
+
+
+def snapshot() -> dict[str, int]:
+    """What has been written so far, per table: a refused request must write nothing.
+
+    On PostgreSQL the transaction's own statistics count every insert, update and delete;
+    elsewhere row counts stand in. Sessions are left out: a refusal may add a message to one.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del "
+                "FROM pg_stat_xact_user_tables WHERE relname <> 'django_session'"
+            )
+            return dict(cursor.fetchall())
+        tables = [
+            m._meta.db_table for m in apps.get_models() if m._meta.db_table != "django_session"
+        ]
+        counts = ", ".join(f'(SELECT count(*) FROM "{table}")' for table in tables)  # noqa: S608
+        cursor.execute(f"SELECT {counts}")
+        return dict(zip(tables, cursor.fetchone(), strict=True))
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+def test_every_route_is_in_the_matrix():
+    routes = set(named_routes())
+    assert routes - set(ROUTES) == set(), "routes without an entry in the access matrix"
+    assert set(ROUTES) - routes == set(), "matrix entries for routes that no longer exist"
+    covered = {(name, route.target, method) for name, route, method in CASES}
+    assert covered == set(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    ("name", "route", "method"),
+    CASES,
+    ids=[f"{method}-{name}{'-' + route.target if route.target else ''}"
+         for name, route, method in CASES],
+)  # fmt: skip
+def test_access(world, name, route, method):
+    url = reverse(name, kwargs=route.kwargs(world))
+    expected = EXPECTED[name, route.target, method]
+    got = []
+    for persona, wanted in zip(PERSONAS, expected, strict=True):
+        client = Client()
+        if world.users[persona] is not None:
+            client.force_login(world.users[persona])
+        with transaction.atomic():
+            before = snapshot() if method == "post" and wanted in "345BL" else None
+            response = client.get(url) if method == "get" else client.post(url, route.post(world))
+            got.append(outcome(response))
+            if before is not None:
+                assert snapshot() == before, f"{persona} was refused but something changed"
+            transaction.set_rollback(True)
+    assert got == expected, f"{method.upper()} {url}: got {got}"
+
+
+POSTS = [(name, route) for name, route, method in CASES if method == "post"]
+
+
+@pytest.mark.parametrize(
+    ("name", "route"),
+    POSTS,
+    ids=[f"{name}{'-' + route.target if route.target else ''}" for name, route in POSTS],
+)
+def test_every_state_changing_request_needs_the_csrf_token(world, name, route):
+    """Posted by someone the matrix lets through (or a member), without the token: refused."""
+    expected = EXPECTED[name, route.target, "post"]
+    allowed = [p for p, wanted in zip(PERSONAS, expected, strict=True) if wanted in "OR"]
+    persona = next((p for p in allowed if p != "anonymous"), "member")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users[persona])
+    with transaction.atomic():
+        before = snapshot()
+        response = client.post(reverse(name, kwargs=route.kwargs(world)), route.post(world))
+        assert response.status_code == 403
+        assert snapshot() == before
+        transaction.set_rollback(True)
