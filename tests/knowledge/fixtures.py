@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -16,7 +17,10 @@ from tests.factories import ProfessionalFactory, UserFactory
 
 
 def verified(name: str, roles: list[str] | None = None) -> User:
-    return ProfessionalFactory(user=UserFactory(display_name=name, roles=roles or [])).user
+    user = ProfessionalFactory(user=UserFactory(display_name=name)).user
+    # transactional tests flush the role groups the data migration made: recreate them
+    user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in roles or []))
+    return user
 
 
 def article_data(**overrides) -> dict:
@@ -119,8 +123,10 @@ def library(db, trainer) -> Library:
     return Library(trainer, member, outsider, unverified, public, restricted, channel)
 
 
-def make_session(trainer: User, *, capacity: int = 2, days: int = 7, **extra) -> LearningSession:
-    starts = timezone.now() + timedelta(days=days)
+def make_session(
+    trainer: User, *, capacity: int = 2, days: int = 7, hours: int = 0, **extra
+) -> LearningSession:
+    starts = timezone.now() + timedelta(days=days, hours=hours)
     data = {
         "title": "Het andere gesprek",
         "description": "Oefenen met het spinnenweb.",
@@ -129,7 +135,7 @@ def make_session(trainer: User, *, capacity: int = 2, days: int = 7, **extra) ->
         "location": "Buurthuis De Koumen",
         "online_url": "",
         "capacity": capacity,
-        "registration_deadline": starts - timedelta(days=1),
+        "registration_deadline": starts - timedelta(days=1 if days else 0, hours=0 if days else 1),
         "article": None,
         "themes": [],
     }
