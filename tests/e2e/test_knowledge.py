@@ -75,7 +75,7 @@ def test_a_trainer_publishes_and_a_professional_finds_it_and_registers(
                 "mimeType": "application/pdf",
                 "buffer": pdf_bytes("Budgetcoaching in Hoensbroek"),
             }
-        ]  # fmt: skip
+        ]
     )
     page.get_by_role("button", name="Bestand toevoegen").click()
     expect(page.get_by_role("link", name="handreiking.pdf")).to_be_visible()
