@@ -44,16 +44,6 @@ def readable_articles(user: Any) -> QuerySet[Article]:
     )
 
 
-def visible_articles(user: Any) -> QuerySet[Article]:
-    """What ``user`` may open: readable articles plus the drafts they write."""
-    if not is_verified(user):
-        return Article.objects.none()
-    readable = Q(status=Article.Status.PUBLISHED) & (
-        Q(audience=Article.Audience.ALL) | Q(_member_of_audience(user))
-    )
-    return Article.objects.filter(readable | Q(authors=user)).distinct()
-
-
 def may_read(user: Any, article: Article) -> bool:
     if not is_verified(user):
         return False

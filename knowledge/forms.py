@@ -155,13 +155,14 @@ class ShareForm(forms.Form):
     channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none())
     note = forms.CharField(label=_("Message"), max_length=500, required=False)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, article: Article, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].queryset = (
-            Channel.objects.filter(memberships__user=user, archived_at=None)
-            .exclude(kind=Channel.Kind.DIRECT)
-            .order_by("name")
+        channels = Channel.objects.filter(memberships__user=user, archived_at=None).exclude(
+            kind=Channel.Kind.DIRECT
         )
+        if article.is_restricted:
+            channels = channels.filter(knowledge_articles=article)
+        self.fields["channel"].queryset = channels.order_by("name")
 
 
 class ArticleSearchForm(forms.Form):

@@ -336,10 +336,14 @@ def toggle_bookmark(article: Article, *, by: User) -> bool:
 def share_article(article: Article, *, by: User, channel_id: Any, note: Any = "") -> Any:
     """Post the article as a card into a channel where ``by`` may post.
 
-    Members of that channel who cannot read a restricted article see the card but get 404
-    behind the link; the card itself shows only title and summary.
+    A restricted article is shared only into the channels it is meant for, so the card never
+    shows its title to people who may not read it.
     """
     _require(access.may_read(by, article) and article.is_published)
+    if article.is_restricted and not article.channels.filter(pk=channel_id).exists():
+        raise ValidationError(
+            _("This article is only for some channels; it can be shared in those only.")
+        )
     url = reverse("knowledge:article", args=[article.pk])
     summary = " ".join(article.summary.split())[:280]
     lines = [note.strip()] if isinstance(note, str) and note.strip() else []

@@ -206,7 +206,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_moderate": access.may_moderate(request.user, article),
             "comment_form": CommentForm(),
             "attachment_form": AttachmentForm(),
-            "share_form": ShareForm(user=request.user),
+            "share_form": ShareForm(user=request.user, article=article),
             "sessions": article.sessions.filter(ends_at__gt=timezone.now(), cancelled_at=None),
         },
     )
@@ -426,7 +426,7 @@ def reading_list(request: HttpRequest) -> HttpResponse:
 @_not_found_on_denied
 def share(request: HttpRequest, pk: int) -> HttpResponse:
     article = access.readable_article(request.user, pk)
-    form = ShareForm(request.POST, user=request.user)
+    form = ShareForm(request.POST, user=request.user, article=article)
     if not form.is_valid():
         messages.error(request, _("Choose one of your channels."))
         return redirect("knowledge:article", article.pk)

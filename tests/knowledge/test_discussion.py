@@ -137,3 +137,15 @@ def test_it_shares_an_article_as_a_card_in_a_channel(client, trainer, open_room)
     client.force_login(open_room.outsider)
     client.post(f"/knowledge/articles/{article.pk}/share/", {"channel": open_room.channel.pk})
     assert Message.objects.count() == 1
+
+
+def test_a_restricted_article_is_shared_only_in_its_own_channels(client, library, open_room):
+    from channels_app import services as channel_services
+
+    channel_services.join(open_room.channel, library.member)
+    client.force_login(library.member)
+    url = f"/knowledge/articles/{library.restricted.pk}/share/"
+    client.post(url, {"channel": open_room.channel.pk})
+    assert not Message.objects.filter(channel=open_room.channel).exists()
+    client.post(url, {"channel": library.channel.pk})
+    assert Message.objects.filter(channel=library.channel).count() == 1

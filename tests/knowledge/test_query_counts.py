@@ -39,7 +39,7 @@ def test_list_pages_have_a_constant_query_count(
     _fill(trainer, reader, 2)
     with django_assert_max_num_queries(20) as few:
         assert client.get(url).status_code == 200
-    _fill(trainer, reader, 12)
+    _fill(trainer, reader, 6)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
 
