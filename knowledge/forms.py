@@ -4,7 +4,6 @@ import re
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +14,16 @@ from directory.models import Domain
 from knowledge.models import Article, LearningSession, Tag, Theme
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def trainers_except(user: User):
+    """Active people with the trainer role, for choosing co-authors and co-trainers."""
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.TRAINER, professional__verified=True)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("display_name")
+    )
 
 
 class TagNamesField(forms.CharField):
@@ -73,6 +82,13 @@ class ArticleForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    coauthors = forms.ModelMultipleChoiceField(
+        label=_("Co-authors"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Other trainers who may edit and publish this article."),
+    )
     audience = forms.ChoiceField(
         label=_("Who may read it"),
         choices=Article.Audience.choices,
@@ -111,8 +127,11 @@ class ArticleForm(forms.Form):
                 "audience": article.audience,
                 "channels": list(article.channels.all()),
                 "cover_alt": article.cover_alt,
+                "coauthors": [a for a in article.authors.all() if a.pk != user.pk],
             }
         super().__init__(*args, **kwargs)
+        self.fields["coauthors"].queryset = trainers_except(user)
+        self.fields["coauthors"].label_from_instance = lambda u: u.display_name
         channels = Channel.objects.exclude(kind=Channel.Kind.DIRECT).filter(archived_at=None)
         if not user.is_platform_admin:
             channels = channels.filter(memberships__user=user)
@@ -224,13 +243,7 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, articles: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        trainer_groups = Group.objects.filter(name__in=[Role.TRAINER, Role.PLATFORM_ADMIN])
-        self.fields["trainers"].queryset = (
-            User.objects.filter(is_active=True, groups__in=trainer_groups)
-            .exclude(pk=user.pk)
-            .distinct()
-            .order_by("display_name")
-        )
+        self.fields["trainers"].queryset = trainers_except(user)
         self.fields["trainers"].label_from_instance = lambda u: u.display_name
         self.fields["article"].queryset = articles
         for name in ("starts_at", "ends_at", "registration_deadline"):

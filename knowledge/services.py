@@ -170,7 +170,10 @@ def save_article(
     article.updated_at = timezone.now()
     _replace_cover(article, cover, remove_cover)
     article.save()
-    article.authors.add(by)
+    if "coauthors" in data:
+        article.authors.set({by, *[u for u in data["coauthors"] if access.is_trainer(u)]})
+    else:
+        article.authors.add(by)
     article.themes.set(data.get("themes") or [])
     article.tags.set(tags_named(data.get("tag_names") or []))
     article.channels.set(channels if audience == Article.Audience.CHANNELS else [])

@@ -154,3 +154,18 @@ def test_it_offers_only_the_authors_own_channels(client, trainer, closed_room):
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST  # not a member of that channel
     assert not Article.objects.exists()
+
+
+def test_co_authors_edit_and_publish_together(client, trainer, colleague):
+    partner = verified("Pieter Partner", ["trainer"])
+    client.force_login(trainer)
+    client.post("/knowledge/articles/new/", _form(coauthors=[partner.pk]))
+    article = Article.objects.get()
+    assert set(article.authors.all()) == {trainer, partner}
+    # someone without the trainer role is not offered, and not accepted
+    client.post(f"/knowledge/articles/{article.pk}/edit/", _form(coauthors=[colleague.pk]))
+    assert set(article.authors.all()) == {trainer, partner}
+    client.force_login(partner)
+    assert client.post(f"/knowledge/articles/{article.pk}/publish/").status_code == 302
+    article.refresh_from_db()
+    assert article.is_published
