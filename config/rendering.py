@@ -19,6 +19,10 @@ BASIC_TAGS = INLINE_TAGS | {"p", "ul", "ol", "li", "blockquote", "pre"}
 RICH_TAGS = BASIC_TAGS | {
     "h2", "h3", "h4", "hr", "table", "thead", "tbody", "tr", "th", "td", "img",
 }  # fmt: skip
+#: Knowledge-base articles: headings, lists, tables, quotes, code and their own images.
+ARTICLE_TAGS = RICH_TAGS
+#: Comments under articles: the basic set, no headings, tables or images.
+COMMENT_TAGS = BASIC_TAGS
 
 SAFE_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
 

@@ -33,8 +33,11 @@ def profile_for(user: Any) -> Professional:
     return professional
 
 
-def process_photo(upload: UploadedFile) -> ContentFile:
-    """Check that ``upload`` really is a photo and return it as a square JPEG without metadata."""
+def process_photo(
+    upload: UploadedFile, *, size: tuple[int, int] = (PHOTO_SIZE, PHOTO_SIZE)
+) -> ContentFile:
+    """Check that ``upload`` really is a photo; return it cropped to ``size`` as a JPEG without
+    metadata (a square profile photo unless told otherwise)."""
     if upload.size and upload.size > PHOTO_MAX_BYTES:
         raise ValidationError(_("The photo may be at most 5 MB."), code="too_large")
     try:
@@ -50,7 +53,7 @@ def process_photo(upload: UploadedFile) -> ContentFile:
         upload.seek(0)
         with Image.open(upload) as image:
             image = ImageOps.exif_transpose(image).convert("RGB")
-            image = ImageOps.fit(image, (PHOTO_SIZE, PHOTO_SIZE), Image.Resampling.LANCZOS)
+            image = ImageOps.fit(image, size, Image.Resampling.LANCZOS)
             out = io.BytesIO()
             # Saving afresh drops EXIF data such as the location where the photo was taken.
             image.save(out, "JPEG", quality=85, optimize=True)

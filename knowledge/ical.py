@@ -1,0 +1,57 @@
+"""iCalendar (RFC 5545) files for learning sessions, built with the icalendar library."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from knowledge.models import LearningSession
+
+PRODID = "-//Wijkplatform//Leersessies//NL"
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _event(session: LearningSession, base_url: str) -> Event:
+    event = Event()
+    event.add("uid", f"{session.uid}@wijkplatform")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("summary", session.title)
+    event.add("sequence", session.sequence)
+    place = session.location or session.online_url
+    if place:
+        event.add("location", place)
+    url = f"{base_url}/knowledge/sessions/{session.pk}/"
+    event.add("url", url)
+    description = session.description
+    if session.online_url:
+        description = f"{description}\n\n{session.online_url}"
+    event.add("description", f"{description}\n\n{url}".strip())
+    event.add("status", "CANCELLED" if session.cancelled_at else "CONFIRMED")
+    return event
+
+
+def session_calendar(session: LearningSession, base_url: str) -> bytes:
+    calendar = _calendar(session.title)
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(_event(session, base_url))
+    return calendar.to_ical()
+
+
+def feed_calendar(sessions: Iterable[LearningSession], base_url: str) -> bytes:
+    calendar = _calendar(f"{settings.SITE_NAME} — leersessies")
+    for session in sessions:
+        calendar.add_component(_event(session, base_url))
+    return calendar.to_ical()

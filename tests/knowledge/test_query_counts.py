@@ -1,0 +1,59 @@
+"""List pages use a constant number of queries however much they list."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import services
+from knowledge.models import Theme
+from tests.knowledge.fixtures import make_session, publish, verified
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill(trainer, reader, n):
+    theme = Theme.objects.first()
+    for i in range(n):
+        article = publish(trainer, title=f"Artikel {i}", themes=[theme], tag_names=[f"tag{i}"])
+        services.toggle_bookmark(article, by=reader)
+        session = make_session(trainer, title=f"Sessie {i}", days=3 + i)
+        services.register(session.pk, user=reader)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/knowledge/",
+        "/knowledge/?q=artikel",
+        "/knowledge/?theme=positieve-gezondheid",
+        "/knowledge/reading-list/",
+        "/knowledge/sessions/",
+        "/knowledge/sessions/archive/",
+    ],
+)
+def test_list_pages_have_a_constant_query_count(
+    client, trainer, url, django_assert_max_num_queries
+):
+    reader = verified("Lezer")
+    client.force_login(reader)
+    _fill(trainer, reader, 2)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(url).status_code == 200
+    _fill(trainer, reader, 6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_an_article_page_has_a_constant_query_count(
+    client, trainer, colleague, django_assert_max_num_queries
+):
+    article = publish(trainer)
+    client.force_login(colleague)
+    services.add_comment(article, by=trainer, body="Eerste")
+    with django_assert_max_num_queries(40) as few:
+        client.get(f"/knowledge/articles/{article.pk}/")
+    for i in range(10):
+        root = services.add_comment(article, by=verified(f"Lezer {i}"), body=f"Reactie {i}")
+        services.add_comment(article, by=trainer, body="Antwoord", parent_id=root.pk)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(f"/knowledge/articles/{article.pk}/")

@@ -1,0 +1,64 @@
+"""Full-text search over title, summary, body and attachment text, with theme and tag filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.models import Theme
+from tests.knowledge.fixtures import publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def articles(trainer):
+    schulden = Theme.objects.get(slug="schulden-en-armoede")
+    leefstijl = Theme.objects.get(slug="leefstijl")
+    return {
+        "title": publish(trainer, title="Schuldhulpverlening in de wijk", summary="Over geld.",
+                         body="Tekst.", themes=[schulden], tag_names=["geld"]),
+        "body": publish(trainer, title="Bewegen", summary="Over sport.",
+                        body="Veel mensen met schulden bewegen minder.", themes=[leefstijl],
+                        tag_names=["sport"]),
+        "other": publish(trainer, title="Slapen", summary="Over rust.", body="Slaap goed.",
+                         themes=[leefstijl], tag_names=[]),
+    }  # fmt: skip
+
+
+def _titles(client, query):
+    return [a.title for a in client.get(f"/knowledge/{query}").context["page"].object_list]
+
+
+def test_it_filters_by_theme_and_tag(client, colleague, articles):
+    client.force_login(colleague)
+    assert _titles(client, "?theme=schulden-en-armoede") == ["Schuldhulpverlening in de wijk"]
+    assert sorted(_titles(client, "?theme=leefstijl")) == ["Bewegen", "Slapen"]
+    assert _titles(client, "?tag=sport") == ["Bewegen"]
+    assert client.get("/knowledge/?theme=bestaat-niet").status_code == 400
+
+
+@pytest.mark.postgres
+def test_it_ranks_title_matches_first_with_dutch_stemming(client, colleague, articles):
+    client.force_login(colleague)
+    # "schuld" matches "schulden" (Dutch stemming) and "Schuldhulpverlening" (prefix)
+    assert _titles(client, "?q=schuld") == ["Schuldhulpverlening in de wijk", "Bewegen"]
+    assert _titles(client, "?q=schuld&theme=leefstijl") == ["Bewegen"]
+
+
+@pytest.mark.postgres
+def test_it_highlights_snippets_and_escapes_them(client, trainer, colleague):
+    publish(trainer, title="Veilig", summary="Samenvatting",
+            body="Let op <b>vet</b> en [[[nep]]] markeringen bij mantelzorgers.")  # fmt: skip
+    client.force_login(colleague)
+    page = client.get("/knowledge/?q=mantelzorgers").content.decode()
+    assert "<mark>mantelzorgers</mark>" in page
+    assert "<b>" not in page  # the database drops the tags, the template escapes the rest
+    assert "<mark>nep" not in page
+
+
+def test_it_falls_back_to_substring_search(client, colleague, articles, settings):
+    settings.IS_POSTGRES = False
+    client.force_login(colleague)
+    assert _titles(client, "?q=minder") == ["Bewegen"]
+    assert sorted(_titles(client, "?q=schulden")) == ["Bewegen", "Schuldhulpverlening in de wijk"]
+    assert _titles(client, "?q=schuldhulp") == ["Schuldhulpverlening in de wijk"]
