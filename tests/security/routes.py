@@ -47,6 +47,14 @@ def closed(world: World, **extra: Any) -> dict[str, Any]:
     return {"pk": world.closed.pk, **extra}
 
 
+def article(world: World, **extra: Any) -> dict[str, Any]:
+    return {"pk": world.extra["article"].pk, **extra}
+
+
+def session(world: World, **extra: Any) -> dict[str, Any]:
+    return {"pk": world.extra["session"].pk, **extra}
+
+
 def in_rooms(kwargs: Callable[..., dict[str, Any]], post=None) -> list[Route]:
     """The route for the closed channel and for the direct conversation."""
     return [
@@ -113,6 +121,42 @@ ROUTES: dict[str, Route | list[Route]] = {
     "channels_app:settings": in_rooms(lambda w, room, m: {"pk": room.pk}),
     "channels_app:membership_action": Route(lambda w: closed(w, action="archive"), post=empty),
     "knowledge:index": Route(),
+    "knowledge:reading_list": Route(),
+    "knowledge:article_new": Route(),
+    "knowledge:article": Route(article),
+    "knowledge:article_edit": Route(article),
+    "knowledge:cover": Route(article),
+    "knowledge:attachment_upload": Route(article, post=empty),
+    "knowledge:attachment": Route(
+        lambda w: article(w, attachment_id=w.extra["article_attachment"].pk)
+    ),
+    "knowledge:attachment_delete": Route(
+        lambda w: article(w, attachment_id=w.extra["article_attachment"].pk), post=empty
+    ),
+    "knowledge:history": Route(article),
+    "knowledge:revision": Route(lambda w: article(w, number=w.extra["revision"].number)),
+    "knowledge:revision_restore": Route(
+        lambda w: article(w, number=w.extra["revision"].number), post=empty
+    ),
+    "knowledge:comment_post": Route(article, post=lambda w: {"body": "Mooi stuk"}),
+    "knowledge:comment_action": Route(
+        lambda w: article(w, comment_id=w.extra["comment"].pk, action="hide"), post=empty
+    ),
+    "knowledge:bookmark": Route(article, post=empty),
+    "knowledge:share": Route(article, post=lambda w: {"channel": w.closed.pk}),
+    "knowledge:article_status": Route(lambda w: article(w, action="unpublish"), post=empty),
+    "knowledge:sessions": Route(),
+    "knowledge:archive": Route(),
+    "knowledge:session_new": Route(),
+    "knowledge:calendar": Route(),
+    "knowledge:calendar_feed": Route(lambda w: {"token": w.extra["feed"].token}),
+    "knowledge:session": Route(session),
+    "knowledge:session_edit": Route(session),
+    "knowledge:session_ics": Route(session),
+    "knowledge:attendance": Route(session),
+    "knowledge:material_upload": Route(session, post=empty),
+    "knowledge:material": Route(lambda w: session(w, material_id=w.extra["material"].pk)),
+    "knowledge:registration": Route(lambda w: session(w, action="register"), post=empty),
     "privacy:index": Route(),
     "insights:dashboard": Route(),
     # allauth's own pages, configured here: sign-up closed, MFA behind sign-in

@@ -95,6 +95,8 @@ def build_world() -> World:
         email="gast@wijk.example", display_name="Gast", invited_by=users["admin"],
         token_hash=token_hash,
     )  # fmt: skip
+    extra = {"direct_message": direct_message, "invitation": invitation}
+    extra |= _knowledge(users, closed)
     return World(
         users=users,
         owner=owner,
@@ -107,5 +109,58 @@ def build_world() -> World:
         attachment=attachment,
         notification=notification,
         membership_request=membership_request,
-        extra={"direct_message": direct_message, "invitation": invitation},
+        extra=extra,
     )
+
+
+def _pdf(name: str = "handout.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF\n", "application/pdf")
+
+
+def _knowledge(users: dict[str, User | None], closed: Channel) -> dict[str, Any]:
+    """An article for the members of the closed channel only, by the trainer; a session."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from knowledge import services as knowledge
+
+    trainer, member = users["trainer"], users["member"]
+    data = {
+        "title": "Samen Heerlen Gezond: werkafspraken",
+        "summary": "Alleen voor de leden van het kanaal.",
+        "body": "Eerste versie.",
+        "audience": "channels",
+        "channels": [closed],
+    }
+    article = knowledge.save_article(None, by=trainer, data=data)
+    knowledge.set_published(article, by=trainer)
+    article = knowledge.save_article(article, by=trainer, data={**data, "body": "Tweede versie."})
+    attachment = knowledge.add_attachment(article, by=trainer, upload=_pdf())
+    comment = knowledge.add_comment(article, by=member, body="Dank je wel!")
+    starts = timezone.now() + timedelta(days=7)
+    session = knowledge.save_session(
+        None,
+        by=trainer,
+        data={
+            "title": "Leersessie Positieve Gezondheid",
+            "description": "Oefenen met het gesprek.",
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=2),
+            "location": "Wijkcentrum",
+            "online_url": "",
+            "capacity": 10,
+            "registration_deadline": starts - timedelta(days=1),
+            "article": None,
+        },
+    )
+    material = knowledge.add_material(session, by=trainer, upload=_pdf("sheets.pdf"))
+    return {
+        "article": article,
+        "article_attachment": attachment,
+        "revision": article.revisions.order_by("number").first(),
+        "comment": comment,
+        "session": session,
+        "material": material,
+        "feed": knowledge.calendar_feed(member),
+    }
