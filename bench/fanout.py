@@ -65,6 +65,7 @@ class Worker:
         self.seen: dict[int, list[set[int]]] = {}
         self.latencies: dict[int, list[float]] = {}
         self.failures: list[str] = []
+        self.frames = 0  # every frame received, benchmark or not
 
     async def open(self, index: int, url: str, cookie: str, limit: asyncio.Semaphore) -> None:
         from websockets.asyncio.client import connect
@@ -94,6 +95,7 @@ class Worker:
         clock = time.time
         try:
             async for text in ws:
+                self.frames += 1
                 start = text.find(MARK)
                 if start < 0:
                     continue
@@ -126,7 +128,9 @@ class Worker:
             if not line:
                 break
             command = json.loads(line)
-            if command["cmd"] == "count":
+            if command["cmd"] == "frames":
+                self.answer({"frames": self.frames})
+            elif command["cmd"] == "count":
                 self.answer({"delivered": self.delivered(command["step"])})
             elif command["cmd"] == "report":
                 step = command["step"]
@@ -507,7 +511,19 @@ def run_system(
             raise RuntimeError(f"{system}: only {connected} of {len(cookies)} sockets got in: "
                                f"{[r['failures'] for r in ready]}")  # fmt: skip
         print(f"{system}: {connected} members connected and subscribed.", file=sys.stderr)
-        time.sleep(5)  # let the presence announcements of all those connects pass
+        # Every connect announces the member's presence to the others: wait until that has
+        # passed (no frame anywhere for 3 s) before measuring.
+        quiet_began, last, unchanged = time.monotonic(), -1, 0
+        while unchanged < 3 and time.monotonic() - quiet_began < 300:
+            time.sleep(1)
+            frames = sum(w.ask({"cmd": "frames"})["frames"] for w in workers)
+            unchanged = unchanged + 1 if frames == last else 0
+            last = frames
+        print(
+            f"{system}: quiet after {time.monotonic() - quiet_began:.0f} s "
+            f"({last:,} frames during the connects).",
+            file=sys.stderr,
+        )
         groups: dict[str, list[int] | str] = {
             f"daphne {i + 1}": [s.process.pid] for i, s in enumerate(servers)
         }
