@@ -39,7 +39,7 @@ seed: migrate
 
 run: seed
 	@echo "Wijkplatform: http://$(HOST):$(PORT)/"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(BIN)/daphne -b $(HOST) -p $(PORT) --websocket_connect_timeout 30 config.asgi:application
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -36,6 +36,9 @@ class Channel(models.Model):
     #: the sequence number of the newest message; every message gets the next one
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+    #: counts every change to the room's messages (new, edited, deleted, pinned, reactions,
+    #: replies); ``sync`` returns what changed after the number a client last saw
+    last_change = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("channel")
@@ -169,6 +172,8 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     search_vector = SearchVectorField(null=True, editable=False)
+    #: the channel's ``last_change`` when this message last changed
+    change_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("message")
@@ -181,7 +186,10 @@ class Message(models.Model):
                 fields=["channel", "author", "client_id"], name="message_client_id_unique"
             ),
         ]
-        indexes = [models.Index(fields=["parent", "seq"])]
+        indexes = [
+            models.Index(fields=["parent", "seq"]),
+            models.Index(fields=["channel", "change_seq"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.seq}"

@@ -389,15 +389,16 @@ def _clean_body(body: Any, *, allow_empty: bool = False) -> str:
 
 
 def _mentioned(channel: Channel, body: str) -> set[int]:
+    if "@" not in body:
+        return set()  # most messages: no need to look at every member
     lowered = body.lower()
-    members = channel.memberships.select_related("user")
+    members = channel.memberships.values_list("user_id", "user__display_name")
     if any(token in lowered for token in CHANNEL_MENTIONS):
-        return {m.user_id for m in members}
+        return {user_id for user_id, _name in members}
     return {
-        m.user_id
-        for m in members
-        if m.user.display_name
-        and re.search(r"@" + re.escape(m.user.display_name.lower()) + r"\b", lowered)
+        user_id
+        for user_id, name in members
+        if name and re.search(r"@" + re.escape(name.lower()) + r"\b", lowered)
     }
 
 
@@ -410,8 +411,13 @@ def _attachments_html(message: Message) -> str:
     ).strip()
 
 
-def message_frame(message: Message, kind: str = "message.created") -> dict[str, Any]:
+def message_frame(
+    message: Message, kind: str = "message.created", *, attachments_html: str | None = None
+) -> dict[str, Any]:
+    """The frame for ``message``; ``attachments_html`` when the caller knows it already."""
     deleted = message.is_deleted
+    if attachments_html is None and not deleted:
+        attachments_html = _attachments_html(message)
     return {
         "type": kind,
         "room": message.channel_id,
@@ -420,14 +426,25 @@ def message_frame(message: Message, kind: str = "message.created") -> dict[str, 
         "client_id": str(message.client_id),
         "author": {"id": message.author_id, "name": message.author.display_name},
         "parent": message.parent_id,
-        "html": "" if deleted else message.body_html + _attachments_html(message),
+        "html": "" if deleted else message.body_html + (attachments_html or ""),
         "body": "" if deleted else message.body,
         "reply_count": message.reply_count,
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
         "deleted": deleted,
         "pinned": message.pinned_at is not None,
+        "change": message.change_seq,
     }
+
+
+def _next_change(channel_id: int) -> int:
+    """The room's next change number, in the caller's transaction.
+
+    The update locks the room's row until the transaction ends, so changes commit in the order
+    of their numbers and a client that saw number N has seen every change up to N.
+    """
+    Channel.objects.filter(pk=channel_id).update(last_change=F("last_change") + 1)
+    return Channel.objects.filter(pk=channel_id).values_list("last_change", flat=True).get()
 
 
 def _index(message: Message) -> None:
@@ -484,7 +501,11 @@ def post_message(
                     raise ValidationError(_("The message you reply to does not exist."))
             channel.last_seq += 1
             channel.last_message_at = timezone.now()
-            channel.save(update_fields=["last_seq", "last_message_at"])
+            if parent is not None:
+                channel.last_change += 1  # its reply count changes
+                parent.change_seq = channel.last_change
+            channel.last_change += 1
+            channel.save(update_fields=["last_seq", "last_message_at", "last_change"])
             message = Message.objects.create(
                 channel=channel,
                 seq=channel.last_seq,
@@ -494,6 +515,7 @@ def post_message(
                 body=body,
                 body_html=render_markdown(body, chat=True),
                 created_at=channel.last_message_at,
+                change_seq=channel.last_change,
             )
             _index(message)
             if attachment_ids:
@@ -511,10 +533,16 @@ def post_message(
             mentioned = _mentioned(channel, body) - {author.pk}
             Mention.objects.bulk_create(Mention(message=message, user_id=u) for u in mentioned)
             if parent is not None:
-                Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+                Message.objects.filter(pk=parent.pk).update(
+                    reply_count=F("reply_count") + 1, change_seq=parent.change_seq
+                )
                 parent.reply_count += 1
                 _broadcast(channel.group_name, message_frame(parent, "message.updated"))
-            _broadcast(channel.group_name, message_frame(message))
+            _broadcast(
+                channel.group_name,
+                # a new message without files has none to look up
+                message_frame(message, attachments_html=None if attachment_ids else ""),
+            )
             notify(mentioned, Notification.Kind.MENTION, channel, message=message, actor=author)
             if parent is not None:
                 # everyone in the thread hears about a reply, unless the mention told them already
@@ -553,7 +581,8 @@ def edit_message(message: Message, *, by: User, body: Any) -> Message:
     message.body = _clean_body(body)
     message.body_html = render_markdown(message.body, chat=True)
     message.edited_at = timezone.now()
-    message.save(update_fields=["body", "body_html", "edited_at"])
+    message.change_seq = _next_change(message.channel_id)
+    message.save(update_fields=["body", "body_html", "edited_at", "change_seq"])
     _index(message)
     _broadcast(message.channel.group_name, message_frame(message, "message.updated"))
     return message
@@ -567,7 +596,8 @@ def delete_message(message: Message, *, by: User) -> Message:
     message.deleted_by = by
     message.body = ""
     message.body_html = ""
-    message.save(update_fields=["deleted_at", "deleted_by", "body", "body_html"])
+    message.change_seq = _next_change(message.channel_id)
+    message.save(update_fields=["deleted_at", "deleted_by", "body", "body_html", "change_seq"])
     Message.objects.filter(pk=message.pk).update(search_vector=None)
     message.reactions.all().delete()
     message.mentions.all().delete()
@@ -583,7 +613,8 @@ def pin_message(message: Message, *, by: User, pinned: bool = True) -> Message:
         raise ValidationError(_("This message has been deleted."))
     message.pinned_at = timezone.now() if pinned else None
     message.pinned_by = by if pinned else None
-    message.save(update_fields=["pinned_at", "pinned_by"])
+    message.change_seq = _next_change(message.channel_id)
+    message.save(update_fields=["pinned_at", "pinned_by", "change_seq"])
     _broadcast(message.channel.group_name, message_frame(message, "message.updated"))
     return message
 
@@ -607,10 +638,17 @@ def toggle_reaction(message: Message, *, by: User, emoji: Any) -> dict[str, list
     if not removed:
         Reaction.objects.create(message=message, user=by, emoji=emoji)
     summary = reaction_summary(message)
-    _broadcast(message.channel.group_name, {
-        "type": "reaction", "room": message.channel_id, "id": message.pk, "reactions": summary,
-    })  # fmt: skip
+    message.change_seq = _next_change(message.channel_id)
+    Message.objects.filter(pk=message.pk).update(change_seq=message.change_seq)
+    _broadcast(message.channel.group_name, reaction_frame(message, summary))
     return summary
+
+
+def reaction_frame(message: Message, summary: dict[str, list[int]]) -> dict[str, Any]:
+    return {
+        "type": "reaction", "room": message.channel_id, "id": message.pk, "reactions": summary,
+        "change": message.change_seq,
+    }  # fmt: skip
 
 
 def mark_read(channel: Channel, *, user: User, seq: Any) -> int:

@@ -42,13 +42,16 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
 
 @contextmanager
 def daphne(port: int, **env: str) -> Iterator[str]:
-    """``daphne -b 127.0.0.1 -p PORT config.asgi:application`` on the test database."""
+    """``daphne -b 127.0.0.1 -p PORT --websocket_connect_timeout 30 config.asgi:application``.
+
+    As the Dockerfile runs it, on the test database.
+    """
     environment = {**os.environ, "DATABASE_URL": database_url_of_test_database(), **env}
     environment.pop("DEBUG", None)
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port),
-             "config.asgi:application"],
+             "--websocket_connect_timeout", "30", "config.asgi:application"],
             cwd=ROOT,
             env=environment,
             stdout=log,

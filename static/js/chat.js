@@ -103,6 +103,12 @@ class LiveRoom {
       Number(li.dataset.seq),
     );
     this.seen = Math.max(intData(root, "lastSeq") ?? 0, ...rendered);
+    // Every change to the room's messages (new, edited, deleted, pinned, reactions) has a
+    // number; this is the highest one up to which the page has seen them all. After a
+    // reconnect `sync` asks for everything changed since, so edits and deletions made while
+    // the socket was down show too.
+    this.changes = intData(root, "lastChange") ?? 0;
+    this.syncAfter = 0;
     this.readSent = 0;
     this.pending = new Map(); // client id -> {body, parent, li, acked}
     this.typists = new Map(); // user id -> {name, timer}
@@ -273,8 +279,20 @@ class LiveRoom {
   }
 
   sync(after) {
-    if (this.send({ type: "sync", room: this.room, after, ref: this.nextRef("sync") })) {
+    const frame = { type: "sync", room: this.room, after, changes_after: this.changes };
+    if (this.send({ ...frame, ref: this.nextRef("sync") })) {
       this.syncing = true;
+      this.syncAfter = after;
+    }
+  }
+
+  /** Follows the room's change numbers; a gap means the socket missed something. */
+  noteChange(change) {
+    if (typeof change !== "number" || change <= this.changes) return;
+    if (change === this.changes + 1) {
+      this.changes = change;
+    } else if (!this.syncing) {
+      this.sync(this.seen);
     }
   }
 
@@ -292,6 +310,7 @@ class LiveRoom {
     if (!frame || typeof frame.type !== "string") return;
     // The socket also carries the user's frames for other rooms.
     if ("room" in frame && frame.room !== this.room) return;
+    if (frame.type !== "synced" && !this.syncing) this.noteChange(frame.change);
     switch (frame.type) {
       case "subscribed":
         this.setConnection("live");
@@ -300,8 +319,11 @@ class LiveRoom {
         this.readSent = Math.max(this.readSent, frame.last_read_seq ?? 0);
         break;
       case "synced":
+        if (typeof frame.last_change === "number") {
+          this.changes = Math.max(this.changes, frame.last_change);
+        }
         if (frame.more) {
-          this.sync(this.seen);
+          this.sync(this.syncAfter);
         } else {
           this.syncing = false;
           this.scheduleRead();

@@ -200,3 +200,84 @@ async def test_typing_goes_to_the_room(closed_room):
     assert typing["user"]["name"] == "Olga Eigenaar"
     await owner.disconnect()
     await member.disconnect()
+
+
+async def test_sync_returns_edits_deletions_and_reactions_made_while_away(closed_room):
+    room = closed_room
+    post = database_sync_to_async(services.post_message)
+    first, _ = await post(room.channel.pk, author=room.owner, body="Eerste versie")
+    doomed, _ = await post(room.channel.pk, author=room.owner, body="Dit gaat weg")
+    liked, _ = await post(room.channel.pk, author=room.owner, body="Goed idee")
+    untouched, _ = await post(room.channel.pk, author=room.owner, body="Blijft zo")
+
+    @database_sync_to_async
+    def last_change() -> int:
+        room.channel.refresh_from_db()
+        return room.channel.last_change
+
+    # The member saw everything up to here, then lost the connection.
+    seen_seq, seen_change = untouched.seq, await last_change()
+    await database_sync_to_async(services.edit_message)(first, by=room.owner, body="Tweede versie")
+    await database_sync_to_async(services.delete_message)(doomed, by=room.owner)
+    await database_sync_to_async(services.toggle_reaction)(liked, by=room.owner, emoji="👍")
+    new, _ = await post(room.channel.pk, author=room.owner, body="Nieuw bericht")
+
+    member = await subscribed(room.member, room.channel.pk)
+    await member.send_json_to({
+        "type": "sync", "room": room.channel.pk, "after": seen_seq,
+        "changes_after": seen_change, "ref": "r",
+    })  # fmt: skip
+    frames = []
+    while not frames or frames[-1]["type"] != "synced":
+        frame = await member.receive_json_from(5)
+        if frame["type"] != "presence":
+            frames.append(frame)
+    await member.disconnect()
+
+    *changes, done = frames
+    assert [(f["type"], f["id"]) for f in changes] == [
+        ("message.updated", first.pk), ("reaction", first.pk),
+        ("message.deleted", doomed.pk), ("reaction", doomed.pk),
+        ("message.updated", liked.pk), ("reaction", liked.pk),
+        ("message.created", new.pk),
+    ]  # fmt: skip
+    assert changes[0]["body"] == "Tweede versie" and changes[0]["edited"]
+    assert changes[2]["deleted"] and changes[2]["body"] == "" and changes[2]["html"] == ""
+    assert changes[5]["reactions"] == {"👍": [room.owner.pk]}
+    assert changes[1]["reactions"] == {} and changes[3]["reactions"] == {}
+    assert untouched.pk not in {f["id"] for f in changes}
+    current = await last_change()
+    assert done == {
+        "type": "synced", "ref": "r", "room": room.channel.pk, "last_seq": new.seq,
+        "last_change": current, "more": False,
+    }  # fmt: skip
+    # Every change numbers the frame that announced it, in order.
+    numbers = [f["change"] for f in changes]
+    assert numbers == sorted(numbers) and numbers[-1] == current
+
+
+async def test_sync_of_changes_comes_in_batches(closed_room, monkeypatch):
+    from channels_app import consumers
+
+    monkeypatch.setattr(consumers, "SYNC_BATCH", 2)
+    room = closed_room
+    for n in range(3):
+        await database_sync_to_async(services.post_message)(
+            room.channel.pk, author=room.owner, body=f"Bericht {n}"
+        )
+    member = await subscribed(room.member, room.channel.pk)
+    await member.send_json_to(
+        {"type": "sync", "room": room.channel.pk, "after": 0, "changes_after": 0}
+    )
+    first = [await receive_until(member, "message.created") for _ in range(2)]
+    batch = await receive_until(member, "synced")
+    assert batch["more"] and batch["last_change"] == first[-1]["change"]
+    await member.send_json_to({
+        "type": "sync", "room": room.channel.pk, "after": 0,
+        "changes_after": batch["last_change"],
+    })  # fmt: skip
+    rest = await receive_until(member, "message.created")
+    done = await receive_until(member, "synced")
+    assert [f["body"] for f in [*first, rest]] == ["Bericht 0", "Bericht 1", "Bericht 2"]
+    assert not done["more"]
+    await member.disconnect()

@@ -51,23 +51,6 @@ def test_anonymous_is_refused_by_daphne(live_asgi_server):
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
-def test_an_idle_socket_survives_a_minute_on_redis(live_asgi_server):
-    """redis-py's default socket timeout would cut idle consumers off with code 1011."""
-    headers = session_headers(ProfessionalFactory().user, live_asgi_server)
-
-    async def scenario() -> dict:
-        async with ws_connect(
-            f"ws://{live_asgi_server}/ws/", additional_headers=headers, ping_interval=None
-        ) as ws:
-            await asyncio.sleep(65)
-            await ws.send(json.dumps({"type": "ping"}))
-            return json.loads(await asyncio.wait_for(ws.recv(), 10))
-
-    assert asyncio.run(scenario()) == {"type": "pong"}
-
-
-@pytest.mark.redis
 async def test_the_channel_layer_is_redis_and_delivers():
     layer = get_channel_layer()
     assert type(layer).__module__.startswith("channels_redis")

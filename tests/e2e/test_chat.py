@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -163,6 +164,54 @@ def test_after_the_connection_drops_it_reconnects_and_fills_in_what_was_missed(c
     expect(status).not_to_have_text(status.get_attribute("data-offline-text"))
     assert len(sockets) >= 2
     assert Message.objects.filter(channel=chat.channel, body=body).count() == 1
+
+
+def _in_a_thread(function, *args, **kwargs):
+    """Runs a service outside Playwright's event loop (its broadcast needs async_to_sync)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+def test_edits_and_deletions_made_while_disconnected_show_after_reconnecting(chat):
+    edited, _ = _in_a_thread(
+        services.post_message, chat.channel.pk, author=chat.bert, body="Overleg op dinsdag."
+    )
+    doomed, _ = _in_a_thread(
+        services.post_message, chat.channel.pk, author=chat.bert, body="Vergeet dit bericht."
+    )
+    sockets: list[WebSocketRoute] = []
+    refuse = False
+
+    def relay(socket: WebSocketRoute) -> None:
+        if refuse:
+            socket.close()
+            return
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
+    _open(chat.anna_page, chat.url)
+    room = chat.anna_page.locator(".wijk-room")
+    refuse = True
+    sockets[-1].close()
+    expect(room).not_to_have_attribute("data-connection", "live", timeout=LIVE)
+
+    # While Anna is away: one message edited, one deleted, a reaction.
+    _in_a_thread(services.edit_message, edited, by=chat.bert, body="Overleg op donderdag.")
+    _in_a_thread(services.delete_message, doomed, by=chat.bert)
+    _in_a_thread(services.toggle_reaction, edited, by=chat.bert, emoji="👍")
+    on_page = chat.anna_page.locator(f"#m-{edited.seq}")
+    expect(on_page.locator(".wijk-message__body")).to_have_text("Overleg op dinsdag.")
+
+    refuse = False
+    expect(room).to_have_attribute("data-connection", "live", timeout=4 * LIVE)
+    body = on_page.locator(".wijk-message__body")
+    expect(body).to_have_text("Overleg op donderdag.", timeout=LIVE)
+    expect(on_page.locator(".wijk-message__edited")).to_have_count(1)
+    expect(on_page.locator(".wijk-reaction")).to_have_text("👍 1")
+    tombstone = chat.anna_page.locator(f"#m-{doomed.seq}")
+    expect(tombstone).to_have_class(re.compile(r"\bwijk-message--deleted\b"))
+    expect(tombstone).not_to_contain_text("Vergeet dit bericht.")
 
 
 def test_when_the_browser_goes_offline_it_waits_and_then_catches_up(chat):
