@@ -18,7 +18,11 @@ from django.core.cache import cache
 
 from tests.factories import ProfessionalFactory, UserFactory
 
-pytest_plugins = ["tests.directory.fixtures", "tests.channels_app.fixtures"]
+pytest_plugins = [
+    "tests.directory.fixtures",
+    "tests.channels_app.fixtures",
+    "tests.privacy.fixtures",
+]
 
 CHROMIUM = "/usr/bin/chromium"
 
