@@ -123,7 +123,8 @@ def _read(
         action=action,
         user=request.user,
         object_type=object_type,
-        object_id=object_id,
+        # reading a whole list (members, plan, ...) names the room the list belongs to
+        object_id=object_id or rights.room.pk,
         room_id=rights.room.pk,
         role=rights.role,
         purpose=purpose or rights.purpose,

@@ -21,7 +21,7 @@ from privacy import services
 from privacy.models import CaseRoom
 from tests.factories import OrganisationFactory, ProfessionalFactory, UserFactory
 
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - a test-only authenticator secret
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 
 @dataclass

@@ -13,8 +13,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from privacy.models import AccessLogEntry, Agreement, CaseMember, Goal
 from privacy import services
+from privacy.models import AccessLogEntry, Agreement, CaseMember, Goal
 from tests.privacy.fixtures import CaseRoomWorld, strong_client
 
 pytestmark = pytest.mark.django_db
