@@ -184,11 +184,13 @@ def test_the_database_refuses_update_and_delete_of_log_rows(world):
         AccessLogEntry.objects.filter(pk=entry.pk).update(user_name="Iemand anders")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AccessLogEntry.objects.filter(pk=entry.pk).delete()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {AccessLogEntry._meta.db_table} SET detail = 'x'"  # noqa: S608
-            )
+    table = AccessLogEntry._meta.db_table
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET detail = 'x'")  # noqa: S608
     assert AccessLogEntry.objects.filter(pk=entry.pk, user_name=entry.user_name).exists()
 
 

@@ -208,8 +208,10 @@ def test_pages_with_lists_use_a_constant_number_of_queries(world, django_assert_
         services.post_message(world.room.pk, author=world.member, body=f"Bericht {n}")
     goal = services.add_goal(world.room, by=world.coordinator, title="Doel")
     for n in range(6):
-        services.add_agreement(world.room, by=world.coordinator, description=f"Afspraak {n}",
-                               due_date=timezone.localdate(), owner=world.member, goal=goal)  # fmt: skip
+        services.add_agreement(
+            world.room, by=world.coordinator, description=f"Afspraak {n}",
+            due_date=timezone.localdate(), owner=world.member, goal=goal,
+        )  # fmt: skip
         services.add_health_record(world.room, by=world.member,
                                    conversation_on=timezone.localdate(), scores=SCORES)  # fmt: skip
     member = strong_client(world.member)
