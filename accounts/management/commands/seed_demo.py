@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from channels_app import demo as channels_demo
 from directory import demo as directory_demo
+from privacy import demo as privacy_demo
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             )
         counts = directory_demo.seed()
         counts |= channels_demo.seed()
+        counts |= privacy_demo.seed()
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
         self.stdout.write(
