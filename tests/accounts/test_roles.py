@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accounts.roles import Role
 from tests.factories import UserFactory
