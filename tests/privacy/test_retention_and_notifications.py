@@ -231,3 +231,16 @@ def test_pages_with_lists_use_a_constant_number_of_queries(world, django_assert_
     ]:
         with django_assert_max_num_queries(30):
             assert client.get(url).status_code == 200, url
+
+
+def test_an_erasure_request_purges_one_closed_room_early(world, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    _fill(world, tmp_path)
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="close it first"):
+        call_command("purge_case_rooms", "--room", str(world.room.pk), stdout=StringIO())
+    services.close_room(world.room, by=world.coordinator)
+    call_command("purge_case_rooms", "--room", str(world.room.pk), stdout=StringIO())
+    assert not CaseMessage.objects.filter(room=world.room).exists()
+    assert AccessLogEntry.objects.filter(room_id_ref=world.room.pk, detail__contains="purged")

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from privacy import services
-from privacy.models import AccessLogEntry
+from privacy.models import AccessLogEntry, CaseRoom
 
 
 class Command(BaseCommand):
@@ -21,14 +21,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Only list what would be deleted."
         )
+        parser.add_argument(
+            "--room",
+            type=int,
+            help="Purge this one closed room now, before its retention ends (an erasure request).",
+        )
 
     def handle(self, *args, **options):
         dry_run = options["dry_run"]
-        rooms = services.rooms_past_retention()
+        if options["room"]:
+            room = CaseRoom.objects.filter(pk=options["room"], purged_at__isnull=True).first()
+            if room is None or room.status != CaseRoom.Status.CLOSED:
+                raise CommandError("No such closed, unpurged case room; close it first.")
+            rooms = [room]
+        else:
+            rooms = services.rooms_past_retention()
         for room in rooms:
             if dry_run:
                 ended = f"{room.retention_until:%Y-%m-%d}"
-                self.stdout.write(f"Would purge case room #{room.pk} (retention ended {ended}).")
+                self.stdout.write(f"Would purge case room #{room.pk} (retention until {ended}).")
             else:
                 counts = services.purge_room(room)
                 summary = ", ".join(f"{n} {name}" for name, n in counts.items())
