@@ -80,3 +80,70 @@ def radar(records: list[HealthRecord]) -> Radar:
                 x, y = _point(index, item["score"])
                 markers.append(Marker(x, y, item["talk"], str(item["label"]), item["score"]))
     return Radar(SIZE, rings, axes, shapes, markers)
+
+
+TREND_WIDTH = 640
+TREND_HEIGHT = 260
+TREND_LEFT = 40
+TREND_RIGHT = 190  # room for the dimension names at the end of each line
+TREND_TOP = 16
+TREND_BOTTOM = 40
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    label: str
+    points: str
+    end_x: float
+    end_y: float
+    index: int
+
+
+@dataclass(frozen=True)
+class Trend:
+    width: int
+    height: int
+    gridlines: list[dict]
+    columns: list[dict]
+    lines: list[TrendLine]
+
+
+def trend(records: list[HealthRecord]) -> Trend | None:
+    """Each dimension's score per conversation, oldest left; None with fewer than two."""
+    if len(records) < 2:
+        return None
+    plot_width = TREND_WIDTH - TREND_LEFT - TREND_RIGHT
+    plot_height = TREND_HEIGHT - TREND_TOP - TREND_BOTTOM
+    step = plot_width / (len(records) - 1)
+
+    def y(score: float) -> float:
+        return round(TREND_TOP + plot_height * (1 - score / 10), 1)
+
+    columns = [
+        {"x": round(TREND_LEFT + i * step, 1), "date": record.conversation_on}
+        for i, record in enumerate(records)
+    ]
+    gridlines = [{"y": y(level), "level": level} for level in (0, 2, 4, 6, 8, 10)]
+    series = []
+    for index, (key, label) in enumerate(DIMENSIONS):
+        coords = [
+            (column["x"], y(getattr(r, key))) for column, r in zip(columns, records, strict=True)
+        ]
+        series.append((index, str(label), coords))
+    # end labels sit beside the last point, pushed apart so that none overlap
+    label_y: dict[int, float] = {}
+    previous = -math.inf
+    for index, _label, coords in sorted(series, key=lambda item: item[2][-1][1]):
+        label_y[index] = max(coords[-1][1], previous + 14)
+        previous = label_y[index]
+    lines = [
+        TrendLine(
+            label=label,
+            points=" ".join(f"{x},{yy}" for x, yy in coords),
+            end_x=coords[-1][0] + 8,
+            end_y=round(label_y[index], 1),
+            index=index,
+        )
+        for index, label, coords in series
+    ]
+    return Trend(TREND_WIDTH, TREND_HEIGHT, gridlines, columns, lines)

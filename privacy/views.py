@@ -151,12 +151,24 @@ def _form_errors(form, error: ValidationError) -> None:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
+    """My case rooms; without two-factor authentication or a recent sign-in, how to get them."""
     refusal = _gate(request)
     if refusal is not None:
         return refusal
-    refusal = _strong_access(request)
-    if refusal is not None:
-        return refusal
+    context: dict[str, Any] = {
+        "can_create": is_verified(request.user),
+        "privacy_officer": access.is_privacy_officer(request.user),
+        "needs_mfa": not access.has_mfa(request.user),
+        "page": None,
+    }
+    context["needs_sign_in"] = not context["needs_mfa"] and not access.signed_in_recently(
+        request.session, request.user
+    )
+    if context["needs_mfa"] or context["needs_sign_in"]:
+        next_query = urlencode({"next": request.get_full_path()})
+        context["enrol_url"] = f"{reverse('mfa_activate_totp')}?{next_query}"
+        context["reauthenticate_url"] = f"{reverse('account_reauthenticate')}?{next_query}"
+        return render(request, "privacy/index.html", context)
     memberships = (
         CaseMember.objects.filter(
             user=request.user, status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED]
@@ -164,25 +176,16 @@ def index(request: HttpRequest) -> HttpResponse:
         .select_related("room", "room__coordinator")
         .order_by("status", "-room__last_message_at", "-room__created_at")
     )
-    page = Paginator(memberships, 25).get_page(request.GET.get("page"))
-    if page.object_list:
+    context["page"] = Paginator(memberships, 25).get_page(request.GET.get("page"))
+    if context["page"].object_list:
         audit.record(
             action=Action.READ,
             user=request.user,
             object_type="case_room_list",
-            object_id=",".join(str(m.room_id) for m in page.object_list)[:40],
-            role="",
+            object_id=",".join(str(m.room_id) for m in context["page"].object_list)[:40],
             address=_address(request),
         )
-    return render(
-        request,
-        "privacy/index.html",
-        {
-            "page": page,
-            "can_create": is_verified(request.user),
-            "privacy_officer": access.is_privacy_officer(request.user),
-        },
-    )
+    return render(request, "privacy/index.html", context)
 
 
 @login_required
@@ -588,6 +591,7 @@ def health(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
             "latest": latest,
             "previous": records[-2] if len(records) > 1 else None,
             "chart": charts.radar(records) if records else None,
+            "trend": charts.trend(records),
             "dimensions": DIMENSIONS,
             "history": [
                 {"label": label, "scores": [getattr(r, key) for r in records]}

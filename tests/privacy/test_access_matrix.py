@@ -216,3 +216,20 @@ def test_refused_attempts_on_a_real_room_are_logged(world):
     assert entry.outcome == "denied"
     assert entry.user_id_ref == world.platform_admin.pk
     assert entry.room_id_ref == world.room.pk
+
+
+def test_the_index_explains_what_is_needed_before_listing_rooms(world):
+    from django.test import Client
+
+    plain = Client()
+    plain.force_login(world.member_without_mfa)
+    response = plain.get(reverse("privacy:index"))
+    assert response.status_code == OK
+    assert reverse("mfa_activate_totp").encode() in response.content
+    assert world.room.pseudonym.encode() not in response.content
+    stale = strong_client(world.member, seconds_ago=13 * 3600)
+    response = stale.get(reverse("privacy:index"))
+    assert reverse("account_reauthenticate").encode() in response.content
+    assert world.room.pseudonym.encode() not in response.content
+    fresh = strong_client(world.member).get(reverse("privacy:index"))
+    assert world.room.pseudonym.encode() in fresh.content

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from privacy import services
 from privacy.models import (
@@ -96,23 +96,27 @@ def test_withdrawn_consent_starts_the_retention_clock_and_stops_content(world):
 
 
 def test_invitations_are_refused_outside_the_consent_with_a_reason(world):
+    translation.activate("en")
     with pytest.raises(ValidationError) as refusal:
         services.invite(world.room, by=world.coordinator, user=world.uncovered)
     assert "does not work for an organisation the consent covers" in refusal.value.messages[0]
     assert "Welzijn Samen Hoensbroek" in refusal.value.messages[0]
     with pytest.raises(ValidationError, match="not a verified professional"):
         services.invite(world.room, by=world.coordinator, user=world.unverified)
+    translation.deactivate()
     client = strong_client(world.coordinator)
     response = client.post(reverse("privacy:members", args=[world.room.pk]),
                            {"user": world.uncovered.pk})  # fmt: skip
     assert response.status_code == 400
-    assert "does not work for an organisation" in response.content.decode()
+    assert "werkt niet bij een organisatie waarvoor de toestemming geldt" in (
+        response.content.decode()
+    )
 
 
 def test_without_consent_only_the_creator_is_in(world):
     room = services.create_room(by=world.coordinator, pseudonym="Mevrouw B., Heerlen Noord",
                                 purpose="Eenzaamheid", legal_ground="consent")  # fmt: skip
-    with pytest.raises(ValidationError, match="consent first"):
+    with translation.override("en"), pytest.raises(ValidationError, match="consent first"):
         services.invite(room, by=world.coordinator, user=world.member)
 
 
@@ -188,6 +192,11 @@ def test_the_radar_chart_is_svg_with_a_table(world):
     response = strong_client(world.member).get(reverse("privacy:health", args=[world.room.pk]))
     html = response.content.decode()
     assert "<svg" in html and 'role="img"' in html
+    # coordinates are plain numbers whatever the language (no decimal commas)
+    import re
+
+    assert re.search(r'<circle[^>]* cx="\d+(\.\d+)?" cy="\d+(\.\d+)?"', html)
+    assert not re.search(r'(?:x|y|x2|y2|cx|cy)="\d+,\d', html)
     assert html.count("wijk-radar__point--talk") == 2
     assert "wijk-radar__shape--earlier" in html
     assert "Mentaal welbevinden" in html or "Mental well-being" in html
@@ -244,3 +253,35 @@ def test_an_erasure_request_purges_one_closed_room_early(world, tmp_path, settin
     call_command("purge_case_rooms", "--room", str(world.room.pk), stdout=StringIO())
     assert not CaseMessage.objects.filter(room=world.room).exists()
     assert AccessLogEntry.objects.filter(room_id_ref=world.room.pk, detail__contains="purged")
+
+
+def test_case_pages_have_no_inline_script_or_style(world):
+    import re
+
+    services.add_health_record(world.room, by=world.member, conversation_on=timezone.localdate(),
+                               scores=SCORES)  # fmt: skip
+    client = strong_client(world.coordinator)
+    for name in ("room", "members", "consent", "plan", "health", "search", "settings", "log",
+                 "report"):  # fmt: skip
+        html = client.get(reverse(f"privacy:{name}", args=[world.room.pk])).content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), name
+        assert " style=" not in html, name
+        assert not re.search(r"\son[a-z]+=", html), name
+
+
+def test_scores_over_time_are_drawn_as_lines(world):
+    for days_ago, score in ((90, 3), (45, 5), (0, 7)):
+        services.add_health_record(world.room, by=world.member,
+                                   conversation_on=timezone.localdate() - timedelta(days=days_ago),
+                                   scores={k: score for k in SCORES})  # fmt: skip
+    html = strong_client(world.member).get(reverse("privacy:health", args=[world.room.pk]))
+    html = html.content.decode()
+    assert html.count('class="wijk-trend__line') == 6
+    # end labels never overlap, even when all six scores are equal
+    import itertools
+    import re
+
+    ys = sorted(
+        float(y) for y in re.findall(r'wijk-trend__label--\d" x="[\d.]+" y="([\d.]+)"', html)
+    )
+    assert len(ys) == 6 and all(b - a >= 13.9 for a, b in itertools.pairwise(ys))
