@@ -113,7 +113,7 @@ class MessageForm(forms.Form):
     )
     client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
     file = forms.FileField(
-        label=_("File (optional)"),
+        label=_("File"),
         required=False,
         help_text=_("PDF, office document or photo, up to 10 MB."),
     )
