@@ -28,7 +28,9 @@ from privacy import audit
 from privacy.models import CaseMember, CaseRoom
 
 ROLE_PRIVACY_OFFICER = "privacy_officer"
+ROLE_INVITED = "invited"
 ROLE_LABELS = {
+    ROLE_INVITED: _("Invited"),
     CaseMember.Role.COORDINATOR: _("Coordinator"),
     CaseMember.Role.MEMBER: _("Member"),
     ROLE_PRIVACY_OFFICER: _("Privacy officer"),
@@ -81,13 +83,17 @@ class CaseAccess:
     def role(self) -> str:
         if self.is_member:
             return self.membership.role
+        if self.is_invited:
+            return ROLE_INVITED
         if self.privacy_officer:
             return ROLE_PRIVACY_OFFICER
         return ""
 
     @property
     def purpose(self) -> str:
-        return audit.Purpose.CARE if self.is_member else audit.Purpose.SUPERVISION
+        if self.privacy_officer and not (self.is_member or self.is_invited):
+            return audit.Purpose.SUPERVISION
+        return audit.Purpose.CARE
 
 
 def is_privacy_officer(user: Any) -> bool:

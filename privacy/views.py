@@ -392,6 +392,7 @@ def join(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
                 return redirect("privacy:room", rights.room.pk)
             messages.success(request, _("You declined the invitation."))
             return redirect("privacy:index")
+    _read(request, rights, "case_room", detail="invitation page")
     return render(
         request,
         "privacy/join.html",
@@ -467,6 +468,8 @@ def settings_view(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
         else:
             messages.success(request, _("The case room has been saved."))
             return redirect("privacy:room", room.pk)
+    if request.method == "GET":
+        _read(request, rights, "case_room", detail="settings page")
     return render(
         request,
         "privacy/settings.html",

@@ -199,3 +199,14 @@ def test_the_database_allows_deleting_entries_past_five_years(world):
     old = audit.record(action="read", user=world.member, object_type="case_room", room_id=1)
     _tamper(old, occurred_at=timezone.now() - timedelta(days=5 * 366))
     assert AccessLogEntry.objects.filter(pk=old.pk).delete()[0] == 1
+
+
+def test_the_settings_and_invitation_pages_are_logged_as_reads(world):
+    strong_client(world.coordinator).get(reverse("privacy:settings", args=[world.room.pk]))
+    settings_entry = _last(object_type="case_room", detail="settings page")
+    assert settings_entry.role == "coordinator"
+    services.invite(world.room, by=world.coordinator, user=world.outsider)
+    strong_client(world.outsider).get(reverse("privacy:join", args=[world.room.pk]))
+    invitation = _last(object_type="case_room", detail="invitation page")
+    assert invitation.user_id_ref == world.outsider.pk
+    assert invitation.role == "invited" and invitation.purpose == audit.Purpose.CARE
