@@ -13,8 +13,11 @@ from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any, ClassVar
 
+from asgiref.sync import async_to_sync
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -25,6 +28,31 @@ Frame = dict[str, Any]
 #: Close codes sent before ``accept()`` are turned into an HTTP 403 by daphne; these are used
 #: after accept, when a session ends while the socket is open.
 CLOSE_UNAUTHENTICATED = 4401
+
+
+def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
+    """Send ``frame`` to every socket in ``group`` once the transaction has committed.
+
+    ``control`` travels beside the frame for the consumers themselves (e.g. which room to
+    leave, or to close the socket); it is never sent to the browser. Consumers handle the
+    event as ``frame_forward``.
+    """
+    # Serialised once here; consumers forward the text as it is to each recipient.
+    text = json.dumps(frame, separators=(",", ":"), default=str)
+    event = {"type": "frame.forward", "text": text, **control}
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(group, event)
+        except Exception:
+            # The change is committed; live delivery is best effort and clients fill any
+            # gap with ``sync``. Failing here would tell the sender that nothing was stored.
+            logger.warning("Broadcast to %s failed", group, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 class FrameError(Exception):

@@ -7,15 +7,11 @@ recover from the database with ``sync``, so nothing here depends on delivery.
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
@@ -43,40 +39,15 @@ from channels_app.models import (
     Reaction,
     Report,
 )
+from channels_app.protocol import broadcast_after_commit as _broadcast
 from config.rendering import render_markdown
 from directory.access import is_verified
-
-logger = logging.getLogger(__name__)
 
 CHANNEL_MENTIONS = ("@kanaal", "@channel", "@iedereen")
 
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
-
-
-def _broadcast(group: str, frame: dict[str, Any], **control: Any) -> None:
-    """Send ``frame`` to every socket in ``group`` once the transaction has committed.
-
-    ``control`` travels beside the frame for the consumers themselves (e.g. which room to
-    leave); it is never sent to the browser.
-    """
-    # Serialised once here; consumers forward the text as it is to each recipient.
-    text = json.dumps(frame, separators=(",", ":"), default=str)
-    event = {"type": "frame.forward", "text": text, **control}
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        try:
-            async_to_sync(layer.group_send)(group, event)
-        except Exception:
-            # The change is committed; live delivery is best effort and clients fill any
-            # gap with ``sync``. Failing here would tell the sender that nothing was stored.
-            logger.warning("Broadcast to %s failed", group, exc_info=True)
-
-    transaction.on_commit(send)
 
 
 # ---- notifications -------------------------------------------------------------------------
@@ -373,7 +344,7 @@ def check_rate(user: User) -> None:
         raise RateLimited
 
 
-def _clean_body(body: Any, *, allow_empty: bool = False) -> str:
+def clean_body(body: Any, *, allow_empty: bool = False) -> str:
     if body is None and allow_empty:
         body = ""
     if not isinstance(body, str) or (not body.strip() and not allow_empty):
@@ -475,7 +446,7 @@ def post_message(
         raise ValidationError(_("Attachments must be a list of file ids."))
     if len(attachment_ids) > MAX_FILES:
         raise ValidationError(_("At most %(n)d files per message.") % {"n": MAX_FILES})
-    body = _clean_body(body, allow_empty=bool(attachment_ids))
+    body = clean_body(body, allow_empty=bool(attachment_ids))
     try:
         client_uuid = uuid.UUID(str(client_id)) if client_id else uuid.uuid4()
     except ValueError:
@@ -578,7 +549,7 @@ def edit_message(message: Message, *, by: User, body: Any) -> Message:
     _require(message.author_id == by.pk)
     _editable(message, by)
     _require(access.access_for(by, message.channel).can_post)
-    message.body = _clean_body(body)
+    message.body = clean_body(body)
     message.body_html = render_markdown(message.body, chat=True)
     message.edited_at = timezone.now()
     message.change_seq = _next_change(message.channel_id)

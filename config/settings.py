@@ -235,6 +235,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 365 * 2, minimum=1)
 # NEN 7513 asks for at least five years.
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365 * 5 + 1, minimum=365 * 5 + 1)
+# Case rooms ask for a sign-in (password, two-factor code or re-authentication) this recent.
+CASE_REAUTHENTICATION_SECONDS = env_int("CASE_REAUTHENTICATION_HOURS", 12, minimum=1) * 3600
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_URL = env_url(

@@ -1,11 +1,739 @@
+"""Case-room pages. Every view goes through ``case_view``: the verified gate, the room check of
+``privacy.access`` (404 for outsiders), two-factor authentication and a recent sign-in. Every
+read of content writes an access-log entry; changes are logged by the services.
+"""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import csv
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
 
-from directory.access import verified_required
+from allauth.core.exceptions import ReauthenticationRequired
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from directory.access import is_verified
+from privacy import access, audit, charts, services
+from privacy.access import CaseAccess, Need
+from privacy.forms import (
+    AgreementForm,
+    CaseRoomForm,
+    ConsentForm,
+    GoalForm,
+    HealthRecordForm,
+    InviteForm,
+    LogFilterForm,
+    MessageForm,
+    StatusForm,
+)
+from privacy.models import (
+    DIMENSIONS,
+    AccessLogEntry,
+    Agreement,
+    CaseFile,
+    CaseMember,
+    CaseMessage,
+    CaseRoom,
+    Consent,
+    Goal,
+    HealthRecord,
+)
+
+PAGE = 50
+LOG_PAGE = 50
+
+Action = audit.Action
 
 
-@verified_required
+def _address(request: HttpRequest) -> str | None:
+    return audit.client_address(request)
+
+
+def _strong_access(request: HttpRequest) -> HttpResponse | None:
+    """Two-factor authentication on, and a recent sign-in; else where to go first."""
+    if not access.has_mfa(request.user):
+        messages.warning(
+            request,
+            _("Case rooms hold sensitive information about residents. Switch on two-factor "
+              "authentication with an authenticator app first."),
+        )  # fmt: skip
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+    if not access.signed_in_recently(request.session, request.user):
+        # allauth's middleware sends the user to re-authenticate, then back here
+        raise ReauthenticationRequired()
+    return None
+
+
+def _gate(request: HttpRequest) -> HttpResponse | None:
+    user = request.user
+    # A privacy officer need not be a professional: content pages then give a plain 404.
+    allowed = is_verified(user) or access.is_privacy_officer(user)
+    if not allowed:
+        return render(request, "directory/awaiting_verification.html", status=403)
+    return None
+
+
+def case_view(need: str = Need.MEMBER) -> Callable:
+    """Sign-in, the verified gate, the room (404 for outsiders), MFA and a recent sign-in."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+            refusal = _gate(request)
+            if refusal is not None:
+                return refusal
+            rights = access.room_for(request.user, pk, need, address=_address(request))
+            refusal = _strong_access(request)
+            if refusal is not None:
+                return refusal
+            return view(request, rights, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _read(
+    request: HttpRequest,
+    rights: CaseAccess,
+    object_type: str,
+    object_id: Any = "",
+    *,
+    action: str = Action.READ,
+    detail: str = "",
+    purpose: str | None = None,
+) -> None:
+    audit.record(
+        action=action,
+        user=request.user,
+        object_type=object_type,
+        # reading a whole list (members, plan, ...) names the room the list belongs to
+        object_id=object_id or rights.room.pk,
+        room_id=rights.room.pk,
+        role=rights.role,
+        purpose=purpose or rights.purpose,
+        address=_address(request),
+        detail=detail,
+    )
+
+
+def _errors(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# ---- index and new room ----------------------------------------------------------------------
+
+
+@login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "privacy/index.html")
+    """My case rooms; without two-factor authentication or a recent sign-in, how to get them."""
+    refusal = _gate(request)
+    if refusal is not None:
+        return refusal
+    context: dict[str, Any] = {
+        "can_create": is_verified(request.user),
+        "privacy_officer": access.is_privacy_officer(request.user),
+        "needs_mfa": not access.has_mfa(request.user),
+        "page": None,
+    }
+    context["needs_sign_in"] = not context["needs_mfa"] and not access.signed_in_recently(
+        request.session, request.user
+    )
+    if context["needs_mfa"] or context["needs_sign_in"]:
+        next_query = urlencode({"next": request.get_full_path()})
+        context["enrol_url"] = f"{reverse('mfa_activate_totp')}?{next_query}"
+        context["reauthenticate_url"] = f"{reverse('account_reauthenticate')}?{next_query}"
+        return render(request, "privacy/index.html", context)
+    memberships = (
+        CaseMember.objects.filter(
+            user=request.user, status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED]
+        )
+        .select_related("room", "room__coordinator")
+        .order_by("status", "-room__last_message_at", "-room__created_at")
+    )
+    context["page"] = Paginator(memberships, 25).get_page(request.GET.get("page"))
+    if context["page"].object_list:
+        audit.record(
+            action=Action.READ,
+            user=request.user,
+            object_type="case_room_list",
+            object_id=",".join(str(m.room_id) for m in context["page"].object_list)[:40],
+            address=_address(request),
+        )
+    return render(request, "privacy/index.html", context)
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    if not is_verified(request.user):
+        return render(request, "directory/awaiting_verification.html", status=403)
+    refusal = _strong_access(request)
+    if refusal is not None:
+        return refusal
+    form = CaseRoomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            room = services.create_room(
+                by=request.user, address=_address(request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request, _("The case room is open. Record the resident's consent next.")
+            )
+            return redirect("privacy:consent", room.pk)
+    return render(
+        request,
+        "privacy/create.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# ---- the room ----------------------------------------------------------------------------------
+
+
+def _members(room: CaseRoom):
+    return (
+        room.members.filter(status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED])
+        .select_related("user", "organisation")
+        .order_by("status", "user__display_name")
+    )
+
+
+@case_view(Need.INVITED)
+def room_detail(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    if not rights.is_member:
+        return redirect("privacy:join", rights.room.pk)
+    room = rights.room
+    before = request.GET.get("before")
+    messages_qs = (
+        CaseMessage.objects.filter(room=room).select_related("author").prefetch_related("files")
+    )
+    if before and before.isdigit():
+        messages_qs = messages_qs.filter(seq__lt=int(before))
+    page = list(reversed(messages_qs.order_by("-seq")[:PAGE]))
+    has_older = bool(page) and page[0].seq > 1
+    _read(request, rights, "case_message", f"{page[0].seq}-{page[-1].seq}" if page else "",
+          detail="room page")  # fmt: skip
+    if page:
+        services.mark_read(rights, user=request.user, seq=room.last_seq)
+    return render(
+        request,
+        "privacy/room.html",
+        {
+            "room": room,
+            "rights": rights,
+            "consent": access.current_consent(room),
+            "members": _members(room),
+            "messages_page": page,
+            "has_older": has_older,
+            "form": MessageForm(),
+        },
+    )
+
+
+@case_view()
+@require_POST
+def post(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    """Posting without JavaScript, and the way to share a file; like the socket's ``send``."""
+    form = MessageForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("privacy:room", rights.room.pk)
+    upload = form.cleaned_data.get("file")
+    try:
+        message, _created = services.post_message(
+            rights.room.pk,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            client_id=form.cleaned_data.get("client_id"),
+            uploads=[upload] if upload else [],
+            address=_address(request),
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except services.RateLimited:
+        messages.error(request, _("You are sending messages too fast. Wait a moment."))
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        return redirect(f"{reverse('privacy:room', args=[rights.room.pk])}#m-{message.seq}")
+    return redirect("privacy:room", rights.room.pk)
+
+
+@case_view()
+def file_download(request: HttpRequest, rights: CaseAccess, file_id: int) -> FileResponse:
+    item = get_object_or_404(CaseFile, pk=file_id, room=rights.room, message__isnull=False)
+    _read(request, rights, "case_file", item.pk, action=Action.EXPORT, detail="download")
+    response = FileResponse(
+        item.file.open("rb"), as_attachment=True, filename=item.name, content_type=item.content_type
+    )
+    # Never rendered by the browser as a page of this site, whatever the bytes say.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@case_view()
+def search(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    query = (request.GET.get("q") or "").strip()[:100]
+    results = []
+    if query:
+        results = list(
+            CaseMessage.objects.filter(room=rights.room, body__icontains=query)
+            .select_related("author")
+            .order_by("-seq")[:PAGE]
+        )
+        # the query itself may be content: only its outcome is logged
+        _read(request, rights, "case_message", action=Action.SEARCH,
+              detail=f"{len(results)} results")  # fmt: skip
+    return render(
+        request,
+        "privacy/search.html",
+        {"room": rights.room, "rights": rights, "query": query, "results": results},
+    )
+
+
+# ---- members -----------------------------------------------------------------------------------
+
+
+@case_view()
+def members(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    room = rights.room
+    form = InviteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not rights.is_coordinator:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.invite(
+                    room,
+                    by=request.user,
+                    user=form.cleaned_data["user"],
+                    address=_address(request),
+                    link=request.build_absolute_uri(reverse("privacy:index")),
+                )
+            except ValidationError as error:
+                form.add_error("user", error)
+            else:
+                messages.success(request, _("Invitation sent."))
+                return redirect("privacy:members", room.pk)
+        status = 400
+    member_list = list(_members(room))
+    _read(request, rights, "case_member", detail="member list")
+    return render(
+        request,
+        "privacy/members.html",
+        {"room": room, "rights": rights, "members": member_list, "invite_form": form},
+        status=status,
+    )
+
+
+@case_view(Need.COORDINATOR)
+@require_POST
+def remove_member(request: HttpRequest, rights: CaseAccess, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        services.remove_member(rights.room, by=request.user, user=user, address=_address(request))
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(
+            request, _("%(name)s no longer has access to this room.") % {"name": user.display_name}
+        )
+    return redirect("privacy:members", rights.room.pk)
+
+
+@case_view(Need.INVITED)
+def join(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    if rights.is_member:
+        return redirect("privacy:room", rights.room.pk)
+    if request.method == "POST":
+        accept = request.POST.get("decision") == "accept"
+        try:
+            services.respond(
+                rights.room, user=request.user, accept=accept, address=_address(request)
+            )
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            if accept:
+                return redirect("privacy:room", rights.room.pk)
+            messages.success(request, _("You declined the invitation."))
+            return redirect("privacy:index")
+    _read(request, rights, "case_room", detail="invitation page")
+    return render(
+        request,
+        "privacy/join.html",
+        {"room": rights.room, "membership": rights.membership},
+    )
+
+
+# ---- consent and settings ------------------------------------------------------------------------
+
+
+@case_view()
+def consent(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    room = rights.room
+    form = ConsentForm(request.POST or None, initial={"given_on": timezone.localdate()})
+    status = 200
+    if request.method == "POST":
+        if not rights.is_coordinator:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.record_consent(room, by=request.user, address=_address(request),
+                                        **form.cleaned_data)  # fmt: skip
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("The consent has been recorded."))
+                return redirect("privacy:members", room.pk)
+        status = 400
+    consents = list(
+        Consent.objects.filter(room=room)
+        .select_related("recorded_by", "withdrawal_recorded_by")
+        .prefetch_related("organisations")
+    )
+    _read(request, rights, "consent", detail="consent page")
+    return render(
+        request,
+        "privacy/consent.html",
+        {"room": room, "rights": rights, "consents": consents, "form": form},
+        status=status,
+    )
+
+
+@case_view(Need.COORDINATOR)
+@require_POST
+def withdraw_consent(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    try:
+        services.withdraw_consent(rights.room, by=request.user, address=_address(request))
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(
+            request,
+            _("Consent withdrawn. The room takes no new content; its content is kept until the "
+              "retention period ends."),
+        )  # fmt: skip
+    return redirect("privacy:consent", rights.room.pk)
+
+
+@case_view(Need.COORDINATOR)
+def settings_view(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    room = rights.room
+    form = CaseRoomForm(
+        request.POST or None,
+        initial={"pseudonym": room.pseudonym, "purpose": room.purpose,
+                 "legal_ground": room.legal_ground},
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_room(room, by=request.user, address=_address(request),
+                                 **form.cleaned_data)  # fmt: skip
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The case room has been saved."))
+            return redirect("privacy:room", room.pk)
+    if request.method == "GET":
+        _read(request, rights, "case_room", detail="settings page")
+    return render(
+        request,
+        "privacy/settings.html",
+        {"room": room, "rights": rights, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@case_view(Need.COORDINATOR)
+@require_POST
+def close(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    services.close_room(rights.room, by=request.user, address=_address(request))
+    messages.success(request, _("The case room is closed. Its content is kept until the "
+                                "retention period ends."))  # fmt: skip
+    return redirect("privacy:room", rights.room.pk)
+
+
+# ---- plan ----------------------------------------------------------------------------------------
+
+
+@case_view()
+def plan(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    room = rights.room
+    goal_form = GoalForm(request.POST if request.POST.get("form") == "goal" else None)
+    agreement_form = AgreementForm(
+        request.POST if request.POST.get("form") == "agreement" else None, room=room
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            if goal_form.is_bound and goal_form.is_valid():
+                services.add_goal(room, by=request.user, address=_address(request),
+                                  **goal_form.cleaned_data)  # fmt: skip
+                messages.success(request, _("The goal has been added."))
+                return redirect("privacy:plan", room.pk)
+            if agreement_form.is_bound and agreement_form.is_valid():
+                services.add_agreement(room, by=request.user, address=_address(request),
+                                       **agreement_form.cleaned_data)  # fmt: skip
+                messages.success(request, _("The agreement has been added."))
+                return redirect("privacy:plan", room.pk)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            _errors(request, error)
+        status = 400
+    goals = list(
+        Goal.objects.filter(room=room).prefetch_related(
+            Prefetch("agreements", Agreement.objects.select_related("owner"))
+        )
+    )
+    loose = list(Agreement.objects.filter(room=room, goal=None).select_related("owner"))
+    _read(request, rights, "plan", detail="plan page")
+    return render(
+        request,
+        "privacy/plan.html",
+        {
+            "room": room,
+            "rights": rights,
+            "goals": goals,
+            "loose_agreements": loose,
+            "goal_form": goal_form,
+            "agreement_form": agreement_form,
+            "status_form": StatusForm(),
+        },
+        status=status,
+    )
+
+
+@case_view()
+@require_POST
+def plan_status(request: HttpRequest, rights: CaseAccess, kind: str, item_id: int) -> HttpResponse:
+    model = {"goal": Goal, "agreement": Agreement}.get(kind)
+    if model is None:
+        raise Http404
+    item = get_object_or_404(model, pk=item_id, room=rights.room)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_plan_status(item, by=request.user, status=form.cleaned_data["status"],
+                                     address=_address(request))  # fmt: skip
+        except ValidationError as error:
+            _errors(request, error)
+    return redirect("privacy:plan", rights.room.pk)
+
+
+# ---- Positieve Gezondheid ----------------------------------------------------------------------
+
+
+@case_view()
+def health(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    room = rights.room
+    form = HealthRecordForm(request.POST or None, initial={"conversation_on": timezone.localdate()})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.add_health_record(
+                    room,
+                    by=request.user,
+                    conversation_on=form.cleaned_data["conversation_on"],
+                    scores=form.scores,
+                    talk=form.talk,
+                    note=form.cleaned_data["note"],
+                    address=_address(request),
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("The conversation has been recorded."))
+                return redirect("privacy:health", room.pk)
+        status = 400
+    records = list(HealthRecord.objects.filter(room=room).select_related("recorded_by"))
+    _read(request, rights, "health_record", detail=f"{len(records)} records")
+    latest = records[-1] if records else None
+    return render(
+        request,
+        "privacy/health.html",
+        {
+            "room": room,
+            "rights": rights,
+            "records": records,
+            "latest": latest,
+            "previous": records[-2] if len(records) > 1 else None,
+            "chart": charts.radar(records) if records else None,
+            "trend": charts.trend(records),
+            "dimensions": DIMENSIONS,
+            "history": [
+                {"label": label, "scores": [getattr(r, key) for r in records]}
+                for key, label in DIMENSIONS
+            ],
+            "form": form,
+        },
+        status=status,
+    )
+
+
+# ---- access log ----------------------------------------------------------------------------------
+
+
+def _log_page(request: HttpRequest, entries, form: LogFilterForm):
+    if form.is_valid():
+        entries = form.filter(entries)
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    return Paginator(entries.order_by("-pk"), LOG_PAGE).get_page(request.GET.get("page")), query
+
+
+@case_view(Need.LOG)
+def room_log(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    form = LogFilterForm(request.GET or None)
+    del form.fields["room"]
+    page, query = _log_page(
+        request, AccessLogEntry.objects.filter(room_id_ref=rights.room.pk), form
+    )
+    _read(request, rights, "access_log", rights.room.pk, detail="room log")
+    return render(
+        request,
+        "privacy/log.html",
+        {"room": rights.room, "rights": rights, "form": form, "page": page, "query": query},
+    )
+
+
+@login_required
+def all_logs(request: HttpRequest) -> HttpResponse:
+    """Every access log entry, for the privacy officer (who sees no content)."""
+    if not access.is_privacy_officer(request.user):
+        raise Http404
+    refusal = _strong_access(request)
+    if refusal is not None:
+        return refusal
+    form = LogFilterForm(request.GET or None)
+    page, query = _log_page(request, AccessLogEntry.objects.all(), form)
+    audit.record(
+        action=Action.READ,
+        user=request.user,
+        object_type="access_log",
+        role=access.ROLE_PRIVACY_OFFICER,
+        purpose=audit.Purpose.SUPERVISION,
+        address=_address(request),
+        detail="all logs",
+    )
+    return render(
+        request,
+        "privacy/log.html",
+        {"room": None, "rights": None, "form": form, "page": page, "query": query},
+    )
+
+
+def _report_entries(room: CaseRoom):
+    """Who looked at what, when: successful accesses by people (not the system)."""
+    return AccessLogEntry.objects.filter(
+        room_id_ref=room.pk, outcome=AccessLogEntry.Outcome.SUCCESS, user_id_ref__isnull=False
+    ).order_by("occurred_at", "pk")
+
+
+@case_view(Need.LOG)
+def access_report(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    """The resident's access report: prints cleanly, one row per access."""
+    entries = list(_report_entries(rights.room))
+    _read(request, rights, "access_report", rights.room.pk, action=Action.EXPORT,
+          purpose=audit.Purpose.SUBJECT_ACCESS, detail="html")  # fmt: skip
+    return render(
+        request,
+        "privacy/report.html",
+        {"room": rights.room, "rights": rights, "entries": entries, "now": timezone.now()},
+    )
+
+
+@case_view(Need.LOG)
+def access_report_csv(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    _read(request, rights, "access_report", rights.room.pk, action=Action.EXPORT,
+          purpose=audit.Purpose.SUBJECT_ACCESS, detail="csv")  # fmt: skip
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="inzage-casusruimte-{rights.room.pk}.csv"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    response.write("\ufeff")  # so that spreadsheet programs read the file as UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Date and time"), _("User"), _("Role"), _("Action"), _("What"),
+                     _("Purpose of use"), _("Event id")])  # fmt: skip
+    labels = dict(AccessLogEntry.Action.choices)
+    for entry in _report_entries(rights.room):
+        writer.writerow([
+            timezone.localtime(entry.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+            _csv_safe(entry.user_name),
+            str(access.ROLE_LABELS.get(entry.role, entry.role)),
+            str(labels.get(entry.action, entry.action)),
+            object_label(entry.object_type),
+            purpose_label(entry.purpose),
+            str(entry.event_id),
+        ])  # fmt: skip
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # a cell starting with =, +, - or @ would be a formula in a spreadsheet
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+OBJECT_LABELS = {
+    "case_room": gettext_lazy("case room"),
+    "case_room_list": gettext_lazy("list of case rooms"),
+    "case_message": gettext_lazy("messages"),
+    "case_file": gettext_lazy("file"),
+    "case_member": gettext_lazy("members"),
+    "consent": gettext_lazy("consent"),
+    "plan": gettext_lazy("plan"),
+    "goal": gettext_lazy("goal in the plan"),
+    "agreement": gettext_lazy("agreement in the plan"),
+    "health_record": gettext_lazy("Positieve Gezondheid"),
+    "access_log": gettext_lazy("access log"),
+    "access_report": gettext_lazy("access report"),
+}
+
+
+def object_label(object_type: str) -> str:
+    return str(OBJECT_LABELS.get(object_type, object_type))
+
+
+def purpose_label(purpose: str) -> str:
+    labels = {
+        audit.Purpose.CARE: gettext_lazy("care and support coordination"),
+        audit.Purpose.SUPERVISION: gettext_lazy("supervision by the privacy officer"),
+        audit.Purpose.SUBJECT_ACCESS: gettext_lazy("resident's access request"),
+        audit.Purpose.RETENTION: gettext_lazy("retention period ended"),
+    }
+    return str(labels.get(purpose, purpose))

@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.directory.fixtures",
     "tests.channels_app.fixtures",
     "tests.knowledge.fixtures",
+    "tests.privacy.fixtures",
 ]
 
 CHROMIUM = "/usr/bin/chromium"

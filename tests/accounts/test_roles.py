@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accounts.roles import Role
 from tests.factories import UserFactory
@@ -48,12 +49,20 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client, settings):
     assert 55 <= counts[1] <= 70
     domains = set(Professional.objects.values_list("disciplines__domain", flat=True))
     assert {"medical", "social", "debt", "youth", "mental_health"} <= domains
+    from privacy.demo import DEMO_TOTP_SECRET
+    from tests.accounts.test_invitations import totp_now
+
     for local in ["beheer", "anouk.aerts", "mirjam.eurlings"]:
         response = client.post(
             "/accounts/login/", {"login": demo_email(local), "password": DEMO_PASSWORD}
         )
+        if local != "beheer":
+            # the case-room demo accounts have two-factor authentication with the demo secret
+            assert response["Location"] == "/accounts/2fa/authenticate/", local
+            response = client.post(response["Location"], {"code": totp_now(DEMO_TOTP_SECRET)})
         assert response.status_code == 302 and response["Location"] == "/", local
         client.logout()
+        cache.clear()  # the same TOTP code may be used once
 
 
 def test_seed_demo_refuses_production(settings):

@@ -7,6 +7,7 @@ from channels_app import demo as channels_demo
 from directory import demo as directory_demo
 from insights import demo as insights_demo
 from knowledge import demo as knowledge_demo
+from privacy import demo as privacy_demo
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         counts = directory_demo.seed()
         counts |= channels_demo.seed()
         counts |= knowledge_demo.seed()
+        counts |= privacy_demo.seed()
         counts |= insights_demo.seed()
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))

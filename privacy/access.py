@@ -1,0 +1,179 @@
+"""Who may see and do what in case rooms: the one place that decides, for views and sockets.
+
+- Content (messages, files, plan, Positieve Gezondheid) only for active members of the room.
+- The coordinator also manages members and consent and sees the room's access log.
+- A privacy officer sees every access log, never content.
+- Everyone else, platform administrators included, gets a 404: a private room and a missing
+  one look the same. Such attempts on an existing room are logged as refused.
+- Members and privacy officers need two-factor authentication (a TOTP authenticator) and a
+  sign-in within ``CASE_REAUTHENTICATION_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from directory.access import is_verified
+from privacy import audit
+from privacy.models import CaseMember, CaseRoom
+
+ROLE_PRIVACY_OFFICER = "privacy_officer"
+ROLE_INVITED = "invited"
+ROLE_LABELS = {
+    ROLE_INVITED: _("Invited"),
+    CaseMember.Role.COORDINATOR: _("Coordinator"),
+    CaseMember.Role.MEMBER: _("Member"),
+    ROLE_PRIVACY_OFFICER: _("Privacy officer"),
+    "": _("No role in this room"),
+    "system": _("System"),
+}
+
+
+class Need:
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    INVITED = "invited"
+    LOG = "log"
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """What one user may do in one case room, worked out once."""
+
+    room: CaseRoom
+    membership: CaseMember | None
+    privacy_officer: bool
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None and self.membership.is_active
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_member and self.membership.role == CaseMember.Role.COORDINATOR
+
+    @property
+    def is_invited(self) -> bool:
+        return self.membership is not None and self.membership.status == CaseMember.Status.INVITED
+
+    @property
+    def can_read(self) -> bool:
+        return self.is_member
+
+    @property
+    def can_write(self) -> bool:
+        """New content: open room, active member, and no withdrawn or lapsed consent."""
+        return self.is_member and content_allowed(self.room)
+
+    @property
+    def can_see_log(self) -> bool:
+        return self.is_coordinator or self.privacy_officer
+
+    @property
+    def role(self) -> str:
+        if self.is_member:
+            return self.membership.role
+        if self.is_invited:
+            return ROLE_INVITED
+        if self.privacy_officer:
+            return ROLE_PRIVACY_OFFICER
+        return ""
+
+    @property
+    def purpose(self) -> str:
+        if self.privacy_officer and not (self.is_member or self.is_invited):
+            return audit.Purpose.SUPERVISION
+        return audit.Purpose.CARE
+
+
+def is_privacy_officer(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.has_role(Role.PRIVACY_OFFICER)
+    )
+
+
+def current_consent(room: CaseRoom):
+    """The most recently recorded consent, or None; prefetched ``consents`` are used if there."""
+    cache = getattr(room, "_prefetched_objects_cache", {})
+    if "consents" in cache:
+        consents = list(cache["consents"])
+        return consents[0] if consents else None
+    return room.consents.order_by("-recorded_at", "-pk").first()
+
+
+def content_allowed(room: CaseRoom) -> bool:
+    if not room.is_open:
+        return False
+    consent = current_consent(room)
+    # Without consent on record the coordinator is alone in the room and may keep notes.
+    return consent is None or consent.is_active
+
+
+def access_for(user: Any, room: CaseRoom) -> CaseAccess:
+    membership = None
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        membership = CaseMember.objects.filter(room=room, user=user).first()
+    return CaseAccess(room=room, membership=membership, privacy_officer=is_privacy_officer(user))
+
+
+def room_for(user: Any, room_id: Any, need: str = Need.MEMBER, *, address=None) -> CaseAccess:
+    """The room if ``user`` may do ``need`` there; 404 otherwise (refusals on real rooms logged)."""
+    if need != Need.LOG and not is_verified(user):
+        raise Http404
+    try:
+        room = CaseRoom.objects.select_related("coordinator").get(pk=int(room_id))
+    except (CaseRoom.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+    rights = access_for(user, room)
+    allowed = {
+        Need.MEMBER: rights.is_member,
+        Need.COORDINATOR: rights.is_coordinator,
+        Need.INVITED: rights.is_invited or rights.is_member,
+        Need.LOG: rights.can_see_log and (rights.privacy_officer or is_verified(user)),
+    }[need]
+    if not allowed:
+        audit.record(
+            action=audit.Action.READ,
+            user=user,
+            object_type="case_room",
+            object_id=room.pk,
+            room_id=room.pk,
+            outcome=audit.Outcome.DENIED,
+            role=rights.role,
+            purpose=rights.purpose,
+            address=address,
+            detail=f"needs {need}",
+        )
+        raise Http404
+    return rights
+
+
+def has_mfa(user: Any) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def signed_in_recently(session: Any, user: Any) -> bool:
+    """Whether this session's last password, MFA or re-authentication step is recent enough.
+
+    allauth records every authentication step of a session; unlike its own re-authentication
+    check (5 minutes, re-authentication only), case rooms accept any step within the period.
+    """
+    if session is None:
+        return False
+    records = get_authentication_records(SimpleNamespace(session=session), user)
+    if not records:
+        return False
+    latest = max(record.get("at", 0) for record in records)
+    return time.time() - latest < settings.CASE_REAUTHENTICATION_SECONDS

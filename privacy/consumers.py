@@ -1,0 +1,184 @@
+"""The socket of one case room at ``/ws/cases/<id>/``.
+
+Stricter than ``/ws/``: the room is fixed by the URL and checked before ``accept()`` (active
+member, two-factor authentication, recent sign-in); opening the socket and every ``sync`` are
+logged as reads; every forwarded event re-checks membership, and a removal closes the socket.
+Frames: ``send`` (idempotent by ``client_id``, answered with ``ack``), ``sync`` (replay after
+``after``), ``read``, ``ping``; errors as ``error`` frames, as on ``/ws/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref
+from privacy import access, audit, services
+from privacy.models import CaseMember, CaseMessage
+
+SYNC_BATCH = 200
+#: closed by the server because the member was removed or lost access
+CLOSE_REMOVED = 4403
+
+
+def _not_found() -> FrameError:
+    return FrameError("not_found", _("This case room does not exist."))
+
+
+class CaseRoomConsumer(JsonFrameConsumer):
+    frame_handlers = {
+        "ping": "handle_ping",
+        "send": "handle_send",
+        "sync": "handle_sync",
+        "read": "handle_read",
+    }
+
+    async def authorise(self, user: Any) -> bool:
+        self.user = user
+        self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        return await database_sync_to_async(self._authorise)()
+
+    def _authorise(self) -> bool:
+        address = audit.client_address(self.scope)
+        try:
+            rights = access.room_for(self.user, self.room_id, address=address)
+        except Http404:
+            return False
+        strong = access.has_mfa(self.user) and access.signed_in_recently(
+            self.scope.get("session"), self.user
+        )
+        audit.record(
+            action=audit.Action.READ,
+            user=self.user,
+            object_type="case_room",
+            object_id=self.room_id,
+            room_id=self.room_id,
+            outcome=audit.Outcome.SUCCESS if strong else audit.Outcome.DENIED,
+            role=rights.role,
+            purpose=rights.purpose,
+            address=address,
+            detail="live connection" if strong else "live connection: needs MFA and recent sign-in",
+        )
+        self.can_write = rights.can_write
+        self.last_seq = rights.room.last_seq
+        return strong
+
+    @property
+    def groups_of_socket(self) -> list[str]:
+        return [f"case.{self.room_id}", services.member_group(self.room_id, self.user.pk)]
+
+    async def on_accepted(self) -> None:
+        for group in self.groups_of_socket:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.joined = True
+        await self.send_frame({
+            "type": "subscribed", "room": self.room_id, "last_seq": self.last_seq,
+            "can_post": self.can_write,
+        })  # fmt: skip
+
+    async def disconnect(self, code: int) -> None:
+        if not getattr(self, "joined", False):
+            return
+        self.joined = False
+        for group in self.groups_of_socket:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # ---- events from the channel layer ------------------------------------------------------
+
+    async def frame_forward(self, event: dict[str, Any]) -> None:
+        if not getattr(self, "joined", False):
+            return
+        if event.get("close"):
+            await self.send(text_data=event["text"])  # "membership.removed", then the close
+            removed = True
+        elif await database_sync_to_async(self._still_member)():
+            await self.send(text_data=event["text"])
+            removed = False
+        else:
+            removed = True  # lost access while the control message went astray
+        if removed:
+            # nothing more reaches this socket
+            await self.disconnect(CLOSE_REMOVED)
+            await self.close(code=CLOSE_REMOVED)
+
+    def _still_member(self) -> bool:
+        return CaseMember.objects.filter(
+            room_id=self.room_id, user=self.user, status=CaseMember.Status.ACTIVE
+        ).exists()
+
+    # ---- frames from the browser -------------------------------------------------------------
+
+    async def handle_send(self, frame: Frame) -> None:
+        message, _created = await self._call(
+            services.post_message,
+            self.room_id,
+            author=self.user,
+            body=frame.get("body"),
+            client_id=frame.get("client_id"),
+            address=audit.client_address(self.scope),
+        )
+        await self.send_frame({
+            "type": "ack", "ref": frame_ref(frame), "room": self.room_id, "id": message.pk,
+            "seq": message.seq, "client_id": str(message.client_id),
+        })  # fmt: skip
+
+    async def handle_sync(self, frame: Frame) -> None:
+        after = frame.get("after", 0)
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise FrameError("bad_frame", _("“after” must be a sequence number."))
+        frames, last_seq = await self._call(self._missed, after)
+        for message_frame in frames:
+            await self.send_frame(message_frame)
+        more = bool(frames) and frames[-1]["seq"] < last_seq
+        await self.send_frame({
+            "type": "synced", "ref": frame_ref(frame), "room": self.room_id,
+            "last_seq": last_seq, "more": more,
+        })  # fmt: skip
+
+    async def handle_read(self, frame: Frame) -> None:
+        rights = await self._call(access.room_for, self.user, self.room_id)
+        seq = await self._call(services.mark_read, rights, user=self.user, seq=frame.get("seq"))
+        await self.send_frame({"type": "read", "room": self.room_id, "seq": seq})
+
+    # ---- helpers (run in a thread: they touch the database) --------------------------------
+
+    async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await database_sync_to_async(function)(*args, **kwargs)
+        except (Http404, PermissionDenied):
+            raise _not_found() from None
+        except services.RateLimited:
+            raise FrameError(
+                "rate_limited", _("You are sending messages too fast. Wait a moment.")
+            ) from None
+        except ValidationError as error:
+            stopped = getattr(error, "code", None) == "content_stopped"
+            code = "content_stopped" if stopped else "invalid"
+            raise FrameError(code, " ".join(error.messages)) from None
+
+    def _missed(self, after: int) -> tuple[list[Frame], int]:
+        address = audit.client_address(self.scope)
+        rights = access.room_for(self.user, self.room_id, address=address)
+        messages = list(
+            CaseMessage.objects.filter(room=rights.room, seq__gt=after)
+            .select_related("author")
+            .prefetch_related("files")
+            .order_by("seq")[:SYNC_BATCH]
+        )
+        if messages:
+            audit.record(
+                action=audit.Action.READ,
+                user=self.user,
+                object_type="case_message",
+                object_id=f"{messages[0].seq}-{messages[-1].seq}",
+                room_id=self.room_id,
+                role=rights.role,
+                purpose=rights.purpose,
+                address=address,
+                detail="sync",
+            )
+        return [services.message_frame(m) for m in messages], rights.room.last_seq

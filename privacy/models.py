@@ -1,0 +1,465 @@
+"""Case rooms: working together on one resident's situation, with consent and an access log.
+
+The resident is named only by a pseudonym. Content (messages, files, plan, Positieve
+Gezondheid records) lives in its own tables so that it can be purged after the retention period
+while the room's outline and its access log survive.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from channels_app.models import MAX_MESSAGE_LENGTH
+from privacy.validators import validate_no_identifier, validate_pseudonym
+
+
+class LegalGround(models.TextChoices):
+    """The grounds the platform supports; the organisation decides which one applies."""
+
+    CONSENT = "consent", _("Explicit consent of the resident (GDPR art. 6(1)(a) and 9(2)(a))")
+    CARE_AGREEMENT = (
+        "care_agreement",
+        _("Treatment agreement, with consent to share (WGBO; GDPR art. 6(1)(b) and 9(2)(h))"),
+    )
+    PUBLIC_TASK = (
+        "public_task",
+        _("Statutory task of the municipality (Wmo 2015 or Jeugdwet; GDPR art. 6(1)(e))"),
+    )
+    VITAL_INTEREST = "vital_interest", _("Vital interest of the resident (GDPR art. 6(1)(d))")
+
+
+def default_retention_days() -> int:
+    return settings.CASE_RETENTION_DAYS
+
+
+class CaseRoom(models.Model):
+    """One resident's or family's situation, worked on by invited professionals."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    pseudonym = models.CharField(
+        _("pseudonym"),
+        max_length=80,
+        validators=[validate_pseudonym],
+        help_text=_(
+            "For example “Gezin K., Hoensbroek”. Never a citizen service number (BSN), full "
+            "name, address or date of birth."
+        ),
+    )
+    purpose = models.TextField(
+        _("purpose"),
+        max_length=1000,
+        validators=[validate_no_identifier],
+        help_text=_("Why the professionals work together here, in one or two sentences."),
+    )
+    legal_ground = models.CharField(
+        _("legal ground"), max_length=20, choices=LegalGround.choices, default=LegalGround.CONSENT
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinator"),
+        on_delete=models.PROTECT,
+        related_name="coordinated_case_rooms",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    #: when new content stopped (closing or withdrawn consent): the retention clock starts here
+    content_stopped_at = models.DateTimeField(_("content stopped"), null=True, blank=True)
+    retention_days = models.PositiveIntegerField(
+        _("retention in days"), default=default_retention_days
+    )
+    purged_at = models.DateTimeField(_("content purged"), null=True, blank=True)
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("case room")
+        verbose_name_plural = _("case rooms")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "content_stopped_at"])]
+
+    def __str__(self) -> str:
+        # Deliberately not the pseudonym: this string ends up in logs and admin lists.
+        return f"#{self.pk}"
+
+    @property
+    def group_name(self) -> str:
+        return f"case.{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and self.purged_at is None
+
+    @property
+    def retention_until(self):
+        if self.content_stopped_at is None:
+            return None
+        return self.content_stopped_at + timedelta(days=self.retention_days)
+
+
+class Consent(models.Model):
+    """Consent to share information about the resident, as recorded by a professional."""
+
+    class GivenBy(models.TextChoices):
+        RESIDENT = "resident", _("The resident")
+        PARENT = "parent", _("A parent or guardian (for a child)")
+        REPRESENTATIVE = "representative", _("A legal representative")
+
+    class Form(models.TextChoices):
+        VERBAL = "verbal", _("Verbally, noted in the file")
+        WRITTEN = "written", _("In writing")
+        DIGITAL = "digital", _("Digitally signed")
+
+    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="consents")
+    given_by = models.CharField(_("given by"), max_length=20, choices=GivenBy.choices)
+    given_by_description = models.CharField(
+        _("description of who gave it"),
+        max_length=120,
+        blank=True,
+        validators=[validate_no_identifier],
+        help_text=_("A role, not a name: for example “moeder” or “curator”."),
+    )
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices, default=Form.VERBAL)
+    given_on = models.DateField(_("given on"))
+    valid_until = models.DateField(_("valid until"))
+    organisations = models.ManyToManyField(
+        "directory.Organisation",
+        verbose_name=_("organisations covered"),
+        related_name="case_consents",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Consent #{self.pk} for case room #{self.room_id}"
+
+    def clean(self) -> None:
+        if self.given_on and self.valid_until and self.valid_until < self.given_on:
+            raise ValidationError({"valid_until": _("The end date lies before the start date.")})
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None and timezone.localdate() <= self.valid_until
+
+
+class CaseMember(models.Model):
+    """Someone invited to a case room; only ``active`` members see content."""
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("Coordinator")
+        MEMBER = "member", _("Member")
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACTIVE = "active", _("Member")
+        DECLINED = "declined", _("Declined")
+        REMOVED = "removed", _("Removed")
+
+    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_memberships"
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("on behalf of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(default=timezone.now)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case room member")
+        verbose_name_plural = _("case room members")
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="case_member_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in case room #{self.room_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class CaseMessage(models.Model):
+    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField(_("sequence number"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_messages"
+    )
+    client_id = models.UUIDField(default=uuid.uuid4)
+    body = models.TextField(_("message"), max_length=MAX_MESSAGE_LENGTH)
+    body_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case message")
+        verbose_name_plural = _("case messages")
+        ordering = ["room", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="case_message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["room", "author", "client_id"], name="case_message_client_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"case room #{self.room_id} message {self.seq}"
+
+
+def case_file_path(instance: CaseFile, filename: str) -> str:
+    # A random name on disk: the uploaded name is only shown, never used as a path.
+    return f"cases/{instance.room_id}/{uuid.uuid4().hex}"
+
+
+class CaseFile(models.Model):
+    """A file shared in a case room; served only through a permission-checked, logged view."""
+
+    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="files")
+    message = models.ForeignKey(
+        CaseMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(upload_to=case_file_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case file")
+        verbose_name_plural = _("case files")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"file {self.pk} in case room #{self.room_id}"
+
+
+class PlanStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Goal(models.Model):
+    """A goal in the shared plan, in the resident's own words where possible."""
+
+    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(_("goal"), max_length=200)
+    description = models.TextField(_("explanation"), max_length=2000, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"goal {self.pk} in case room #{self.room_id}"
+
+
+class Agreement(models.Model):
+    """Who does what by when; without an owner it is the resident's or their network's part."""
+
+    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="agreements")
+    goal = models.ForeignKey(
+        Goal,
+        verbose_name=_("goal"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="agreements",
+    )
+    description = models.CharField(_("agreement"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["due_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"agreement {self.pk} in case room #{self.room_id}"
+
+
+#: The six dimensions of Positieve Gezondheid (Machteld Huber), as field-name prefix and label.
+DIMENSIONS = [
+    ("body", _("Bodily functions")),
+    ("mental", _("Mental well-being")),
+    ("meaning", _("Meaningfulness")),
+    ("quality", _("Quality of life")),
+    ("participation", _("Participation")),
+    ("daily", _("Daily functioning")),
+]
+
+
+def _score(label):
+    return models.PositiveSmallIntegerField(
+        label, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+
+
+def _talk():
+    return models.BooleanField(_("wants to talk about this"), default=False)
+
+
+class HealthRecord(models.Model):
+    """One Positieve Gezondheid conversation: the resident's own scores (0–10) per dimension."""
+
+    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="health_records")
+    conversation_on = models.DateField(_("conversation date"))
+    body = _score(_("Bodily functions"))
+    body_talk = _talk()
+    mental = _score(_("Mental well-being"))
+    mental_talk = _talk()
+    meaning = _score(_("Meaningfulness"))
+    meaning_talk = _talk()
+    quality = _score(_("Quality of life"))
+    quality_talk = _talk()
+    participation = _score(_("Participation"))
+    participation_talk = _talk()
+    daily = _score(_("Daily functioning"))
+    daily_talk = _talk()
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Positieve Gezondheid record")
+        verbose_name_plural = _("Positieve Gezondheid records")
+        ordering = ["conversation_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"health record {self.pk} in case room #{self.room_id}"
+
+    def dimensions(self) -> list[dict]:
+        return [
+            {
+                "key": key,
+                "label": label,
+                "score": getattr(self, key),
+                "talk": getattr(self, f"{key}_talk"),
+            }
+            for key, label in DIMENSIONS
+        ]
+
+
+class AccessLogEntry(models.Model):
+    """One access to case content, with the fields NEN 7513 asks for.
+
+    Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE (except deleting entries past
+    the retention period), and every entry carries the hash of the one before it, so that an
+    edit made around the trigger is found by ``manage.py verify_access_log``. Deliberately no
+    foreign keys: the log outlives users, rooms and content.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Create")
+        READ = "read", _("Read")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Delete")
+        EXPORT = "export", _("Export")
+        SEARCH = "search", _("Search")
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("Allowed")
+        DENIED = "denied", _("Refused")
+
+    event_id = models.UUIDField(_("event id"), default=uuid.uuid4, unique=True, editable=False)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    occurred_at = models.DateTimeField(_("date and time"), default=timezone.now, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    user_id_ref = models.BigIntegerField(_("user id"), null=True, blank=True, db_index=True)
+    user_name = models.CharField(_("user"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    acted_for_id_ref = models.BigIntegerField(null=True, blank=True)
+    acted_for_name = models.CharField(_("acted for"), max_length=150, blank=True)
+    purpose = models.CharField(_("purpose of use"), max_length=40)
+    ip_address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+    room_id_ref = models.BigIntegerField(_("case room"), null=True, blank=True, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=40)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log entries")
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["room_id_ref", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id} at {self.occurred_at}"

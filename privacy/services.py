@@ -1,0 +1,635 @@
+"""Every state change in case rooms: check, write in a transaction, log, broadcast after commit.
+
+Each function that touches case content writes its access-log entry in the same transaction,
+so content never changes without a trace. Broadcasts go to ``case.<id>`` (the room's sockets)
+and ``case.<id>.user.<id>`` (one member's sockets in that room); notifications and e-mails about
+case rooms never carry content or the pseudonym.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from channels_app.files import RefusedFile, display_name, sniff
+from channels_app.protocol import broadcast_after_commit
+from channels_app.services import RateLimited, check_rate, clean_body, user_group
+from config.rendering import render_markdown
+from directory.access import is_verified, organisation_ids_of
+from directory.models import Organisation
+from privacy import access, audit
+from privacy.access import CaseAccess
+from privacy.models import (
+    DIMENSIONS,
+    Agreement,
+    CaseFile,
+    CaseMember,
+    CaseMessage,
+    CaseRoom,
+    Consent,
+    Goal,
+    HealthRecord,
+    PlanStatus,
+)
+
+__all__ = ["RateLimited"]
+
+Action = audit.Action
+
+
+def member_group(room_id: int, user_id: int) -> str:
+    return f"case.{room_id}.user.{user_id}"
+
+
+def _log(
+    rights: CaseAccess | None,
+    user: User | None,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    *,
+    room: CaseRoom,
+    address: str | None = None,
+    detail: str = "",
+) -> None:
+    audit.record(
+        action=action,
+        user=user,
+        object_type=object_type,
+        object_id=object_id,
+        room_id=room.pk,
+        role=rights.role if rights else "",
+        purpose=rights.purpose if rights else audit.Purpose.CARE,
+        address=address,
+        detail=detail,
+    )
+
+
+def _require(check: bool) -> None:
+    if not check:
+        raise PermissionDenied
+
+
+def _rights(room: CaseRoom, user: User) -> CaseAccess:
+    return access.access_for(user, room)
+
+
+def _require_writable(rights: CaseAccess) -> None:
+    _require(rights.is_member)
+    if not rights.can_write:
+        raise ValidationError(
+            _(
+                "This case room takes no new content: it is closed, or the consent has been "
+                "withdrawn or has expired."
+            ),
+            code="content_stopped",
+        )
+
+
+# ---- rooms ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_room(
+    *, by: User, pseudonym: str, purpose: str, legal_ground: str, address: str | None = None
+) -> CaseRoom:
+    """A new case room with ``by`` as coordinator; nobody else is in until consent is recorded."""
+    _require(is_verified(by))
+    room = CaseRoom(
+        pseudonym=pseudonym.strip(),
+        purpose=purpose.strip(),
+        legal_ground=legal_ground,
+        coordinator=by,
+        created_by=by,
+    )
+    room.full_clean()
+    room.save()
+    organisations = organisation_ids_of(by)
+    CaseMember.objects.create(
+        room=room,
+        user=by,
+        role=CaseMember.Role.COORDINATOR,
+        status=CaseMember.Status.ACTIVE,
+        organisation_id=min(organisations) if organisations else None,
+        invited_by=by,
+        joined_at=timezone.now(),
+    )
+    _log(_rights(room, by), by, Action.CREATE, "case_room", room.pk, room=room, address=address)
+    return room
+
+
+@transaction.atomic
+def update_room(
+    room: CaseRoom,
+    *,
+    by: User,
+    pseudonym: str,
+    purpose: str,
+    legal_ground: str,
+    address: str | None = None,
+) -> CaseRoom:
+    rights = _rights(room, by)
+    _require(rights.is_coordinator)
+    if not room.is_open:
+        raise ValidationError(_("A closed case room cannot be changed."))
+    room.pseudonym, room.purpose, room.legal_ground = (
+        pseudonym.strip(),
+        purpose.strip(),
+        legal_ground,
+    )
+    room.full_clean()
+    room.save(update_fields=["pseudonym", "purpose", "legal_ground"])
+    _log(rights, by, Action.UPDATE, "case_room", room.pk, room=room, address=address)
+    return room
+
+
+def _stop_content(room: CaseRoom) -> None:
+    """No new content from now on; the retention period starts counting."""
+    now = timezone.now()
+    room.status = CaseRoom.Status.CLOSED
+    room.closed_at = room.closed_at or now
+    room.content_stopped_at = room.content_stopped_at or now
+    room.save(update_fields=["status", "closed_at", "content_stopped_at"])
+    broadcast_after_commit(room.group_name, {"type": "room.closed", "room": room.pk})
+
+
+@transaction.atomic
+def close_room(room: CaseRoom, *, by: User, address: str | None = None) -> None:
+    room = CaseRoom.objects.select_for_update().get(pk=room.pk)
+    rights = _rights(room, by)
+    _require(rights.is_coordinator)
+    if room.status == CaseRoom.Status.CLOSED:
+        return
+    _stop_content(room)
+    _log(rights, by, Action.UPDATE, "case_room", room.pk, room=room, address=address,
+         detail="closed")  # fmt: skip
+
+
+# ---- consent -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_consent(
+    room: CaseRoom,
+    *,
+    by: User,
+    given_by: str,
+    given_on: date,
+    valid_until: date,
+    organisations: Iterable[Organisation],
+    form: str = Consent.Form.VERBAL,
+    given_by_description: str = "",
+    address: str | None = None,
+) -> Consent:
+    """Record consent as the coordinator heard or received it; it replaces an earlier one."""
+    room = CaseRoom.objects.select_for_update().get(pk=room.pk)
+    rights = _rights(room, by)
+    _require(rights.is_coordinator)
+    if not room.is_open:
+        raise ValidationError(_("A closed case room cannot take new consent."))
+    organisations = list(organisations)
+    if not organisations:
+        raise ValidationError({"organisations": _("Choose at least one organisation.")})
+    if valid_until < timezone.localdate():
+        raise ValidationError({"valid_until": _("This date has already passed.")})
+    consent = Consent(
+        room=room,
+        given_by=given_by,
+        given_by_description=given_by_description.strip(),
+        form=form,
+        given_on=given_on,
+        valid_until=valid_until,
+        recorded_by=by,
+    )
+    consent.full_clean(exclude=["room", "recorded_by"])
+    consent.save()
+    consent.organisations.set(organisations)
+    _log(rights, by, Action.CREATE, "consent", consent.pk, room=room, address=address)
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(room: CaseRoom, *, by: User, address: str | None = None) -> Consent:
+    """The resident withdrew consent: no new content from now on, the retention clock starts."""
+    room = CaseRoom.objects.select_for_update().get(pk=room.pk)
+    rights = _rights(room, by)
+    _require(rights.is_coordinator)
+    consent = access.current_consent(room)
+    if consent is None or consent.withdrawn_at is not None:
+        raise ValidationError(_("There is no consent to withdraw."))
+    consent.withdrawn_at = timezone.now()
+    consent.withdrawal_recorded_by = by
+    consent.save(update_fields=["withdrawn_at", "withdrawal_recorded_by"])
+    _stop_content(room)
+    _log(rights, by, Action.UPDATE, "consent", consent.pk, room=room, address=address,
+         detail="withdrawn")  # fmt: skip
+    return consent
+
+
+# ---- members -------------------------------------------------------------------------------
+
+
+def _quiet_email(user: User, template: str, context: dict[str, Any], link: str | None) -> None:
+    """An e-mail about a case room: who and where to look, never content or the pseudonym."""
+    url = link or reverse("privacy:index")
+    context = {"site_name": settings.SITE_NAME, "url": url, **context}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"privacy/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"privacy/email/{template}_message.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=True))
+
+
+def covered_organisation(room: CaseRoom, user: User) -> Organisation | None:
+    """The organisation through which ``user`` falls under the room's current consent."""
+    consent = access.current_consent(room)
+    if consent is None or not consent.is_active:
+        return None
+    covered = set(consent.organisations.values_list("pk", flat=True)) & organisation_ids_of(user)
+    if not covered:
+        return None
+    return Organisation.objects.get(pk=min(covered))
+
+
+@transaction.atomic
+def invite(
+    room: CaseRoom,
+    *,
+    by: User,
+    user: User,
+    address: str | None = None,
+    link: str | None = None,
+) -> CaseMember:
+    """Invite a verified professional of an organisation the consent covers; else say why not."""
+    room = CaseRoom.objects.select_for_update().get(pk=room.pk)
+    rights = _rights(room, by)
+    _require(rights.is_coordinator)
+    name = user.display_name
+    if not room.is_open:
+        raise ValidationError(_("This case room is closed; nobody can be invited."))
+    consent = access.current_consent(room)
+    if consent is None:
+        raise ValidationError(
+            _("Record the resident's consent first: without it, only you are in this room.")
+        )
+    if not consent.is_active:
+        raise ValidationError(
+            _("The consent has been withdrawn or has expired; nobody can be invited.")
+        )
+    if not is_verified(user):
+        raise ValidationError(
+            _("%(name)s is not a verified professional, so cannot be invited.") % {"name": name}
+        )
+    organisation = covered_organisation(room, user)
+    if organisation is None:
+        raise ValidationError(
+            _(
+                "%(name)s does not work for an organisation the consent covers. Only "
+                "professionals of %(organisations)s can be invited; ask the resident to extend "
+                "the consent first."
+            )
+            % {
+                "name": name,
+                "organisations": ", ".join(o.name for o in consent.organisations.order_by("name")),
+            }
+        )
+    membership = CaseMember.objects.filter(room=room, user=user).first()
+    if membership is not None and membership.status in (
+        CaseMember.Status.ACTIVE,
+        CaseMember.Status.INVITED,
+    ):
+        raise ValidationError(
+            _("%(name)s is already a member or invited.") % {"name": name}, code="duplicate"
+        )
+    if membership is None:
+        membership = CaseMember(room=room, user=user)
+    membership.status = CaseMember.Status.INVITED
+    membership.role = CaseMember.Role.MEMBER
+    membership.organisation = organisation
+    membership.invited_by = by
+    membership.invited_at = timezone.now()
+    membership.removed_at = None
+    membership.save()
+    _log(rights, by, Action.CREATE, "case_member", user.pk, room=room, address=address,
+         detail="invited")  # fmt: skip
+    broadcast_after_commit(user_group(user.pk), {"type": "notification", "kind": "case_invitation"})
+    _quiet_email(user, "invitation", {"inviter": by.display_name}, link)
+    return membership
+
+
+@transaction.atomic
+def respond(room: CaseRoom, *, user: User, accept: bool, address: str | None = None) -> None:
+    membership = (
+        CaseMember.objects.select_for_update()
+        .filter(room=room, user=user, status=CaseMember.Status.INVITED)
+        .first()
+    )
+    _require(membership is not None)
+    if accept and covered_organisation(room, user) is None:
+        raise ValidationError(
+            _("The consent no longer covers your organisation; you cannot join this room.")
+        )
+    membership.status = CaseMember.Status.ACTIVE if accept else CaseMember.Status.DECLINED
+    membership.joined_at = timezone.now() if accept else None
+    membership.last_read_seq = 0
+    membership.save(update_fields=["status", "joined_at", "last_read_seq"])
+    _log(_rights(room, user), user, Action.UPDATE, "case_member", user.pk, room=room,
+         address=address, detail="accepted" if accept else "declined")  # fmt: skip
+    if accept:
+        broadcast_after_commit(room.group_name, {"type": "members.changed", "room": room.pk})
+
+
+@transaction.atomic
+def remove_member(
+    room: CaseRoom, *, by: User, user: User, address: str | None = None
+) -> CaseMember:
+    """Take someone out of the room; their open sockets for this room are closed at once."""
+    rights = _rights(room, by)
+    _require(rights.is_coordinator)
+    membership = (
+        CaseMember.objects.select_for_update()
+        .filter(
+            room=room, user=user, status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED]
+        )
+        .first()
+    )
+    if membership is None:
+        raise ValidationError(_("This person is not in the room."))
+    if membership.role == CaseMember.Role.COORDINATOR:
+        raise ValidationError(_("The coordinator cannot be removed."))
+    membership.status = CaseMember.Status.REMOVED
+    membership.removed_at = timezone.now()
+    membership.save(update_fields=["status", "removed_at"])
+    _log(rights, by, Action.DELETE, "case_member", user.pk, room=room, address=address)
+    broadcast_after_commit(
+        member_group(room.pk, user.pk),
+        {"type": "membership.removed", "room": room.pk},
+        close=True,
+    )
+    broadcast_after_commit(room.group_name, {"type": "members.changed", "room": room.pk})
+    return membership
+
+
+# ---- messages and files ----------------------------------------------------------------------
+
+
+def message_frame(message: CaseMessage) -> dict[str, Any]:
+    return {
+        "type": "message.created",
+        "room": message.room_id,
+        "id": message.pk,
+        "seq": message.seq,
+        "client_id": str(message.client_id),
+        "author": {"id": message.author_id, "name": message.author.display_name},
+        "html": str(message.body_html),
+        "created_at": message.created_at.isoformat(),
+        "files": [
+            {
+                "name": f.name,
+                "url": reverse("privacy:file", args=[message.room_id, f.pk]),
+                "size": f.size,
+            }
+            for f in message.files.all()
+        ],
+    }
+
+
+def post_message(
+    room_id: int,
+    *,
+    author: User,
+    body: Any,
+    client_id: Any = None,
+    uploads: Iterable[Any] = (),
+    address: str | None = None,
+) -> tuple[CaseMessage, bool]:
+    """Store a message (with files) and broadcast it; a retried ``client_id`` stores nothing new.
+
+    Returns (message, created). Raises PermissionDenied (not a member), ValidationError
+    (bad body, content stopped) or RateLimited.
+    """
+    uploads = list(uploads)
+    body = clean_body(body, allow_empty=bool(uploads))
+    try:
+        client_uuid = uuid.UUID(str(client_id)) if client_id else uuid.uuid4()
+    except ValueError:
+        raise ValidationError(_("The client id must be a UUID."), code="bad_client_id") from None
+    existing = (
+        CaseMessage.objects.filter(room_id=room_id, author=author, client_id=client_uuid)
+        .select_related("author")
+        .first()
+    )
+    if existing is not None:
+        _require(_rights(existing.room, author).is_member)
+        return existing, False
+    check_rate(author)
+    try:
+        with transaction.atomic():
+            room = CaseRoom.objects.select_for_update().get(pk=room_id)
+            rights = _rights(room, author)
+            _require_writable(rights)
+            room.last_seq += 1
+            room.last_message_at = timezone.now()
+            room.save(update_fields=["last_seq", "last_message_at"])
+            message = CaseMessage.objects.create(
+                room=room,
+                seq=room.last_seq,
+                author=author,
+                client_id=client_uuid,
+                body=body,
+                body_html=render_markdown(body, chat=True),
+                created_at=room.last_message_at,
+            )
+            for upload in uploads:
+                _store_file(room, message, author, upload)
+            CaseMember.objects.filter(room=room, user=author).update(last_read_seq=room.last_seq)
+            _log(rights, author, Action.CREATE, "case_message", message.pk, room=room,
+                 address=address)  # fmt: skip
+            broadcast_after_commit(room.group_name, message_frame(message))
+    except IntegrityError:
+        existing = CaseMessage.objects.select_related("author").get(
+            room_id=room_id, author=author, client_id=client_uuid
+        )
+        return existing, False
+    return message, True
+
+
+def _store_file(room: CaseRoom, message: CaseMessage, by: User, upload: Any) -> CaseFile:
+    try:
+        sniffed = sniff(upload)
+    except RefusedFile as refusal:
+        raise ValidationError(str(refusal), code="refused_file") from None
+    item = CaseFile(
+        room=room,
+        message=message,
+        uploader=by,
+        name=display_name(getattr(upload, "name", ""), sniffed),
+        content_type=sniffed.content_type,
+        size=upload.size,
+    )
+    item.file.save("upload", upload, save=False)
+    item.save()
+    return item
+
+
+def mark_read(rights: CaseAccess, *, user: User, seq: Any) -> int:
+    """Move the user's read marker forward (never back); returns the marker."""
+    try:
+        seq = int(seq)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The sequence number must be a whole number.")) from None
+    seq = max(0, min(seq, rights.room.last_seq))
+    CaseMember.objects.filter(room=rights.room, user=user, last_read_seq__lt=seq).update(
+        last_read_seq=seq
+    )
+    return seq
+
+
+# ---- plan ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_goal(
+    room: CaseRoom, *, by: User, title: str, description: str = "", address: str | None = None
+) -> Goal:
+    rights = _rights(room, by)
+    _require_writable(rights)
+    goal = Goal(room=room, title=title.strip(), description=description.strip(), created_by=by)
+    goal.full_clean(exclude=["room", "created_by"])
+    goal.save()
+    _log(rights, by, Action.CREATE, "goal", goal.pk, room=room, address=address)
+    return goal
+
+
+@transaction.atomic
+def add_agreement(
+    room: CaseRoom,
+    *,
+    by: User,
+    description: str,
+    due_date: date,
+    owner: User | None = None,
+    goal: Goal | None = None,
+    address: str | None = None,
+) -> Agreement:
+    rights = _rights(room, by)
+    _require_writable(rights)
+    if goal is not None and goal.room_id != room.pk:
+        raise ValidationError({"goal": _("This goal belongs to another room.")})
+    if (
+        owner is not None
+        and not CaseMember.objects.filter(
+            room=room, user=owner, status=CaseMember.Status.ACTIVE
+        ).exists()
+    ):
+        raise ValidationError({"owner": _("The owner must be a member of this room.")})
+    agreement = Agreement(
+        room=room,
+        goal=goal,
+        description=description.strip(),
+        owner=owner,
+        due_date=due_date,
+        created_by=by,
+    )
+    agreement.full_clean(exclude=["room", "created_by", "goal", "owner"])
+    agreement.save()
+    _log(rights, by, Action.CREATE, "agreement", agreement.pk, room=room, address=address)
+    return agreement
+
+
+@transaction.atomic
+def set_plan_status(
+    item: Goal | Agreement, *, by: User, status: str, address: str | None = None
+) -> None:
+    rights = _rights(item.room, by)
+    _require_writable(rights)
+    if status not in PlanStatus.values:
+        raise ValidationError(_("Unknown status."))
+    item.status = status
+    item.updated_at = timezone.now()
+    item.save(update_fields=["status", "updated_at"])
+    kind = "goal" if isinstance(item, Goal) else "agreement"
+    _log(rights, by, Action.UPDATE, kind, item.pk, room=item.room, address=address,
+         detail=f"status {status}")  # fmt: skip
+
+
+# ---- Positieve Gezondheid ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_health_record(
+    room: CaseRoom,
+    *,
+    by: User,
+    conversation_on: date,
+    scores: dict[str, int],
+    talk: Iterable[str] = (),
+    note: str = "",
+    address: str | None = None,
+) -> HealthRecord:
+    """One conversation's scores, 0–10 per dimension, with the dimensions to talk about."""
+    rights = _rights(room, by)
+    _require_writable(rights)
+    talk = set(talk)
+    record = HealthRecord(
+        room=room, conversation_on=conversation_on, note=note.strip(), recorded_by=by
+    )
+    for key, _label in DIMENSIONS:
+        setattr(record, key, scores.get(key))
+        setattr(record, f"{key}_talk", key in talk)
+    record.full_clean(exclude=["room", "recorded_by"])
+    record.save()
+    _log(rights, by, Action.CREATE, "health_record", record.pk, room=room, address=address)
+    return record
+
+
+# ---- retention -----------------------------------------------------------------------------
+
+
+def rooms_past_retention(now=None):
+    """Rooms whose content should be gone: content stopped longer ago than their retention."""
+    now = now or timezone.now()
+    candidates = CaseRoom.objects.filter(content_stopped_at__isnull=False, purged_at__isnull=True)
+    return [room for room in candidates if room.retention_until <= now]
+
+
+@transaction.atomic
+def purge_room(room: CaseRoom) -> dict[str, int]:
+    """Delete a room's content (messages, files, plan, records); keep its outline and log."""
+    room = CaseRoom.objects.select_for_update().get(pk=room.pk)
+    counts = {}
+    for item in CaseFile.objects.filter(room=room):
+        item.file.delete(save=False)
+    counts["files"] = CaseFile.objects.filter(room=room).delete()[0]
+    counts["messages"] = CaseMessage.objects.filter(room=room).delete()[0]
+    counts["agreements"] = Agreement.objects.filter(room=room).delete()[0]
+    counts["goals"] = Goal.objects.filter(room=room).delete()[0]
+    counts["health_records"] = HealthRecord.objects.filter(room=room).delete()[0]
+    Consent.objects.filter(room=room).update(given_by_description="")
+    room.pseudonym = "—"
+    room.purpose = ""
+    room.purged_at = timezone.now()
+    room.status = CaseRoom.Status.CLOSED
+    room.save(update_fields=["pseudonym", "purpose", "purged_at", "status"])
+    audit.record(
+        action=Action.DELETE,
+        user=None,
+        object_type="case_room",
+        object_id=room.pk,
+        room_id=room.pk,
+        role="system",
+        purpose=audit.Purpose.RETENTION,
+        detail="content purged after retention period",
+    )
+    return counts

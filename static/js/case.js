@@ -1,0 +1,180 @@
+// Live case-room conversation over /ws/cases/<id>/; the page works without it (the form posts).
+//
+// After every (re)connect the client asks for what it missed (`sync`); a send keeps its client
+// id across retries, so the server stores it once. The server renders and sanitises message
+// HTML; strings shown here come from data attributes in the (translated) template.
+
+const BACKOFF_FIRST = 1_000;
+const BACKOFF_MAX = 30_000;
+const PING_EVERY = 30_000;
+const CLOSE_REMOVED = 4403;
+
+function newClientId() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  element.append(...children);
+  return element;
+}
+
+class CaseRoom {
+  constructor(root) {
+    this.root = root;
+    this.room = Number(root.dataset.caseRoom);
+    this.seen = Number(root.dataset.lastSeq) || 0;
+    this.list = root.querySelector("[data-messages]");
+    this.status = root.querySelector("[data-status]");
+    this.composer = root.querySelector("[data-composer]");
+    this.textarea = this.composer?.querySelector("textarea") ?? null;
+    this.pending = new Map(); // client id -> body
+    this.attempt = 0;
+    this.socket = null;
+    this.stopped = false;
+    this.timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+    });
+  }
+
+  start() {
+    this.composer?.addEventListener("submit", (event) => this.onSubmit(event));
+    this.connect();
+    setInterval(() => this.send({ type: "ping" }), PING_EVERY);
+  }
+
+  connect() {
+    if (this.stopped) return;
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${window.location.host}/ws/cases/${this.room}/`);
+    this.socket = socket;
+    this.root.dataset.connection = "connecting";
+    socket.addEventListener("open", () => {
+      this.attempt = 0;
+      this.root.dataset.connection = "open";
+      this.say("");
+      this.send({ type: "sync", after: this.seen });
+      for (const [clientId, body] of this.pending) this.transmit(clientId, body);
+    });
+    socket.addEventListener("message", (event) => this.onFrame(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => this.onClose(event));
+  }
+
+  onClose(event) {
+    this.socket = null;
+    this.root.dataset.connection = "closed";
+    if (event.code === CLOSE_REMOVED) {
+      this.stop(this.status?.dataset.removedText);
+      return;
+    }
+    this.say(this.status?.dataset.offlineText);
+    const delay = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** this.attempt);
+    this.attempt += 1;
+    setTimeout(() => this.connect(), delay * (0.5 + Math.random() / 2));
+  }
+
+  stop(text) {
+    this.stopped = true;
+    this.root.dataset.connection = "removed";
+    this.composer?.remove();
+    this.say(text);
+  }
+
+  say(text) {
+    if (this.status) this.status.textContent = text ?? "";
+  }
+
+  send(frame) {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  transmit(clientId, body) {
+    this.send({ type: "send", client_id: clientId, body, ref: clientId });
+  }
+
+  onSubmit(event) {
+    const file = this.composer.querySelector("input[type=file]");
+    if (!this.textarea || (file && file.files.length) || this.socket?.readyState !== WebSocket.OPEN) {
+      return; // files and offline sends go through the ordinary form post
+    }
+    event.preventDefault();
+    const body = this.textarea.value.trim();
+    if (!body) return;
+    const clientId = newClientId();
+    this.pending.set(clientId, body);
+    this.transmit(clientId, body);
+    this.textarea.value = "";
+    this.textarea.focus();
+  }
+
+  onFrame(frame) {
+    switch (frame.type) {
+      case "message.created":
+        this.render(frame);
+        break;
+      case "ack":
+        this.pending.delete(frame.client_id);
+        break;
+      case "synced":
+        if (frame.more) this.send({ type: "sync", after: this.seen });
+        break;
+      case "room.closed":
+        this.composer?.remove();
+        this.say(this.status?.dataset.closedText);
+        break;
+      case "membership.removed":
+        this.stop(this.status?.dataset.removedText);
+        break;
+      case "error":
+        this.say(frame.message);
+        if (frame.ref) this.pending.delete(frame.ref);
+        break;
+      default:
+        break;
+    }
+  }
+
+  render(frame) {
+    if (frame.seq <= this.seen && this.list.querySelector(`[data-seq="${frame.seq}"]`)) return;
+    this.seen = Math.max(this.seen, frame.seq);
+    this.list.querySelector("[data-empty]")?.remove();
+    const body = h("div", { class: "wijk-case-message__body" });
+    // Server-rendered HTML, cleaned by the platform's one sanitiser (config.rendering).
+    body.innerHTML = frame.html;
+    const when = new Date(frame.created_at);
+    const item = h(
+      "li",
+      { class: "wijk-case-message", id: `m-${frame.seq}`, "data-seq": String(frame.seq) },
+      h(
+        "p",
+        { class: "wijk-case-message__meta" },
+        h("strong", {}, frame.author.name),
+        " ",
+        h("time", { class: "wijk-muted", datetime: frame.created_at }, this.timeFormat.format(when)),
+      ),
+      body,
+    );
+    if (frame.files?.length) {
+      const files = h("ul", { class: "wijk-list" });
+      for (const file of frame.files) {
+        files.append(h("li", {}, h("a", { class: "utrecht-link utrecht-link--html-a", href: file.url }, file.name)));
+      }
+      item.append(files);
+    }
+    const next = Array.from(this.list.querySelectorAll("li[data-seq]")).find(
+      (li) => Number(li.dataset.seq) > frame.seq,
+    );
+    this.list.insertBefore(item, next ?? null);
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+for (const root of document.querySelectorAll("[data-case-room]")) new CaseRoom(root).start();

@@ -1,0 +1,108 @@
+"""A coordinator opens a case room, records consent and invites a colleague; the colleague signs
+in with two-factor authentication, joins, and they talk live. The access log shows both."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from privacy.models import CaseRoom
+from tests.accounts.test_invitations import totp_now
+from tests.factories import OrganisationFactory
+from tests.privacy.fixtures import professional, with_mfa
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LIVE = 10_000  # ms: how long a live update may take to show
+COORDINATOR_SECRET = "JBSWY3DPEHPK3PXP"
+COLLEAGUE_SECRET = "KRSXG5CTMVRXEZLU"
+
+
+def sign_in(page: Page, server: str, email: str, password: str, secret: str) -> None:
+    page.goto(f"{server}/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.locator("input[name=code]").fill(totp_now(secret))
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).to_have_url(f"{server}/")
+
+
+def test_coordinator_and_colleague_work_together_in_a_case_room(
+    live_asgi_server, browser_page, password
+):
+    practice = OrganisationFactory(name="Huisartsenpraktijk Kasteelpark", slug="hp-kasteelpark")
+    welfare = OrganisationFactory(name="Welzijn Samen Hoensbroek", slug="welzijn-samen")
+    anouk = with_mfa(professional("Anouk Regie", practice), COORDINATOR_SECRET)
+    mirjam = with_mfa(professional("Mirjam Welzijn", welfare), COLLEAGUE_SECRET)
+    server = f"http://{live_asgi_server}"
+    until = (timezone.localdate() + timedelta(days=365)).isoformat()
+
+    # the coordinator opens a room and records consent
+    coordinator = browser_page
+    sign_in(coordinator, server, anouk.email, password, COORDINATOR_SECRET)
+    coordinator.goto(f"{server}/cases/new/")
+    coordinator.locator("input[name=pseudonym]").fill("Gezin K., Hoensbroek")
+    coordinator.locator("textarea[name=purpose]").fill("Samen werken aan gezondheid en geldzorgen.")
+    coordinator.locator("main form button[type=submit]").last.click()
+    expect(coordinator).to_have_url(re.compile(r"/cases/\d+/consent/$"))
+    room_url = coordinator.url.removesuffix("consent/")
+    coordinator.locator("input[name=given_by][value=resident]").check()
+    coordinator.locator("input[name=valid_until]").fill(until)
+    coordinator.locator(f"input[name=organisations][value='{practice.pk}']").check()
+    coordinator.locator(f"input[name=organisations][value='{welfare.pk}']").check()
+    coordinator.locator("form:has(input[name=valid_until]) button[type=submit]").click()
+
+    # ... and invites a colleague of a covered organisation
+    expect(coordinator).to_have_url(re.compile(r"/cases/\d+/members/$"))
+    coordinator.locator("select[name=user]").select_option(str(mirjam.pk))
+    coordinator.locator("form:has(select[name=user]) button[type=submit]").click()
+    expect(coordinator.locator("table")).to_contain_text("Mirjam Welzijn")
+
+    # the colleague signs in with a TOTP code, sees the invitation and joins
+    colleague_context = coordinator.context.browser.new_context()
+    colleague = colleague_context.new_page()
+    try:
+        sign_in(colleague, server, mirjam.email, password, COLLEAGUE_SECRET)
+        colleague.goto(f"{server}/cases/")
+        colleague.locator("a[href$='/join/']").click()
+        colleague.locator("button[name=decision][value=accept]").click()
+        expect(colleague).to_have_url(room_url)
+
+        coordinator.goto(room_url)
+        for page in (coordinator, colleague):
+            expect(page.locator("[data-case-room]")).to_have_attribute(
+                "data-connection", "open", timeout=LIVE
+            )
+
+        # they exchange messages live
+        coordinator.locator("textarea[name=body]").fill(
+            "Welkom Mirjam, zullen we donderdag bellen?"
+        )
+        coordinator.locator("[data-composer] button[type=submit]").click()
+        expect(colleague.locator("[data-messages]")).to_contain_text(
+            "zullen we donderdag bellen?", timeout=LIVE
+        )
+        colleague.locator("textarea[name=body]").fill("Prima, ik bel om tien uur.")
+        colleague.locator("[data-composer] button[type=submit]").click()
+        expect(coordinator.locator("[data-messages]")).to_contain_text(
+            "ik bel om tien uur", timeout=LIVE
+        )
+        assert coordinator.url == room_url  # sent over the socket, not by a page load
+
+        # the access log shows both of them
+        coordinator.goto(f"{room_url}log/")
+        log = coordinator.locator("table")
+        expect(log).to_contain_text("Anouk Regie")
+        expect(log).to_contain_text("Mirjam Welzijn")
+        rows = log.locator("tbody tr")
+        texts = rows.all_inner_texts()
+        assert any("Mirjam Welzijn" in row and "berichten" in row.lower() for row in texts)
+    finally:
+        colleague_context.close()
+    assert CaseRoom.objects.get().messages.count() == 2
