@@ -233,3 +233,24 @@ def test_the_index_explains_what_is_needed_before_listing_rooms(world):
     assert world.room.pseudonym.encode() not in response.content
     fresh = strong_client(world.member).get(reverse("privacy:index"))
     assert world.room.pseudonym.encode() in fresh.content
+
+
+CREATE_EXPECTED = {
+    "anonymous": FOUND,  # to sign in
+    "unverified": FORBIDDEN,
+    "member_without_mfa": FOUND,  # to MFA enrolment
+    "privacy_officer": FORBIDDEN,  # not a professional: sees logs, never content
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_opening_a_room_needs_a_verified_professional_with_mfa(world, persona):
+    """Anyone verified with MFA and a recent sign-in may open a room (and coordinate it)."""
+    user = _user(world, persona)
+    client = strong_client(user)
+    response = client.get(reverse("privacy:create"))
+    assert response.status_code == CREATE_EXPECTED.get(persona, OK)
+    rooms = CaseMember.objects.count()
+    response = client.post(reverse("privacy:create"), {})
+    assert response.status_code == CREATE_EXPECTED.get(persona, HTTPStatus.BAD_REQUEST)
+    assert CaseMember.objects.count() == rooms
