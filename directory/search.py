@@ -2,22 +2,27 @@
 
 On PostgreSQL free text uses the stored, weighted tsvector (Dutch stemming, prefix matching so
 "schuld" finds "schuldhulpverlener") together with trigram similarity on names, so a misspelt
-surname still finds the person. On SQLite it falls back to substring matching.
+surname still finds the person. Everything a search needs is in one table: each profile's
+search row (directory.services.refresh_search, migration 0004) holds the document, the name and
+the ids of its disciplines, neighbourhoods etc., as arrays to filter on and as one text of keys
+to count. One statement finds the hits, counts them and their facet values and picks the page.
+
+On SQLite (the embedded default) it falls back to substring matching and joins.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import (
@@ -131,47 +136,159 @@ def listed() -> QuerySet[Professional]:
     return Professional.objects.filter(verified=True, user__is_active=True)
 
 
-def _search_query(words: list[str]) -> SearchQuery:
-    # Prefix matching on each stemmed word: "schulden" → 'schuld':* finds schuldhulpverlener.
-    raw = " & ".join(f"{w}:*" for w in words)
-    return SearchQuery(raw, search_type="raw", config=settings.SEARCH_CONFIG)
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+# Listed: a verified membership, and an active account. The few inactive users come from a
+# partial index (migration 0004) instead of a join with every user.
+PG_LISTED = [
+    "p.verified",
+    "p.user_id NOT IN (SELECT u.id FROM accounts_user u WHERE NOT u.is_active)",
+]
+PG_ORDER = {
+    "relevance": "rank DESC, similarity DESC, search_name, id",
+    "name": "search_name, id",
+    "recent": "updated_at DESC, search_name, id",
+}
+HIT_COLUMNS = "p.id, p.search_name, p.updated_at, p.small_facet_keys, p.large_facet_keys"
+# The facets in small_facet_keys and large_facet_keys (migration 0004): key letter, facet, label
+# table and the column the search form knows its values by. The few-valued ones are counted by
+# looking for each value of their (short) tables, the others by tallying the keys present.
+SMALL_FACETS = {
+    "d": ("discipline", "directory_discipline", "slug"),
+    "n": ("neighbourhood", "directory_neighbourhood", "slug"),
+    "l": ("language", "directory_language", "code"),
+}
+LARGE_FACETS = {
+    "o": ("organisation", "directory_organisation", "slug"),
+    "e": ("expertise", "directory_expertisetag", "slug"),
+}
+
+
+def _pg_filters(data: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    """Conditions on the search row (array containment, GIN-indexed) and their parameters."""
+    conditions, params = list(PG_LISTED), []
+    neighbourhoods = {n.pk for n in (data.get("neighbourhood"), data.get("postcode")) if n}
+    for pk in sorted(neighbourhoods):
+        conditions.append("p.neighbourhood_ids @> ARRAY[%s]::bigint[]")
+        params.append(pk)
+    if data.get("domain"):
+        conditions.append("p.domains @> ARRAY[%s]::text[]")
+        params.append(str(data["domain"]))
+    for name, column in [
+        ("discipline", "discipline_ids"),
+        ("organisation", "organisation_ids"),
+        ("expertise", "expertise_ids"),
+        ("language", "language_ids"),
+    ]:
+        if data.get(name):
+            conditions.append(f"p.{column} @> ARRAY[%s]::bigint[]")
+            params.append(data[name].pk)
+    return conditions, params
+
+
+def _pg_hits(data: dict[str, Any], words: list[str], ranked: bool) -> tuple[str, list[Any]]:
+    """SELECT of the hits: HIT_COLUMNS, rank and similarity (for the relevance order)."""
+    conditions, params = _pg_filters(data)
+    where = " AND ".join(conditions)
+    if not words:
+        sql = f"SELECT {HIT_COLUMNS}, 0.0 AS rank, 0.0 AS similarity FROM directory_professional p WHERE {where}"  # noqa: E501, S608
+        return sql, params
+    # The document matches (prefix matching on each stemmed word), or else the name looks like
+    # what was typed: two arms, each answered by its own GIN index. Name similarity only orders
+    # those found by name alone; the rank is computed only when the results are sorted by it.
+    query = "to_tsquery(%s::regconfig, %s)"
+    query_params = [settings.SEARCH_CONFIG, " & ".join(f"{w}:*" for w in words)]
+    name = " ".join(words)
+    rank = f"ts_rank(p.search_vector, {query})" if ranked else "0.0"
+    rank_params = query_params if ranked else []
+    sql = (
+        f"SELECT {HIT_COLUMNS}, {rank} AS rank, 0.0 AS similarity FROM directory_professional p "  # noqa: S608
+        f"WHERE {where} AND p.search_vector @@ {query} "
+        "UNION ALL "
+        f"SELECT {HIT_COLUMNS}, {rank}, word_similarity(%s, p.search_name) "
+        f"FROM directory_professional p WHERE {where} AND p.search_name %%> %s "
+        f"AND NOT p.search_vector @@ {query}"
+    )
+    return sql, [
+        *rank_params, *params, *query_params,
+        *rank_params, name, *params, name, *query_params,
+    ]  # fmt: skip
+
+
+def _pg_page_ids(hits: str, params: list[Any], order: str, offset: int) -> list[int]:
+    sql = f"SELECT id FROM ({hits}) h ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, PAGE_SIZE, offset])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _pg_search(
+    data: dict[str, Any], words: list[str], sort: str, number: int, cached: Any
+) -> tuple[int, list[Row] | None, list[int]]:
+    """(number of hits, facet rows, ids on page ``number``); without facet rows if cached."""
+    hits, params = _pg_hits(data, words, ranked=sort == "relevance")
+    order = PG_ORDER[sort]
+    offset = (number - 1) * PAGE_SIZE
+    if cached is not None:
+        total, _rows = cached
+        return total, None, _pg_page_ids(hits, params, order, offset)
+    # The hits once, then their number, the facet keys of them all as two texts (adding them up
+    # in Python is cheaper than a GROUP BY per facet over the unnested arrays) and the page.
+    sql = (
+        f"WITH hits AS MATERIALIZED ({hits}) "  # noqa: S608
+        "SELECT count(*), coalesce(string_agg(small_facet_keys, ''), ''), "
+        "coalesce(string_agg(large_facet_keys, ' '), ''), "
+        f"ARRAY(SELECT id FROM hits ORDER BY {order} LIMIT %s OFFSET %s) FROM hits"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, PAGE_SIZE, offset])
+        total, small, large, ids = cursor.fetchone()
+    return total, _pg_facet_rows(small, large), list(ids)
+
+
+def _pg_facet_rows(small: str, large: str) -> list[Row]:
+    """(facet, value, label, count) for every value present in the hits' facet keys."""
+    rows: list[Row] = []
+    for code in Domain.values:
+        if n := small.count(f"[m{code}]"):
+            rows.append(("domain", code, "", n))
+    counts = Counter(large.split())
+    present: dict[str, list[int]] = {letter: [] for letter in LARGE_FACETS}
+    for key in counts:
+        if key[0] in present and key[1:].isdigit():
+            present[key[0]].append(int(key[1:]))
+    parts, params = [], []
+    for letter, (_facet, table, column) in SMALL_FACETS.items():
+        parts.append(f"SELECT '{letter}', id, {column}, name FROM {table}")  # noqa: S608
+    for letter, (_facet, table, column) in LARGE_FACETS.items():
+        if present[letter]:
+            parts.append(
+                f"SELECT '{letter}', x.id, x.{column}, x.name FROM {table} x "  # noqa: S608
+                "JOIN unnest(%s::bigint[]) AS k(id) ON k.id = x.id"
+            )
+            # one array literal: quicker to send than thousands of separate numbers
+            params.append("{" + ",".join(map(str, present[letter])) + "}")
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for letter, pk, value, label in cursor.fetchall():
+            if letter in SMALL_FACETS:
+                n = small.count(f"[{letter}{pk}]")
+            else:
+                n = counts[f"{letter}{pk}"]
+            if n:
+                facet = (SMALL_FACETS.get(letter) or LARGE_FACETS[letter])[0]
+                rows.append((facet, str(value), label, n))
+    return rows
+
+
+# --- elsewhere (SQLite) -------------------------------------------------------------------------
 
 
 def _apply_text(queryset: QuerySet[Professional], text: str) -> QuerySet[Professional]:
-    words = _words(text)
-    if not words:
-        return queryset
-    if settings.IS_POSTGRES:
-        # The document matches, or the name looks like what was typed. Written as one OR over
-        # two tables no index can answer it and every search read every profile; as a union of
-        # two subqueries each one uses its own GIN index.
-        by_document = Professional.objects.filter(search_vector=_search_query(words))
-        by_name = Professional.objects.filter(
-            user__display_name__trigram_word_similar=" ".join(words)
-        )
-        return queryset.filter(pk__in=by_document.values("pk").union(by_name.values("pk")))
     condition = Q()
-    for word in words:
+    for word in _words(text):
         condition &= Q(search_text__contains=word)
     return queryset.filter(condition)
-
-
-def _with_relevance(queryset: QuerySet[Professional], text: str) -> QuerySet[Professional]:
-    words = _words(text)
-    if settings.IS_POSTGRES:
-        query = _search_query(words)
-        # Name similarity only orders those found by name alone; computing it for every
-        # document match (thousands for "huisarts") would cost more than the rest of the query.
-        return queryset.annotate(
-            rank=SearchRank(F("search_vector"), query),
-            similarity=Case(
-                When(search_vector=query, then=Value(0.0)),
-                default=TrigramWordSimilarity(" ".join(words), "user__display_name"),
-                output_field=FloatField(),
-            ),
-        )
-    zero = Value(0.0, output_field=FloatField())
-    return queryset.annotate(rank=zero, similarity=zero)
 
 
 def _related(model: Any, **condition: Any) -> Exists:
@@ -256,6 +373,22 @@ def _counts(hits: QuerySet) -> tuple[int, list[Row]]:
     return total, [row for row in rows if row[0] != "total"]
 
 
+def _portable_search(
+    data: dict[str, Any], words: list[str], sort: str, number: int, cached: Any
+) -> tuple[int, list[Row] | None, list[int]]:
+    results = _apply_filters(_apply_text(listed(), " ".join(words)), data)
+    total, rows = cached if cached is not None else _counts(results)
+    order = {"recent": ["-updated_at", "user__display_name", "pk"]}.get(
+        sort, ["user__display_name", "pk"]
+    )
+    offset = (number - 1) * PAGE_SIZE
+    ids = results.order_by(*order).values_list("pk", flat=True)[offset : offset + PAGE_SIZE]
+    return total, rows, list(ids)
+
+
+# --- both -----------------------------------------------------------------------------------
+
+
 def _facets(rows: list[Row], data: dict[str, Any]) -> dict[str, list[FacetValue]]:
     """Counts per filter value within the current results, most frequent first."""
 
@@ -281,35 +414,54 @@ def _facets(rows: list[Row], data: dict[str, Any]) -> dict[str, list[FacetValue]
     return facets
 
 
+def _page_number(paginator: Paginator, page_number: Any) -> int:
+    """The page to show, as ``Paginator.get_page`` picks it: the first if not a number, the last
+    if past the end."""
+    try:
+        return paginator.validate_number(page_number)
+    except PageNotAnInteger:
+        return 1
+    except EmptyPage:
+        return paginator.num_pages
+
+
 def search(data: dict[str, Any], page_number: Any) -> SearchResult:
     """Run a validated ``DirectorySearchForm``'s cleaned data."""
     text = data.get("q") or ""
     words = _words(text)
-    results = _apply_filters(_apply_text(listed(), text), data)
+    sort = data.get("sort") or "relevance"
+    if sort == "relevance" and not words:
+        sort = "name"
     unfiltered = not words and not any(data.get(name) for name in FILTERS)
-    if unfiltered:
-        total, rows = cache.get_or_set(
-            UNFILTERED_COUNTS_KEY, lambda: _counts(results), UNFILTERED_COUNTS_SECONDS
-        )
-    else:
-        total, rows = _counts(results)
-    sort = data.get("sort") or ("relevance" if words else "name")
-    if sort == "relevance" and words:
-        results = _with_relevance(results, text)
-        order = ["-rank", "-similarity", "user__display_name", "pk"]
-    elif sort == "recent":
-        order = ["-updated_at", "user__display_name", "pk"]
-    else:
-        order = ["user__display_name", "pk"]
-    results = (
-        results.select_related("user")
-        .prefetch_related("disciplines", "neighbourhoods", "memberships__organisation")
-        .order_by(*order)
-    )
-    paginator = Paginator(results, PAGE_SIZE)
+    cached = cache.get(UNFILTERED_COUNTS_KEY) if unfiltered else None
+    run = _pg_search if settings.IS_POSTGRES else _portable_search
+    # The page asked for, as far as it can be known before counting.
+    number = _page_number(Paginator(range(2**62), PAGE_SIZE), page_number)
+    total, rows, ids = run(data, words, sort, number, cached)
+    if rows is None:
+        total, rows = cached
+    elif unfiltered:
+        cache.set(UNFILTERED_COUNTS_KEY, (total, rows), UNFILTERED_COUNTS_SECONDS)
+    paginator = Paginator([], PAGE_SIZE)
     paginator.count = total  # known already: saves a COUNT query
+    shown = _page_number(paginator, number)
+    if shown != number:  # past the last page: the last one, as Paginator.get_page does
+        _total, _rows, ids = run(data, words, sort, shown, (total, rows))
+    people: list[Professional] = []
+    if ids:
+        found = (
+            Professional.objects.filter(pk__in=ids)
+            .select_related("user")
+            .prefetch_related(
+                "disciplines",
+                "neighbourhoods",
+                Prefetch("memberships", Membership.objects.select_related("organisation")),
+            )
+            .in_bulk()
+        )
+        people = [found[pk] for pk in ids if pk in found]
     return SearchResult(
-        page=paginator.get_page(page_number),
+        page=Page(people, shown, paginator),
         facets=_facets(rows, data),
         postcode_neighbourhood=data.get("postcode"),
         text=text,
