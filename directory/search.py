@@ -12,6 +12,7 @@ On SQLite (the embedded default) it falls back to substring matching and joins.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ from directory.models import (
 )
 
 PAGE_SIZE = 20
+# Each facet lists at most this many values, the most frequent first (the page shows fewer).
+FACET_VALUES = 50
 # On PostgreSQL the `%>` operator compares with pg_trgm.word_similarity_threshold, which the
 # database connection sets to this value (config/settings.py).
 NAME_SIMILARITY = 0.45
@@ -149,18 +152,16 @@ PG_ORDER = {
     "name": "search_name, id",
     "recent": "updated_at DESC, search_name, id",
 }
-HIT_COLUMNS = "p.id, p.search_name, p.updated_at, p.small_facet_keys, p.large_facet_keys"
-# The facets in small_facet_keys and large_facet_keys (migration 0004): key letter, facet, label
-# table and the column the search form knows its values by. The few-valued ones are counted by
-# looking for each value of their (short) tables, the others by tallying the keys present.
-SMALL_FACETS = {
+HIT_COLUMNS = "p.id, p.search_name, p.updated_at, p.facet_keys"
+# The letter of each facet in facet_keys (migration 0004), and for those counted by id the table
+# of their labels and the column the search form knows their values by.
+FACET_KEYS = {
     "d": ("discipline", "directory_discipline", "slug"),
+    "m": ("domain", "", ""),
     "n": ("neighbourhood", "directory_neighbourhood", "slug"),
-    "l": ("language", "directory_language", "code"),
-}
-LARGE_FACETS = {
     "o": ("organisation", "directory_organisation", "slug"),
     "e": ("expertise", "directory_expertisetag", "slug"),
+    "l": ("language", "directory_language", "code"),
 }
 
 
@@ -232,53 +233,51 @@ def _pg_search(
     if cached is not None:
         total, _rows = cached
         return total, None, _pg_page_ids(hits, params, order, offset)
-    # The hits once, then their number, the facet keys of them all as two texts (adding them up
-    # in Python is cheaper than a GROUP BY per facet over the unnested arrays) and the page.
+    # The hits once, then their number, all their facet keys as one text (tallying them in
+    # Python is cheaper than a GROUP BY per facet over the unnested arrays) and the page.
     sql = (
         f"WITH hits AS MATERIALIZED ({hits}) "  # noqa: S608
-        "SELECT count(*), coalesce(string_agg(small_facet_keys, ''), ''), "
-        "coalesce(string_agg(large_facet_keys, ' '), ''), "
+        "SELECT count(*), coalesce(string_agg(facet_keys, ' '), ''), "
         f"ARRAY(SELECT id FROM hits ORDER BY {order} LIMIT %s OFFSET %s) FROM hits"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, PAGE_SIZE, offset])
-        total, small, large, ids = cursor.fetchone()
-    return total, _pg_facet_rows(small, large), list(ids)
+        total, keys, ids = cursor.fetchone()
+    return total, _pg_facet_rows(Counter(keys.split())), list(ids)
 
 
-def _pg_facet_rows(small: str, large: str) -> list[Row]:
-    """(facet, value, label, count) for every value present in the hits' facet keys."""
+def _pg_facet_rows(counts: Counter[str]) -> list[Row]:
+    """(facet, value, label, count) for the values a facet shows, with labels from one query."""
+    by_letter: dict[str, dict[str, int]] = {letter: {} for letter in FACET_KEYS}
+    for key, n in counts.items():
+        if key[0] in by_letter:
+            by_letter[key[0]][key[1:]] = n
     rows: list[Row] = []
-    for code in Domain.values:
-        if n := small.count(f"[m{code}]"):
-            rows.append(("domain", code, "", n))
-    counts = Counter(large.split())
-    present: dict[str, list[int]] = {letter: [] for letter in LARGE_FACETS}
-    for key in counts:
-        if key[0] in present and key[1:].isdigit():
-            present[key[0]].append(int(key[1:]))
     parts, params = [], []
-    for letter, (_facet, table, column) in SMALL_FACETS.items():
-        parts.append(f"SELECT '{letter}', id, {column}, name FROM {table}")  # noqa: S608
-    for letter, (_facet, table, column) in LARGE_FACETS.items():
-        if present[letter]:
+    for letter, (facet, table, column) in FACET_KEYS.items():
+        shown = _most_frequent(by_letter[letter])
+        if letter == "m":
+            rows += [(facet, code, "", n) for code, n in shown.items() if code in Domain.values]
+        elif shown:
             parts.append(
-                f"SELECT '{letter}', x.id, x.{column}, x.name FROM {table} x "  # noqa: S608
-                "JOIN unnest(%s::bigint[]) AS k(id) ON k.id = x.id"
+                f"SELECT '{letter}', id, {column}, name FROM {table} WHERE id = ANY(%s::bigint[])"  # noqa: S608
             )
-            # one array literal: quicker to send than thousands of separate numbers
-            params.append("{" + ",".join(map(str, present[letter])) + "}")
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for letter, pk, value, label in cursor.fetchall():
-            if letter in SMALL_FACETS:
-                n = small.count(f"[{letter}{pk}]")
-            else:
-                n = counts[f"{letter}{pk}"]
-            if n:
-                facet = (SMALL_FACETS.get(letter) or LARGE_FACETS[letter])[0]
-                rows.append((facet, str(value), label, n))
+            params.append([int(pk) for pk in shown if pk.isdigit()])
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for letter, pk, value, label in cursor.fetchall():
+                rows.append((FACET_KEYS[letter][0], str(value), label, by_letter[letter][str(pk)]))
     return rows
+
+
+def _most_frequent(counts: dict[str, int]) -> dict[str, int]:
+    """The FACET_VALUES most frequent, with all that tie with the last (the order among equal
+    counts is by label, which is not known yet)."""
+    if len(counts) <= FACET_VALUES:
+        return counts
+    least = heapq.nlargest(FACET_VALUES, counts.values())[-1]
+    return {value: n for value, n in counts.items() if n >= least}
 
 
 # --- elsewhere (SQLite) -------------------------------------------------------------------------
@@ -411,6 +410,8 @@ def _facets(rows: list[Row], data: dict[str, Any]) -> dict[str, list[FacetValue]
         facets[facet].append(FacetValue(facet, value, label, n, value == selected[facet]))
     for values in facets.values():
         values.sort(key=lambda v: (-v.count, v.label))
+        # the selected value stays, so that it can be unselected
+        values[FACET_VALUES:] = [v for v in values[FACET_VALUES:] if v.selected]
     return facets
 
 

@@ -115,21 +115,20 @@ WITH doc AS (
         coalesce(d.ids, '{}') AS discipline_ids, coalesce(dom.codes, '{}') AS domains,
         coalesce(n.ids, '{}') AS neighbourhood_ids, coalesce(o.ids, '{}') AS organisation_ids,
         coalesce(e.ids, '{}') AS expertise_ids, coalesce(l.ids, '{}') AS language_ids,
-        concat(d.keys, dom.keys, n.keys, l.keys) AS small_facet_keys,
-        concat_ws(' ', o.keys, e.keys) AS large_facet_keys
+        concat_ws(' ', d.keys, dom.keys, n.keys, o.keys, e.keys, l.keys) AS facet_keys
     FROM directory_professional p
     JOIN accounts_user u ON u.id = p.user_id
     LEFT JOIN LATERAL (
         SELECT array_agg(x.id ORDER BY x.id) AS ids,
             string_agg(x.name, ' ' ORDER BY x.name) AS names,
-            string_agg('[d' || x.id || ']', '' ORDER BY x.id) AS keys
+            string_agg('d' || x.id, ' ' ORDER BY x.id) AS keys
         FROM directory_professional_disciplines t
         JOIN directory_discipline x ON x.id = t.discipline_id WHERE t.professional_id = p.id
     ) d ON true
     LEFT JOIN LATERAL (
         SELECT array_agg(y.code ORDER BY y.code) AS codes,
             string_agg(y.label, ' ' ORDER BY y.label COLLATE "C") AS labels,
-            string_agg('[m' || y.code || ']', '' ORDER BY y.code) AS keys
+            string_agg('m' || y.code, ' ' ORDER BY y.code) AS keys
         FROM (SELECT DISTINCT x.domain::text AS code, dl.label
               FROM directory_professional_disciplines t
               JOIN directory_discipline x ON x.id = t.discipline_id
@@ -140,7 +139,7 @@ WITH doc AS (
     LEFT JOIN LATERAL (
         SELECT array_agg(x.id ORDER BY x.id) AS ids,
             string_agg(x.name, ' ' ORDER BY x.municipality, x.name) AS names,
-            string_agg('[n' || x.id || ']', '' ORDER BY x.id) AS keys
+            string_agg('n' || x.id, ' ' ORDER BY x.id) AS keys
         FROM directory_professional_neighbourhoods t
         JOIN directory_neighbourhood x ON x.id = t.neighbourhood_id WHERE t.professional_id = p.id
     ) n ON true
@@ -161,7 +160,7 @@ WITH doc AS (
     LEFT JOIN LATERAL (
         SELECT array_agg(x.id ORDER BY x.id) AS ids,
             string_agg(x.name, ' ' ORDER BY x.name) AS names,
-            string_agg('[l' || x.id || ']', '' ORDER BY x.id) AS keys
+            string_agg('l' || x.id, ' ' ORDER BY x.id) AS keys
         FROM directory_professional_languages t
         JOIN directory_language x ON x.id = t.language_id WHERE t.professional_id = p.id
     ) l ON true
@@ -178,7 +177,7 @@ SET verified = doc.verified,
     discipline_ids = doc.discipline_ids, domains = doc.domains,
     neighbourhood_ids = doc.neighbourhood_ids, organisation_ids = doc.organisation_ids,
     expertise_ids = doc.expertise_ids, language_ids = doc.language_ids,
-    small_facet_keys = doc.small_facet_keys, large_facet_keys = doc.large_facet_keys
+    facet_keys = doc.facet_keys
 FROM doc
 WHERE p.id = doc.id
 """

@@ -5,10 +5,8 @@ and sorts on, kept by ``directory.services.refresh_search`` so that a search rea
 - ``discipline_ids``, ``domains``, ``neighbourhood_ids``, ``organisation_ids`` (verified
   memberships only), ``expertise_ids``, ``language_ids``: the filter values, as arrays with one
   GIN index (filters are array containment);
-- ``small_facet_keys`` and ``large_facet_keys``: the same values as text, which the facet
-  counts add up over all hits: "[d3][mmedical][n1][l2]" for the facets with few possible values
-  (disciplines, domains, neighbourhoods, languages: counted per value) and "o12 e7 e40" for the
-  open-ended ones (organisations, expertise: counted per key).
+- ``facet_keys``: the same values as one text of keys, "d3 mmedical n1 o12 e7 e40 l2" (a letter
+  per facet and the id, or for the domain its code), which the facet counts tally over all hits.
 
 These columns are not model fields: the ORM never reads or writes them (so saving a
 ``Professional`` never overwrites them with stale values), and SQLite, where search falls back
@@ -28,8 +26,7 @@ FORWARD = [
         ADD COLUMN IF NOT EXISTS organisation_ids bigint[] NOT NULL DEFAULT '{}',
         ADD COLUMN IF NOT EXISTS expertise_ids bigint[] NOT NULL DEFAULT '{}',
         ADD COLUMN IF NOT EXISTS language_ids bigint[] NOT NULL DEFAULT '{}',
-        ADD COLUMN IF NOT EXISTS small_facet_keys text NOT NULL DEFAULT '',
-        ADD COLUMN IF NOT EXISTS large_facet_keys text NOT NULL DEFAULT ''
+        ADD COLUMN IF NOT EXISTS facet_keys text NOT NULL DEFAULT ''
     """,
     # Fill them once from the relational tables (later refresh_search keeps them).
     """
@@ -38,16 +35,14 @@ FORWARD = [
         discipline_ids = f.discipline_ids, domains = f.domains,
         neighbourhood_ids = f.neighbourhood_ids, organisation_ids = f.organisation_ids,
         expertise_ids = f.expertise_ids, language_ids = f.language_ids,
-        small_facet_keys = concat(
-            (SELECT string_agg('[d' || v || ']', '' ORDER BY v) FROM unnest(f.discipline_ids) v),
-            (SELECT string_agg('[m' || v || ']', '' ORDER BY v) FROM unnest(f.domains) v),
-            (SELECT string_agg('[n' || v || ']', '' ORDER BY v) FROM unnest(f.neighbourhood_ids) v),
-            (SELECT string_agg('[l' || v || ']', '' ORDER BY v) FROM unnest(f.language_ids) v)
-        ),
-        large_facet_keys = concat_ws(
+        facet_keys = concat_ws(
             ' ',
+            (SELECT string_agg('d' || v, ' ' ORDER BY v) FROM unnest(f.discipline_ids) v),
+            (SELECT string_agg('m' || v, ' ' ORDER BY v) FROM unnest(f.domains) v),
+            (SELECT string_agg('n' || v, ' ' ORDER BY v) FROM unnest(f.neighbourhood_ids) v),
             (SELECT string_agg('o' || v, ' ' ORDER BY v) FROM unnest(f.organisation_ids) v),
-            (SELECT string_agg('e' || v, ' ' ORDER BY v) FROM unnest(f.expertise_ids) v)
+            (SELECT string_agg('e' || v, ' ' ORDER BY v) FROM unnest(f.expertise_ids) v),
+            (SELECT string_agg('l' || v, ' ' ORDER BY v) FROM unnest(f.language_ids) v)
         )
     FROM (
         SELECT q.id, u.display_name AS name,
@@ -86,8 +81,7 @@ BACKWARD = [
         DROP COLUMN IF EXISTS search_name, DROP COLUMN IF EXISTS discipline_ids,
         DROP COLUMN IF EXISTS domains, DROP COLUMN IF EXISTS neighbourhood_ids,
         DROP COLUMN IF EXISTS organisation_ids, DROP COLUMN IF EXISTS expertise_ids,
-        DROP COLUMN IF EXISTS language_ids, DROP COLUMN IF EXISTS small_facet_keys,
-        DROP COLUMN IF EXISTS large_facet_keys
+        DROP COLUMN IF EXISTS language_ids, DROP COLUMN IF EXISTS facet_keys
     """,
 ]
 
