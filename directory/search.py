@@ -48,6 +48,8 @@ NAME_SIMILARITY = 0.45
 # most to compute; they may lag this long behind a change.
 UNFILTERED_COUNTS_KEY = "directory:search:unfiltered-counts"
 UNFILTERED_COUNTS_SECONDS = 300
+# The labels of facet values (names of disciplines, organisations, …), shared the same way.
+FACET_LABELS_KEY = "directory:search:facet-labels"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*(?:[A-Za-z]{2})?\s*$")
 
@@ -247,28 +249,45 @@ def _pg_search(
 
 
 def _pg_facet_rows(counts: Counter[str]) -> list[Row]:
-    """(facet, value, label, count) for the values a facet shows, with labels from one query."""
+    """(facet, value, label, count) for the values a facet shows."""
     by_letter: dict[str, dict[str, int]] = {letter: {} for letter in FACET_KEYS}
     for key, n in counts.items():
         if key[0] in by_letter:
             by_letter[key[0]][key[1:]] = n
+    shown = {letter: _most_frequent(values) for letter, values in by_letter.items()}
+    labels = _facet_labels()
+    wanted = {(letter, int(pk)) for letter in shown if letter != "m" for pk in shown[letter]}
+    if any(pk not in labels[letter] for letter, pk in wanted):
+        labels = _facet_labels(reload=True)  # something new, or removed since
     rows: list[Row] = []
-    parts, params = [], []
-    for letter, (facet, table, column) in FACET_KEYS.items():
-        shown = _most_frequent(by_letter[letter])
-        if letter == "m":
-            rows += [(facet, code, "", n) for code, n in shown.items() if code in Domain.values]
-        elif shown:
-            parts.append(
-                f"SELECT '{letter}', id, {column}, name FROM {table} WHERE id = ANY(%s::bigint[])"  # noqa: S608
-            )
-            params.append([int(pk) for pk in shown if pk.isdigit()])
-    if parts:
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
-            for letter, pk, value, label in cursor.fetchall():
-                rows.append((FACET_KEYS[letter][0], str(value), label, by_letter[letter][str(pk)]))
+    for letter, values in shown.items():
+        facet = FACET_KEYS[letter][0]
+        for key, n in values.items():
+            if letter == "m":
+                if key in Domain.values:
+                    rows.append((facet, key, "", n))
+            elif (label := labels[letter].get(int(key))) is not None:
+                rows.append((facet, label[0], label[1], n))
     return rows
+
+
+def _facet_labels(reload: bool = False) -> dict[str, dict[int, tuple[str, str]]]:
+    """For each facet counted by id: id → (value in the search form, label), from the cache;
+    directory.signals clears it when one of these tables changes."""
+    labels = None if reload else cache.get(FACET_LABELS_KEY)
+    if labels is None:
+        tables = {letter: v for letter, v in FACET_KEYS.items() if v[1]}
+        labels = {letter: {} for letter in tables}
+        sql = " UNION ALL ".join(
+            f"SELECT '{letter}', id, {column}, name FROM {table}"  # noqa: S608
+            for letter, (_facet, table, column) in tables.items()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            for letter, pk, value, label in cursor.fetchall():
+                labels[letter][pk] = (str(value), label)
+        cache.set(FACET_LABELS_KEY, labels, UNFILTERED_COUNTS_SECONDS)
+    return labels
 
 
 def _most_frequent(counts: dict[str, int]) -> dict[str, int]:

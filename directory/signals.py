@@ -4,9 +4,9 @@ is made of, whichever way that changes: services, forms, the admin or the shell.
 A search row holds the profile's name, disciplines and their domains, neighbourhoods, verified
 organisations, expertise and languages (as text to search and as ids to filter and count on).
 Changes to a profile or its relations refresh that profile; renaming a discipline, neighbourhood,
-organisation, expertise tag or language refreshes everyone who has it; deleting one refreshes
-them after the delete. Bulk operations that send no signals (``QuerySet.update``,
-``bulk_create``) must call ``refresh_search`` themselves.
+organisation, expertise tag or language refreshes everyone who has it (and the cached facet
+labels); deleting one refreshes them after the delete. Bulk operations that send no signals
+(``QuerySet.update``, ``bulk_create``) must call ``refresh_search`` themselves.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
@@ -26,6 +27,7 @@ from directory.models import (
     Organisation,
     Professional,
 )
+from directory.search import FACET_LABELS_KEY
 from directory.services import queue_refresh
 
 # Through tables of the profile's many-to-many fields: (model, field pointing at the value).
@@ -109,6 +111,11 @@ def value_saved(
         queue_refresh(_holders(instance))
 
 
+def labels_changed(sender: type, instance: Model, **kwargs: Any) -> None:
+    """A facet label (or value) changed: the search loads them afresh."""
+    cache.delete(FACET_LABELS_KEY)
+
+
 def value_before_delete(sender: type, instance: Model, **kwargs: Any) -> None:
     if sender is Organisation:
         return  # deleting it deletes the memberships, which refresh their professionals
@@ -132,3 +139,5 @@ def connect() -> None:
         post_save.connect(value_saved, sender=model, dispatch_uid=uid)
         pre_delete.connect(value_before_delete, sender=model, dispatch_uid=uid)
         post_delete.connect(value_deleted, sender=model, dispatch_uid=uid)
+        post_save.connect(labels_changed, sender=model, dispatch_uid=f"{uid}.labels")
+        post_delete.connect(labels_changed, sender=model, dispatch_uid=f"{uid}.labels")

@@ -219,3 +219,25 @@ def test_the_unfiltered_counts_are_recomputed_after_a_change(town):
     )
     assert newcomer.verified
     assert counts("neighbourhood")["hoensbroek"] == before["hoensbroek"] + 1
+
+
+def test_facet_labels_follow_a_rename(town):
+    def labels() -> dict[str, str]:
+        form = DirectorySearchForm({"q": "huisarts"})
+        assert form.is_valid()
+        return {v.value: v.label for v in search(form.cleaned_data, None).facets["organisation"]}
+
+    assert labels()["hp-kasteelpark"] == "Huisartsenpraktijk Kasteelpark"
+    practice = town["gp"].memberships.get().organisation
+    practice.name = "Huisartsen Kasteelpark"
+    practice.save()
+    assert labels()["hp-kasteelpark"] == "Huisartsen Kasteelpark"
+
+
+def test_a_facet_lists_its_most_frequent_values_and_ties():
+    from directory.search import FACET_VALUES, _most_frequent
+
+    counts = {str(n): 100 - n for n in range(FACET_VALUES + 10)}
+    assert set(_most_frequent(counts)) == {str(n) for n in range(FACET_VALUES)}
+    counts |= {"tie": counts[str(FACET_VALUES - 1)]}
+    assert "tie" in _most_frequent(counts)
