@@ -119,9 +119,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # thread would otherwise keep its own connection open.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # directory.search matches names with pg_trgm's %> operator, which compares with this
-    # session setting; keep it equal to directory.search.NAME_SIMILARITY.
+    # session setting; keep it equal to directory.search.NAME_SIMILARITY. The platform's tables
+    # fit in memory, where a page read at random costs about what the next one does: with the
+    # server's default random_page_cost (4, for spinning disks) the planner reads every profile
+    # rather than the thousands a broad directory search finds through its index.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         "-c pg_trgm.word_similarity_threshold=0.45"
+        f" -c random_page_cost={float(env_str('DATABASE_RANDOM_PAGE_COST', '1.1'))}"
     )
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 2, minimum=1),

@@ -27,7 +27,7 @@ from directory.models import (
     ServiceTheme,
     Visibility,
 )
-from directory.services import refresh_verified
+from directory.services import refresh_verified, search_refresh_batch
 
 DEMO_PASSWORD = "Heerlen-demo-2026"  # noqa: S105 - documented demo login, refused in production
 
@@ -479,8 +479,9 @@ def seed() -> dict[str, int]:
     newcomer = account("nieuw", "Noor Nieuwenhuis", [Role.PROFESSIONAL])
     profile(newcomer, "welzijn-samen", "welzijnswerker", "Welzijnswerker", 99, verified=False)
 
-    for professional in Professional.objects.all():
-        refresh_verified(professional)
+    with search_refresh_batch():
+        for professional in Professional.objects.all():
+            refresh_verified(professional)
 
     return {
         "neighbourhoods": Neighbourhood.objects.count(),

@@ -2,22 +2,28 @@
 
 On PostgreSQL free text uses the stored, weighted tsvector (Dutch stemming, prefix matching so
 "schuld" finds "schuldhulpverlener") together with trigram similarity on names, so a misspelt
-surname still finds the person. On SQLite it falls back to substring matching.
+surname still finds the person. Everything a search needs is in one table: each profile's
+search row (directory.services.refresh_search, migration 0004) holds the document, the name and
+the ids of its disciplines, neighbourhoods etc., as arrays to filter on and as one text of keys
+to count. One statement finds the hits, counts them and their facet values and picks the page.
+
+On SQLite (the embedded default) it falls back to substring matching and joins.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import (
@@ -33,6 +39,8 @@ from directory.models import (
 )
 
 PAGE_SIZE = 20
+# Each facet lists at most this many values, the most frequent first (the page shows fewer).
+FACET_VALUES = 50
 # On PostgreSQL the `%>` operator compares with pg_trgm.word_similarity_threshold, which the
 # database connection sets to this value (config/settings.py).
 NAME_SIMILARITY = 0.45
@@ -40,6 +48,8 @@ NAME_SIMILARITY = 0.45
 # most to compute; they may lag this long behind a change.
 UNFILTERED_COUNTS_KEY = "directory:search:unfiltered-counts"
 UNFILTERED_COUNTS_SECONDS = 300
+# The labels of facet values (names of disciplines, organisations, …), shared the same way.
+FACET_LABELS_KEY = "directory:search:facet-labels"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*(?:[A-Za-z]{2})?\s*$")
 
@@ -131,47 +141,172 @@ def listed() -> QuerySet[Professional]:
     return Professional.objects.filter(verified=True, user__is_active=True)
 
 
-def _search_query(words: list[str]) -> SearchQuery:
-    # Prefix matching on each stemmed word: "schulden" → 'schuld':* finds schuldhulpverlener.
-    raw = " & ".join(f"{w}:*" for w in words)
-    return SearchQuery(raw, search_type="raw", config=settings.SEARCH_CONFIG)
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+# Listed: a verified membership, and an active account. The few inactive users come from a
+# partial index (migration 0004) instead of a join with every user.
+PG_LISTED = [
+    "p.verified",
+    "p.user_id NOT IN (SELECT u.id FROM accounts_user u WHERE NOT u.is_active)",
+]
+PG_ORDER = {
+    "relevance": "rank DESC, similarity DESC, search_name, id",
+    "name": "search_name, id",
+    "recent": "updated_at DESC, search_name, id",
+}
+HIT_COLUMNS = "p.id, p.search_name, p.updated_at, p.facet_keys"
+# The letter of each facet in facet_keys (migration 0004), and for those counted by id the table
+# of their labels and the column the search form knows their values by.
+FACET_KEYS = {
+    "d": ("discipline", "directory_discipline", "slug"),
+    "m": ("domain", "", ""),
+    "n": ("neighbourhood", "directory_neighbourhood", "slug"),
+    "o": ("organisation", "directory_organisation", "slug"),
+    "e": ("expertise", "directory_expertisetag", "slug"),
+    "l": ("language", "directory_language", "code"),
+}
+
+
+def _pg_filters(data: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    """Conditions on the search row (array containment, GIN-indexed) and their parameters."""
+    conditions, params = list(PG_LISTED), []
+    neighbourhoods = {n.pk for n in (data.get("neighbourhood"), data.get("postcode")) if n}
+    for pk in sorted(neighbourhoods):
+        conditions.append("p.neighbourhood_ids @> ARRAY[%s]::bigint[]")
+        params.append(pk)
+    if data.get("domain"):
+        conditions.append("p.domains @> ARRAY[%s]::text[]")
+        params.append(str(data["domain"]))
+    for name, column in [
+        ("discipline", "discipline_ids"),
+        ("organisation", "organisation_ids"),
+        ("expertise", "expertise_ids"),
+        ("language", "language_ids"),
+    ]:
+        if data.get(name):
+            conditions.append(f"p.{column} @> ARRAY[%s]::bigint[]")
+            params.append(data[name].pk)
+    return conditions, params
+
+
+def _pg_hits(data: dict[str, Any], words: list[str], ranked: bool) -> tuple[str, list[Any]]:
+    """SELECT of the hits: HIT_COLUMNS, rank and similarity (for the relevance order)."""
+    conditions, params = _pg_filters(data)
+    where = " AND ".join(conditions)
+    if not words:
+        sql = f"SELECT {HIT_COLUMNS}, 0.0 AS rank, 0.0 AS similarity FROM directory_professional p WHERE {where}"  # noqa: E501, S608
+        return sql, params
+    # The document matches (prefix matching on each stemmed word), or else the name looks like
+    # what was typed: two arms, each answered by its own GIN index. Name similarity only orders
+    # those found by name alone; the rank is computed only when the results are sorted by it.
+    query = "to_tsquery(%s::regconfig, %s)"
+    query_params = [settings.SEARCH_CONFIG, " & ".join(f"{w}:*" for w in words)]
+    name = " ".join(words)
+    rank = f"ts_rank(p.search_vector, {query})" if ranked else "0.0"
+    rank_params = query_params if ranked else []
+    sql = (
+        f"SELECT {HIT_COLUMNS}, {rank} AS rank, 0.0 AS similarity FROM directory_professional p "  # noqa: S608
+        f"WHERE {where} AND p.search_vector @@ {query} "
+        "UNION ALL "
+        f"SELECT {HIT_COLUMNS}, {rank}, word_similarity(%s, p.search_name) "
+        f"FROM directory_professional p WHERE {where} AND p.search_name %%> %s "
+        f"AND NOT p.search_vector @@ {query}"
+    )
+    return sql, [
+        *rank_params, *params, *query_params,
+        *rank_params, name, *params, name, *query_params,
+    ]  # fmt: skip
+
+
+def _pg_page_ids(hits: str, params: list[Any], order: str, offset: int) -> list[int]:
+    sql = f"SELECT id FROM ({hits}) h ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, PAGE_SIZE, offset])
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _pg_search(
+    data: dict[str, Any], words: list[str], sort: str, number: int, cached: Any
+) -> tuple[int, list[Row] | None, list[int]]:
+    """(number of hits, facet rows, ids on page ``number``); without facet rows if cached."""
+    hits, params = _pg_hits(data, words, ranked=sort == "relevance")
+    order = PG_ORDER[sort]
+    offset = (number - 1) * PAGE_SIZE
+    if cached is not None:
+        total, _rows = cached
+        return total, None, _pg_page_ids(hits, params, order, offset)
+    # The hits once, then their number, all their facet keys as one text (tallying them in
+    # Python is cheaper than a GROUP BY per facet over the unnested arrays) and the page.
+    sql = (
+        f"WITH hits AS MATERIALIZED ({hits}) "  # noqa: S608
+        "SELECT count(*), coalesce(string_agg(facet_keys, ' '), ''), "
+        f"ARRAY(SELECT id FROM hits ORDER BY {order} LIMIT %s OFFSET %s) FROM hits"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, PAGE_SIZE, offset])
+        total, keys, ids = cursor.fetchone()
+    return total, _pg_facet_rows(Counter(keys.split())), list(ids)
+
+
+def _pg_facet_rows(counts: Counter[str]) -> list[Row]:
+    """(facet, value, label, count) for the values a facet shows."""
+    by_letter: dict[str, dict[str, int]] = {letter: {} for letter in FACET_KEYS}
+    for key, n in counts.items():
+        if key[0] in by_letter:
+            by_letter[key[0]][key[1:]] = n
+    shown = {letter: _most_frequent(values) for letter, values in by_letter.items()}
+    labels = _facet_labels()
+    wanted = {(letter, int(pk)) for letter in shown if letter != "m" for pk in shown[letter]}
+    if any(pk not in labels[letter] for letter, pk in wanted):
+        labels = _facet_labels(reload=True)  # something new, or removed since
+    rows: list[Row] = []
+    for letter, values in shown.items():
+        facet = FACET_KEYS[letter][0]
+        for key, n in values.items():
+            if letter == "m":
+                if key in Domain.values:
+                    rows.append((facet, key, "", n))
+            elif (label := labels[letter].get(int(key))) is not None:
+                rows.append((facet, label[0], label[1], n))
+    return rows
+
+
+def _facet_labels(reload: bool = False) -> dict[str, dict[int, tuple[str, str]]]:
+    """For each facet counted by id: id → (value in the search form, label), from the cache;
+    directory.signals clears it when one of these tables changes."""
+    labels = None if reload else cache.get(FACET_LABELS_KEY)
+    if labels is None:
+        tables = {letter: v for letter, v in FACET_KEYS.items() if v[1]}
+        labels = {letter: {} for letter in tables}
+        sql = " UNION ALL ".join(
+            f"SELECT '{letter}', id, {column}, name FROM {table}"  # noqa: S608
+            for letter, (_facet, table, column) in tables.items()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            for letter, pk, value, label in cursor.fetchall():
+                labels[letter][pk] = (str(value), label)
+        cache.set(FACET_LABELS_KEY, labels, UNFILTERED_COUNTS_SECONDS)
+    return labels
+
+
+def _most_frequent(counts: dict[str, int]) -> dict[str, int]:
+    """The FACET_VALUES most frequent, with all that tie with the last (the order among equal
+    counts is by label, which is not known yet)."""
+    if len(counts) <= FACET_VALUES:
+        return counts
+    least = heapq.nlargest(FACET_VALUES, counts.values())[-1]
+    return {value: n for value, n in counts.items() if n >= least}
+
+
+# --- elsewhere (SQLite) -------------------------------------------------------------------------
 
 
 def _apply_text(queryset: QuerySet[Professional], text: str) -> QuerySet[Professional]:
-    words = _words(text)
-    if not words:
-        return queryset
-    if settings.IS_POSTGRES:
-        # The document matches, or the name looks like what was typed. Written as one OR over
-        # two tables no index can answer it and every search read every profile; as a union of
-        # two subqueries each one uses its own GIN index.
-        by_document = Professional.objects.filter(search_vector=_search_query(words))
-        by_name = Professional.objects.filter(
-            user__display_name__trigram_word_similar=" ".join(words)
-        )
-        return queryset.filter(pk__in=by_document.values("pk").union(by_name.values("pk")))
     condition = Q()
-    for word in words:
+    for word in _words(text):
         condition &= Q(search_text__contains=word)
     return queryset.filter(condition)
-
-
-def _with_relevance(queryset: QuerySet[Professional], text: str) -> QuerySet[Professional]:
-    words = _words(text)
-    if settings.IS_POSTGRES:
-        query = _search_query(words)
-        # Name similarity only orders those found by name alone; computing it for every
-        # document match (thousands for "huisarts") would cost more than the rest of the query.
-        return queryset.annotate(
-            rank=SearchRank(F("search_vector"), query),
-            similarity=Case(
-                When(search_vector=query, then=Value(0.0)),
-                default=TrigramWordSimilarity(" ".join(words), "user__display_name"),
-                output_field=FloatField(),
-            ),
-        )
-    zero = Value(0.0, output_field=FloatField())
-    return queryset.annotate(rank=zero, similarity=zero)
 
 
 def _related(model: Any, **condition: Any) -> Exists:
@@ -256,6 +391,22 @@ def _counts(hits: QuerySet) -> tuple[int, list[Row]]:
     return total, [row for row in rows if row[0] != "total"]
 
 
+def _portable_search(
+    data: dict[str, Any], words: list[str], sort: str, number: int, cached: Any
+) -> tuple[int, list[Row] | None, list[int]]:
+    results = _apply_filters(_apply_text(listed(), " ".join(words)), data)
+    total, rows = cached if cached is not None else _counts(results)
+    order = {"recent": ["-updated_at", "user__display_name", "pk"]}.get(
+        sort, ["user__display_name", "pk"]
+    )
+    offset = (number - 1) * PAGE_SIZE
+    ids = results.order_by(*order).values_list("pk", flat=True)[offset : offset + PAGE_SIZE]
+    return total, rows, list(ids)
+
+
+# --- both -----------------------------------------------------------------------------------
+
+
 def _facets(rows: list[Row], data: dict[str, Any]) -> dict[str, list[FacetValue]]:
     """Counts per filter value within the current results, most frequent first."""
 
@@ -278,38 +429,59 @@ def _facets(rows: list[Row], data: dict[str, Any]) -> dict[str, list[FacetValue]
         facets[facet].append(FacetValue(facet, value, label, n, value == selected[facet]))
     for values in facets.values():
         values.sort(key=lambda v: (-v.count, v.label))
+        # the selected value stays, so that it can be unselected
+        values[FACET_VALUES:] = [v for v in values[FACET_VALUES:] if v.selected]
     return facets
+
+
+def _page_number(paginator: Paginator, page_number: Any) -> int:
+    """The page to show, as ``Paginator.get_page`` picks it: the first if not a number, the last
+    if past the end."""
+    try:
+        return paginator.validate_number(page_number)
+    except PageNotAnInteger:
+        return 1
+    except EmptyPage:
+        return paginator.num_pages
 
 
 def search(data: dict[str, Any], page_number: Any) -> SearchResult:
     """Run a validated ``DirectorySearchForm``'s cleaned data."""
     text = data.get("q") or ""
     words = _words(text)
-    results = _apply_filters(_apply_text(listed(), text), data)
+    sort = data.get("sort") or "relevance"
+    if sort == "relevance" and not words:
+        sort = "name"
     unfiltered = not words and not any(data.get(name) for name in FILTERS)
-    if unfiltered:
-        total, rows = cache.get_or_set(
-            UNFILTERED_COUNTS_KEY, lambda: _counts(results), UNFILTERED_COUNTS_SECONDS
-        )
-    else:
-        total, rows = _counts(results)
-    sort = data.get("sort") or ("relevance" if words else "name")
-    if sort == "relevance" and words:
-        results = _with_relevance(results, text)
-        order = ["-rank", "-similarity", "user__display_name", "pk"]
-    elif sort == "recent":
-        order = ["-updated_at", "user__display_name", "pk"]
-    else:
-        order = ["user__display_name", "pk"]
-    results = (
-        results.select_related("user")
-        .prefetch_related("disciplines", "neighbourhoods", "memberships__organisation")
-        .order_by(*order)
-    )
-    paginator = Paginator(results, PAGE_SIZE)
+    cached = cache.get(UNFILTERED_COUNTS_KEY) if unfiltered else None
+    run = _pg_search if settings.IS_POSTGRES else _portable_search
+    # The page asked for, as far as it can be known before counting.
+    number = _page_number(Paginator(range(2**62), PAGE_SIZE), page_number)
+    total, rows, ids = run(data, words, sort, number, cached)
+    if rows is None:
+        total, rows = cached
+    elif unfiltered:
+        cache.set(UNFILTERED_COUNTS_KEY, (total, rows), UNFILTERED_COUNTS_SECONDS)
+    paginator = Paginator([], PAGE_SIZE)
     paginator.count = total  # known already: saves a COUNT query
+    shown = _page_number(paginator, number)
+    if shown != number:  # past the last page: the last one, as Paginator.get_page does
+        _total, _rows, ids = run(data, words, sort, shown, (total, rows))
+    people: list[Professional] = []
+    if ids:
+        found = (
+            Professional.objects.filter(pk__in=ids)
+            .select_related("user")
+            .prefetch_related(
+                "disciplines",
+                "neighbourhoods",
+                Prefetch("memberships", Membership.objects.select_related("organisation")),
+            )
+            .in_bulk()
+        )
+        people = [found[pk] for pk in ids if pk in found]
     return SearchResult(
-        page=paginator.get_page(page_number),
+        page=Page(people, shown, paginator),
         facets=_facets(rows, data),
         postcode_neighbourhood=data.get("postcode"),
         text=text,

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Value
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -69,20 +69,22 @@ def process_photo(
 def save_profile(professional: Professional, form: Any, photo: UploadedFile | None) -> None:
     """Save the profile form (already valid), replace the photo if one was sent."""
     old_photo = professional.photo.name if professional.photo else ""
-    form.save()
-    if photo is not None:
-        professional.photo.save("photo.jpg", process_photo(photo), save=True)
-    elif form.cleaned_data.get("remove_photo"):
-        professional.photo = ""
-        professional.save(update_fields=["photo"])
+    with search_refresh_batch():
+        form.save()
+        if photo is not None:
+            professional.photo.save("photo.jpg", process_photo(photo), save=True)
+        elif form.cleaned_data.get("remove_photo"):
+            professional.photo = ""
+            professional.save(update_fields=["photo"])
+        queue_refresh([professional.pk])
     new_photo = professional.photo.name if professional.photo else ""
     if old_photo and old_photo != new_photo:
         storage = professional.photo.storage
         transaction.on_commit(lambda: storage.delete(old_photo))
-    refresh_search([professional.pk])
 
 
 def _search_parts(professional: Professional) -> dict[str, str]:
+    """The weighted parts of the search document (on SQLite: the text it searches)."""
     disciplines = list(professional.disciplines.all())
     with translation.override(settings.LANGUAGE_CODE):
         domains = {str(Domain(d.domain).label) for d in disciplines}
@@ -99,35 +101,168 @@ def _search_parts(professional: Professional) -> dict[str, str]:
     }  # fmt: skip
 
 
+# PostgreSQL: every professional's search row in one statement, whatever their number. It writes
+# the same document as _search_parts (parts A-D, in the same order) plus the columns the search
+# filters, counts and sorts on (migration 0004 describes them), and `verified`: listed only with a
+# verified membership. Table names are Django's defaults for these models and their many-to-many
+# fields.
+REFRESH_SQL = """
+WITH doc AS (
+    SELECT p.id, u.display_name AS name,
+        EXISTS (SELECT 1 FROM directory_membership m
+                WHERE m.professional_id = p.id AND m.verified) AS verified,
+        concat_ws(' ', u.display_name, p.job_title, d.names) AS a,
+        concat_ws(' ', e.names, o.names, dom.labels) AS b,
+        concat_ws(' ', n.names, l.names, p.availability) AS c,
+        p.bio AS d,
+        coalesce(d.ids, '{}') AS discipline_ids, coalesce(dom.codes, '{}') AS domains,
+        coalesce(n.ids, '{}') AS neighbourhood_ids, coalesce(o.ids, '{}') AS organisation_ids,
+        coalesce(e.ids, '{}') AS expertise_ids, coalesce(l.ids, '{}') AS language_ids,
+        concat_ws(' ', d.keys, dom.keys, n.keys, o.keys, e.keys, l.keys) AS facet_keys
+    FROM directory_professional p
+    JOIN accounts_user u ON u.id = p.user_id
+    LEFT JOIN LATERAL (
+        SELECT array_agg(x.id ORDER BY x.id) AS ids,
+            string_agg(x.name, ' ' ORDER BY x.name) AS names,
+            string_agg('d' || x.id, ' ' ORDER BY x.id) AS keys
+        FROM directory_professional_disciplines t
+        JOIN directory_discipline x ON x.id = t.discipline_id WHERE t.professional_id = p.id
+    ) d ON true
+    LEFT JOIN LATERAL (
+        SELECT array_agg(y.code ORDER BY y.code) AS codes,
+            string_agg(y.label, ' ' ORDER BY y.label COLLATE "C") AS labels,
+            string_agg('m' || y.code, ' ' ORDER BY y.code) AS keys
+        FROM (SELECT DISTINCT x.domain::text AS code, dl.label
+              FROM directory_professional_disciplines t
+              JOIN directory_discipline x ON x.id = t.discipline_id
+              LEFT JOIN unnest(%(domain_codes)s::text[], %(domain_labels)s::text[])
+                  AS dl(code, label) ON dl.code = x.domain
+              WHERE t.professional_id = p.id) y
+    ) dom ON true
+    LEFT JOIN LATERAL (
+        SELECT array_agg(x.id ORDER BY x.id) AS ids,
+            string_agg(x.name, ' ' ORDER BY x.municipality, x.name) AS names,
+            string_agg('n' || x.id, ' ' ORDER BY x.id) AS keys
+        FROM directory_professional_neighbourhoods t
+        JOIN directory_neighbourhood x ON x.id = t.neighbourhood_id WHERE t.professional_id = p.id
+    ) n ON true
+    LEFT JOIN LATERAL (
+        SELECT array_agg(x.id ORDER BY x.id) AS ids, string_agg(x.name, ' ' ORDER BY t.id) AS names,
+            string_agg('o' || x.id, ' ' ORDER BY x.id) AS keys
+        FROM directory_membership t
+        JOIN directory_organisation x ON x.id = t.organisation_id
+        WHERE t.professional_id = p.id AND t.verified
+    ) o ON true
+    LEFT JOIN LATERAL (
+        SELECT array_agg(x.id ORDER BY x.id) AS ids,
+            string_agg(x.name, ' ' ORDER BY x.name) AS names,
+            string_agg('e' || x.id, ' ' ORDER BY x.id) AS keys
+        FROM directory_professional_expertise t
+        JOIN directory_expertisetag x ON x.id = t.expertisetag_id WHERE t.professional_id = p.id
+    ) e ON true
+    LEFT JOIN LATERAL (
+        SELECT array_agg(x.id ORDER BY x.id) AS ids,
+            string_agg(x.name, ' ' ORDER BY x.name) AS names,
+            string_agg('l' || x.id, ' ' ORDER BY x.id) AS keys
+        FROM directory_professional_languages t
+        JOIN directory_language x ON x.id = t.language_id WHERE t.professional_id = p.id
+    ) l ON true
+    WHERE p.id = ANY(%(ids)s::bigint[])
+)
+UPDATE directory_professional AS p
+SET verified = doc.verified,
+    search_name = doc.name,
+    search_text = lower(concat_ws(' ', doc.a, doc.b, doc.c, doc.d)),
+    search_vector = setweight(to_tsvector(%(config)s::regconfig, doc.a), 'A')
+        || setweight(to_tsvector(%(config)s::regconfig, doc.b), 'B')
+        || setweight(to_tsvector(%(config)s::regconfig, doc.c), 'C')
+        || setweight(to_tsvector(%(config)s::regconfig, doc.d), 'D'),
+    discipline_ids = doc.discipline_ids, domains = doc.domains,
+    neighbourhood_ids = doc.neighbourhood_ids, organisation_ids = doc.organisation_ids,
+    expertise_ids = doc.expertise_ids, language_ids = doc.language_ids,
+    facet_keys = doc.facet_keys
+FROM doc
+WHERE p.id = doc.id
+"""
+REFRESH_CHUNK = 5000
+
+# Inside search_refresh_batch(): the professionals whose search row is to be refreshed at its end.
+_pending: ContextVar[set[int] | None] = ContextVar("directory_search_pending", default=None)
+
+
 def refresh_search(professional_ids: Iterable[int]) -> None:
-    """Recompute the stored search document of these professionals."""
+    """Recompute the search row of these professionals now: their search document, the values
+    the search filters and counts on, and whether they are listed (a verified membership)."""
+    ids = sorted({int(pk) for pk in professional_ids})
     # The shared counts of the unfiltered directory page include these people.
     cache.delete(search.UNFILTERED_COUNTS_KEY)
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        with translation.override(settings.LANGUAGE_CODE):
+            codes = [code for code, _label in Domain.choices]
+            labels = [str(label) for _code, label in Domain.choices]
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), REFRESH_CHUNK):
+                cursor.execute(
+                    REFRESH_SQL,
+                    {
+                        "ids": ids[start : start + REFRESH_CHUNK],
+                        "config": settings.SEARCH_CONFIG,
+                        "domain_codes": codes,
+                        "domain_labels": labels,
+                    },
+                )
+        return
+    # Elsewhere (SQLite) the search only needs the plain text, so one profile at a time will do.
     professionals = (
-        Professional.objects.filter(pk__in=list(professional_ids))
+        Professional.objects.filter(pk__in=ids)
         .select_related("user")
         .prefetch_related(
             "disciplines", "expertise", "neighbourhoods", "languages", "memberships__organisation"
         )
     )
     for professional in professionals:
-        parts = _search_parts(professional)
-        update: dict[str, Any] = {"search_text": " ".join(parts.values()).lower()}
-        if settings.IS_POSTGRES:
-            vector = None
-            for weight, text in parts.items():
-                part = SearchVector(Value(text), weight=weight, config=settings.SEARCH_CONFIG)
-                vector = part if vector is None else vector + part
-            update["search_vector"] = vector
-        Professional.objects.filter(pk=professional.pk).update(**update)
+        Professional.objects.filter(pk=professional.pk).update(
+            search_text=" ".join(_search_parts(professional).values()).lower(),
+            verified=any(m.verified for m in professional.memberships.all()),
+        )
+
+
+def queue_refresh(professional_ids: Iterable[int]) -> None:
+    """Refresh these search rows now, or at the end of the enclosing search_refresh_batch()."""
+    pending = _pending.get()
+    if pending is None:
+        refresh_search(professional_ids)
+    else:
+        pending.update(int(pk) for pk in professional_ids)
+
+
+@contextmanager
+def search_refresh_batch() -> Iterator[None]:
+    """Collect the refreshes that changes inside ask for and run them once, at the end.
+
+    Signals (directory.signals) refresh a profile's search row on every change to it; a service
+    that changes many things at once wraps them in this so that the row is computed once.
+    Nested batches refresh when the outermost one ends; after an exception nothing is refreshed
+    (the surrounding transaction is expected to roll back).
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set(set())
+    try:
+        yield
+        pending = _pending.get() or set()
+    finally:
+        _pending.reset(token)
+    refresh_search(pending)
 
 
 def refresh_verified(professional: Professional) -> None:
-    verified = professional.memberships.filter(verified=True).exists()
-    if professional.verified != verified:
-        professional.verified = verified
-        professional.save(update_fields=["verified"])
-    refresh_search([professional.pk])
+    """Recompute whether ``professional`` is listed (a verified membership) and their search row."""
+    professional.verified = professional.memberships.filter(verified=True).exists()
+    queue_refresh([professional.pk])
 
 
 @transaction.atomic
@@ -148,8 +283,9 @@ def verify_membership(membership: Membership, *, by: Any) -> None:
     membership.verified = True
     membership.verified_by = by
     membership.verified_at = timezone.now()
-    membership.save(update_fields=["verified", "verified_by", "verified_at"])
-    refresh_verified(membership.professional)
+    with search_refresh_batch():
+        membership.save(update_fields=["verified", "verified_by", "verified_at"])
+        refresh_verified(membership.professional)
 
 
 @transaction.atomic
@@ -165,8 +301,9 @@ def remove_membership(membership: Membership, *, by: Any) -> None:
                 _("You are this organisation's only administrator; appoint another one first.")
             )
     professional = membership.professional
-    membership.delete()
-    refresh_verified(professional)
+    with search_refresh_batch():
+        membership.delete()
+        refresh_verified(professional)
 
 
 @transaction.atomic
@@ -183,6 +320,6 @@ def set_membership_role(membership: Membership, role: str, *, by: Any) -> None:
 def save_organisation(organisation: Organisation, form: Any, *, by: Any) -> None:
     if not is_organisation_admin(by, organisation):
         raise PermissionDenied
-    form.save()
-    members = organisation.memberships.filter(verified=True).values_list("professional_id")
-    refresh_search(pid for (pid,) in members)
+    # directory.signals refreshes the search rows of its verified members (its name is in them).
+    with search_refresh_batch():
+        form.save()
