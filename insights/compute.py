@@ -13,8 +13,16 @@ Definitions (also on the dashboard and in the README):
   in a shared channel. Counted once, in the quarter of the first contact.
 - *Messages in channels spanning both domains*: messages (not deleted) in open and closed
   channels that, at the end of the quarter, had members on both sides.
+- *Cross-domain case rooms opened / closed*: rooms whose coordinator and joined members
+  together have disciplines in two or more domains, counted in the quarter they were opened
+  and in the quarter they were closed.
+- *Knowledge articles read*: articles opened, once per reader and article, in the quarter of
+  the first reading, by the reader's domains.
+- *Learning sessions*: confirmed registrations for (and attendance marked at) sessions held in
+  the quarter.
 - Neighbourhoods: a person counts in every neighbourhood they serve; a connection in every
-  neighbourhood either person serves; a channel's messages in the channel's neighbourhoods.
+  neighbourhood either person serves; a channel's messages in the channel's neighbourhoods; a
+  case room in every neighbourhood one of its members serves.
   The whole region counts everyone once.
 
 Nothing here reads case-room content: case rooms contribute only when they were opened and
@@ -38,6 +46,8 @@ from channels_app.models import Membership as ChannelMembership
 from directory.models import Domain, Professional
 from insights.models import ComputedQuarter, Figure, Metric
 from insights.quarters import Quarter
+from knowledge.models import ArticleRead, Comment, Registration
+from privacy.models import CaseMember, CaseRoom
 
 MEDICAL_SIDE = Domain.medical_side()
 SOCIAL_SIDE = frozenset(Domain.values) - MEDICAL_SIDE
@@ -95,14 +105,20 @@ class People:
 
 def count_people(user_ids: Iterable[int], people: People) -> Counts:
     """Each professional once per place, once in total and once per domain of theirs."""
+    return count_weighted(Counter(set(user_ids)), people)
+
+
+def count_weighted(weights: Counter[int], people: People, *, by_domain: bool = True) -> Counts:
+    """``weights[user]`` in every place the user serves, in total and per domain of theirs."""
     counts: Counts = Counter()
-    for user_id in set(user_ids):
+    for user_id, weight in weights.items():
         if user_id not in people.domains:
             continue  # not a professional (an administrator, say)
         for place in people.places(user_id):
-            counts[place, ""] += 1
-            for domain in people.domains[user_id]:
-                counts[place, domain] += 1
+            counts[place, ""] += weight
+            if by_domain:
+                for domain in people.domains[user_id]:
+                    counts[place, domain] += weight
     return counts
 
 
@@ -120,8 +136,23 @@ def _message_authors(start: datetime, end: datetime) -> Iterable[int]:
     )
 
 
+def _readers(start: datetime, end: datetime) -> Iterable[int]:
+    reads = ArticleRead.objects.filter(read_at__gte=start, read_at__lt=end)
+    return reads.order_by().values_list("user_id", flat=True).distinct()
+
+
+def _commenters(start: datetime, end: datetime) -> Iterable[int]:
+    comments = Comment.objects.filter(created_at__gte=start, created_at__lt=end)
+    return comments.order_by().values_list("author_id", flat=True).distinct()
+
+
+def _registrants(start: datetime, end: datetime) -> Iterable[int]:
+    registrations = Registration.objects.filter(queued_at__gte=start, queued_at__lt=end)
+    return registrations.order_by().values_list("user_id", flat=True).distinct()
+
+
 #: who did something in ``[start, end)``
-ACTIVITY_SOURCES: list[ActivitySource] = [_message_authors]
+ACTIVITY_SOURCES: list[ActivitySource] = [_message_authors, _readers, _commenters, _registrants]
 
 
 def active_professionals(quarter: Quarter, people: People) -> Counts:
@@ -217,6 +248,70 @@ def cross_domain_channel_messages(quarter: Quarter, people: People) -> Counts:
     return counts
 
 
+# --- knowledge and learning sessions ------------------------------------------------------
+
+
+def articles_read(quarter: Quarter, people: People) -> Counts:
+    """Articles read, once per reader and article, by the readers' places and domains."""
+    reads = Counter(
+        ArticleRead.objects.filter(read_at__gte=quarter.start, read_at__lt=quarter.end)
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
+    return count_weighted(reads, people)
+
+
+def _registrations(quarter: Quarter):
+    """Confirmed registrations for sessions held (not cancelled) in the quarter."""
+    return Registration.objects.filter(
+        status=Registration.Status.CONFIRMED,
+        session__starts_at__gte=quarter.start,
+        session__starts_at__lt=quarter.end,
+        session__cancelled_at=None,
+    ).order_by()
+
+
+def session_registrations(quarter: Quarter, people: People) -> Counts:
+    registrants = Counter(_registrations(quarter).values_list("user_id", flat=True))
+    return count_weighted(registrants, people, by_domain=False)
+
+
+def session_attendance(quarter: Quarter, people: People) -> Counts:
+    attended = _registrations(quarter).filter(attended=True).values_list("user_id", flat=True)
+    return count_weighted(Counter(attended), people, by_domain=False)
+
+
+# --- case rooms: only when they opened and closed, and who took part -----------------------
+
+
+def _cross_domain_rooms(rooms, people: People) -> Counts:
+    """Rooms whose members come from two or more domains, in every place a member serves."""
+    rooms = dict(rooms.order_by().values_list("pk", "coordinator_id"))
+    members: dict[int, set[int]] = defaultdict(set)
+    for room_id, coordinator_id in rooms.items():
+        members[room_id].add(coordinator_id)
+    joined = CaseMember.objects.filter(room_id__in=rooms, joined_at__isnull=False)
+    for room_id, user_id in joined.values_list("room_id", "user_id"):
+        members[room_id].add(user_id)
+    counts: Counts = Counter()
+    for users in members.values():
+        domains = set().union(*(people.domains.get(user, frozenset()) for user in users))
+        if len(domains) >= 2:
+            for place in people.places(*users):
+                counts[place, ""] += 1
+    return counts
+
+
+def case_rooms_opened(quarter: Quarter, people: People) -> Counts:
+    opened = CaseRoom.objects.filter(created_at__gte=quarter.start, created_at__lt=quarter.end)
+    return _cross_domain_rooms(opened, people)
+
+
+def case_rooms_closed(quarter: Quarter, people: People) -> Counts:
+    closed = CaseRoom.objects.filter(closed_at__gte=quarter.start, closed_at__lt=quarter.end)
+    return _cross_domain_rooms(closed, people)
+
+
 MetricFunction = Callable[[Quarter, People], Counts]
 
 #: every metric and how to compute it
@@ -224,11 +319,19 @@ METRICS: dict[str, MetricFunction] = {
     Metric.ACTIVE_PROFESSIONALS: active_professionals,
     Metric.CROSS_DOMAIN_CONNECTIONS: cross_domain_connections,
     Metric.CROSS_DOMAIN_CHANNEL_MESSAGES: cross_domain_channel_messages,
+    Metric.CASE_ROOMS_OPENED: case_rooms_opened,
+    Metric.CASE_ROOMS_CLOSED: case_rooms_closed,
+    Metric.ARTICLES_READ: articles_read,
+    Metric.SESSION_REGISTRATIONS: session_registrations,
+    Metric.SESSION_ATTENDANCE: session_attendance,
 }
 
 #: when the earliest activity of each source happened, to know where the figures start
 EARLIEST: list[Callable[[], datetime | None]] = [
     lambda: Message.objects.order_by().aggregate(first=Min("created_at"))["first"],
+    lambda: ArticleRead.objects.order_by().aggregate(first=Min("read_at"))["first"],
+    lambda: Registration.objects.order_by().aggregate(first=Min("queued_at"))["first"],
+    lambda: CaseRoom.objects.order_by().aggregate(first=Min("created_at"))["first"],
 ]
 
 

@@ -24,6 +24,7 @@ from channels_app.models import Channel, Membership, Message
 from config.rendering import render_markdown
 from insights.compute import People, compute_quarter, first_quarter
 from insights.quarters import Quarter, quarters_between
+from knowledge.models import Article, ArticleRead, LearningSession, Registration
 
 NAMESPACE = uuid.UUID("6f1f3c52-35c5-4b7e-9a55-0d7c1e0c2a11")
 HISTORY_MARKER = uuid.uuid5(NAMESPACE, "history-0")
@@ -167,10 +168,63 @@ def generate_history(now: datetime | None = None) -> int:
     return added
 
 
+#: per quarter, oldest first: article readers, and the past learning session's registrations
+LEARNING = [(8, 6), (14, 9), (22, 12), (30, 15), (18, 0)]
+PAST_SESSION = "Terugblik: leersessie samenwerken in de wijk"
+
+
+@transaction.atomic
+def generate_learning_history(now: datetime | None = None) -> int:
+    """Backdated reading and one past learning session per quarter; once."""
+    if LearningSession.objects.filter(title__startswith=PAST_SESSION).exists():
+        return 0
+    now = now or timezone.now()
+    rng = random.Random(2027)
+    trainer = User.objects.filter(groups__name="trainer").order_by("pk").first()
+    readers = list(User.objects.filter(professional__verified=True).order_by("pk"))
+    articles = list(Article.objects.filter(status=Article.Status.PUBLISHED).order_by("pk"))
+    if trainer is None or not readers or not articles:
+        return 0
+    quarters = [Quarter.of(now)]
+    while len(quarters) < len(LEARNING):
+        quarters.insert(0, quarters[0].previous())
+    added = 0
+    for index, (quarter, (reading, registered)) in enumerate(zip(quarters, LEARNING, strict=True)):
+        reads = [
+            ArticleRead(article=article, user=user, read_at=_moment(rng, quarter, now))
+            for user in rng.sample(readers, min(reading, len(readers)))
+            for article in rng.sample(articles, rng.randint(1, len(articles)))
+        ]
+        added += len(ArticleRead.objects.bulk_create(reads, ignore_conflicts=True))
+        if not registered:
+            continue
+        starts = _moment(rng, quarter, now).replace(hour=14, minute=0)
+        session = LearningSession.objects.create(
+            title=f"{PAST_SESSION} ({quarter.label})",
+            description="Professionals uit zorg en sociaal domein oefenen met casussen.",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            location="Wijkcentrum Hoensbroek",
+            capacity=20,
+            registration_deadline=starts - timedelta(days=1),
+            created_by=trainer,
+        )
+        for position, user in enumerate(rng.sample(readers, registered)):
+            Registration.objects.create(
+                session=session,
+                user=user,
+                status=Registration.Status.CONFIRMED,
+                queued_at=starts - timedelta(days=10, hours=position),
+                attended=position % 5 != index % 5,
+            )
+    return added
+
+
 def seed() -> dict[str, int]:
     added = generate_history()
+    added += generate_learning_history()
     people = People.load()
     quarters = quarters_between(first_quarter(), Quarter.current())
     for quarter in quarters:
         compute_quarter(quarter, people)
-    return {"demo messages for the insights": added, "quarters of insights": len(quarters)}
+    return {"demo activities for the insights": added, "quarters of insights": len(quarters)}

@@ -240,6 +240,24 @@ class UsefulMark(models.Model):
         return f"{self.user} finds {self.comment} useful"
 
 
+class ArticleRead(models.Model):
+    """That someone opened a published article, once: the coalition's figures count readers."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("article read")
+        verbose_name_plural = _("article reads")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="article_read_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.article}"
+
+
 class Bookmark(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bookmarks")
     user = models.ForeignKey(

@@ -31,6 +31,7 @@ from knowledge.forms import (
 from knowledge.models import (
     Article,
     ArticleAttachment,
+    ArticleRead,
     Bookmark,
     CalendarFeed,
     Comment,
@@ -169,6 +170,10 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @verified_required
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     article = access.readable_article(request.user, pk)
+    if article.status == Article.Status.PUBLISHED:
+        ArticleRead.objects.bulk_create(
+            [ArticleRead(article=article, user=request.user)], ignore_conflicts=True
+        )
     attachments = list(article.attachments.all())
     visible_comments = Comment.objects.select_related("author")
     if not access.may_moderate(request.user, article):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -162,3 +163,102 @@ def test_quarters_parse_and_step():
     assert Quarter.of(at(2026, 6, 30, 23, 59)) == Quarter(2026, 2)
     assert Quarter.of(at(2026, 7, 1, 0, 1)) == Quarter(2026, 3)
     assert Quarter(2026, 3).start == at(2026, 7, 1, 0, 0)
+
+
+@pytest.fixture
+def learning(people):
+    from knowledge.models import Article, ArticleRead, LearningSession, Registration
+
+    p = people
+
+    def article(slug: str) -> Article:
+        return Article.objects.create(
+            title=slug, slug=slug, summary="…", body="…", status=Article.Status.PUBLISHED,
+            created_by=p["gp"],
+        )  # fmt: skip
+
+    first, second = article("eerste"), article("tweede")
+    for user, item, when in (
+        (p["gp"], first, at(2026, 4, 2)),
+        (p["gp"], second, at(2026, 5, 2)),
+        (p["counsellor"], first, at(2026, 6, 2)),
+        (p["welfare"], first, at(2026, 7, 2)),
+        (p["admin"], first, at(2026, 4, 2)),
+    ):
+        ArticleRead.objects.create(article=item, user=user, read_at=when)
+
+    def session(when, cancelled=None) -> LearningSession:
+        return LearningSession.objects.create(
+            title="Leersessie", description="…", starts_at=when, ends_at=when + timedelta(hours=2),
+            capacity=5,
+            registration_deadline=when, created_by=p["gp"], cancelled_at=cancelled,
+        )  # fmt: skip
+
+    held, cancelled = session(at(2026, 5, 12)), session(at(2026, 5, 20), at(2026, 5, 1))
+    confirmed, waiting = Registration.Status.CONFIRMED, Registration.Status.WAITING
+    for user, item, status, attended in (
+        (p["gp"], held, confirmed, True),
+        (p["nurse"], held, confirmed, False),
+        (p["counsellor"], held, waiting, None),
+        (p["welfare"], held, Registration.Status.CANCELLED, None),
+        (p["welfare"], cancelled, confirmed, None),
+    ):
+        Registration.objects.create(
+            session=item, user=user, status=status, attended=attended, queued_at=at(2026, 4, 20)
+        )
+    return p
+
+
+def test_articles_read_and_learning_sessions(learning):
+    compute_quarter(Quarter(2026, 2))
+    assert figures("2026Q2", Metric.ARTICLES_READ) == {
+        (None, ""): 3,
+        (None, "medical"): 2,
+        (None, "debt"): 1,
+        ("hoensbroek", ""): 3,
+        ("hoensbroek", "medical"): 2,
+        ("hoensbroek", "debt"): 1,
+    }
+    # confirmed places at sessions held in the quarter; waiting, cancelled and cancelled
+    # sessions do not count
+    assert figures("2026Q2", Metric.SESSION_REGISTRATIONS) == {
+        (None, ""): 2,
+        ("hoensbroek", ""): 1,
+        ("heerlen-noord", ""): 1,
+    }
+    assert figures("2026Q2", Metric.SESSION_ATTENDANCE) == {(None, ""): 1, ("hoensbroek", ""): 1}
+    # reading, registering and commenting make a professional active
+    active = figures("2026Q2", Metric.ACTIVE_PROFESSIONALS)
+    assert active[None, ""] == 4
+
+
+def test_case_rooms_count_only_when_their_members_span_two_domains(people):
+    from privacy.models import CaseMember, CaseRoom
+
+    p = people
+
+    def room(coordinator, *members, opened, closed=None) -> CaseRoom:
+        case = CaseRoom.objects.create(
+            pseudonym="Gezin K.", purpose="…", legal_ground="consent", coordinator=coordinator,
+            created_by=coordinator, created_at=opened, closed_at=closed,
+        )  # fmt: skip
+        for user in members:
+            CaseMember.objects.create(
+                room=case, user=user, organisation=user.professional.organisations.first(),
+                joined_at=opened,
+            )  # fmt: skip
+        return case
+
+    room(p["gp"], p["counsellor"], opened=at(2026, 4, 8), closed=at(2026, 8, 1))
+    room(p["gp"], p["nurse"], opened=at(2026, 4, 9))  # medical only
+    invited = room(p["nurse"], opened=at(2026, 5, 9))
+    CaseMember.objects.create(  # invited, never joined: does not make the room cross-domain
+        room=invited,
+        user=p["welfare"],
+        organisation=p["welfare"].professional.organisations.first(),
+    )
+    compute_quarter(Quarter(2026, 2))
+    compute_quarter(Quarter(2026, 3))
+    assert figures("2026Q2", Metric.CASE_ROOMS_OPENED) == {(None, ""): 1, ("hoensbroek", ""): 1}
+    assert figures("2026Q2", Metric.CASE_ROOMS_CLOSED) == {}
+    assert figures("2026Q3", Metric.CASE_ROOMS_CLOSED) == {(None, ""): 1, ("hoensbroek", ""): 1}
