@@ -85,11 +85,32 @@ def stored(postgres: Postgres, room: int) -> list[tuple[int, int, str]]:
         ).fetchall()
 
 
+@pytest.fixture
+def report(capsys) -> Callable[[str, list[ChatClient], int], None]:
+    """Print what happened, also when the test passes, so a reader sees nothing was lost."""
+
+    def write(name: str, clients: list[ChatClient], stored_count: int) -> None:
+        history = sum(len(client.history) for client in clients)
+        live = sum(len(client.live) for client in clients)
+        line = (
+            f"[faults] {name}: sent {sum(len(c.to_send) for c in clients)}, "
+            f"acknowledged {sum(len(c.acked) for c in clients)}, stored {stored_count}, "
+            f"delivered {history} ({live} live, {history - live} through sync) to "
+            f"{len(clients)} clients, error frames {sum(sum(c.errors.values()) for c in clients)}, "
+            f"connections {sum(c.connections for c in clients)}"
+        )
+        with capsys.disabled():
+            print("\n" + line)
+
+    return write
+
+
 def exchange(
     env: dict[str, str],
     postgres: Postgres,
     name: str,
     fault: Callable[[list[Daphne]], None] | None,
+    report: Callable[[str, list[ChatClient], int], None],
     extra_env: dict[str, str] | None = None,
 ) -> list[ChatClient]:
     data = prepare(env, name)
@@ -114,6 +135,7 @@ def exchange(
             server.close()
 
     rows = stored(postgres, data["room"])
+    report(name, clients, len(rows))
     seqs = [seq for seq, _id, _client in rows]
     client_ids = [client_id for _seq, _id, client_id in rows]
     # every message each client meant to send is stored, exactly once, in one unbroken order
@@ -163,37 +185,37 @@ async def _drive(
             task.cancel()
 
 
-def test_killing_a_daphne_process_loses_nothing(environment, postgres):
+def test_killing_a_daphne_process_loses_nothing(environment, postgres, report):
     def kill_first(servers: list[Daphne]) -> None:
         servers[0].kill()
 
-    clients = exchange(environment, postgres, "kill", kill_first)
+    clients = exchange(environment, postgres, "kill", kill_first, report)
     # the clients of the killed process came back, on the other one
     assert sum(client.connections for client in clients) >= CLIENTS + CLIENTS // 2
 
 
-def test_restarting_redis_loses_nothing(environment, postgres, redis):
+def test_restarting_redis_loses_nothing(environment, postgres, redis, report):
     def restart(_servers: list[Daphne]) -> None:
         redis.restart(down_for=1.0)
 
-    exchange(environment, postgres, "redis", restart)
+    exchange(environment, postgres, "redis", restart, report)
 
 
-def test_stopping_postgresql_refuses_sends_and_loses_nothing(environment, postgres):
+def test_stopping_postgresql_refuses_sends_and_loses_nothing(environment, postgres, report):
     def outage(_servers: list[Daphne]) -> None:
         postgres.stop()
         time.sleep(4)
         postgres.start()
 
-    clients = exchange(environment, postgres, "postgres", outage)
+    clients = exchange(environment, postgres, "postgres", outage, report)
     # sends during the outage were answered with error frames, not acknowledgements
     assert sum(sum(client.errors.values()) for client in clients) > 0
 
 
-def test_events_dropped_by_the_channel_layer_are_filled_by_sync(environment, postgres):
+def test_events_dropped_by_the_channel_layer_are_filled_by_sync(environment, postgres, report):
     # a tiny per-process capacity: the layer drops most broadcasts under this load
     clients = exchange(
-        environment, postgres, "capacity", None, extra_env={"CHANNEL_LAYER_CAPACITY": "2"}
+        environment, postgres, "capacity", None, report, extra_env={"CHANNEL_LAYER_CAPACITY": "2"}
     )
     missed_live = [len(client.history) - len(client.live) for client in clients]
     assert sum(missed_live) > CLIENTS * MESSAGES // 10

@@ -195,6 +195,17 @@ def outcome(response) -> str:
     )
 
 
+def assert_security_headers(response, where: str) -> None:
+    """Every response, whatever its status: a policy, no sniffing, no framing, no referrer."""
+    csp = response.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in csp or "sandbox" in csp, where
+    assert "unsafe-inline" not in csp.split("script-src", 1)[-1].split(";", 1)[0], where
+    assert "frame-ancestors 'none'" in csp or "sandbox" in csp, where
+    assert response["X-Content-Type-Options"] == "nosniff", where
+    assert response["X-Frame-Options"] == "DENY", where
+    assert response["Referrer-Policy"] == "same-origin", where
+
+
 def snapshot() -> dict[str, int]:
     """What has been written so far, per table: a refused request must write nothing.
 
@@ -256,6 +267,7 @@ def test_access(world, name, route, method):
             before = snapshot() if method == "post" and wanted in "345BL" else None
             response = client.get(url) if method == "get" else client.post(url, route.post(world))
             got.append(outcome(response))
+            assert_security_headers(response, f"{method.upper()} {url} as {persona}")
             if before is not None:
                 assert snapshot() == before, f"{persona} was refused but something changed"
             transaction.set_rollback(True)
