@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from channels_app import access, services
 from channels_app.models import Membership, Message
-from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref
+from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref, is_number
 from directory.access import is_verified
 
 SYNC_BATCH = 200
@@ -28,6 +28,8 @@ def _room_id(frame: Frame) -> int:
     room = frame.get("room")
     if isinstance(room, bool) or not isinstance(room, int):
         raise FrameError("bad_frame", _("This frame needs a room number."))
+    if not is_number(room, minimum=1):
+        raise _not_found()
     return room
 
 
@@ -155,14 +157,10 @@ class PlatformConsumer(JsonFrameConsumer):
     async def handle_sync(self, frame: Frame) -> None:
         room = _room_id(frame)
         after = frame.get("after", 0)
-        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        if not is_number(after):
             raise FrameError("bad_frame", _("“after” must be a sequence number."))
         changes_after = frame.get("changes_after")
-        if changes_after is not None and (
-            isinstance(changes_after, bool)
-            or not isinstance(changes_after, int)
-            or changes_after < 0
-        ):
+        if changes_after is not None and not is_number(changes_after):
             raise FrameError("bad_frame", _("“changes_after” must be a change number."))
         if changes_after is None:
             frames, last_seq = await database_sync_to_async(self._missed)(room, after)
@@ -192,6 +190,8 @@ class PlatformConsumer(JsonFrameConsumer):
         message_id = frame.get("id")
         if isinstance(message_id, bool) or not isinstance(message_id, int):
             raise FrameError("bad_frame", _("This frame needs a message id."))
+        if not is_number(message_id, minimum=1):
+            raise _not_found()
         message, _rights = await self._call(access.readable_message, self.user, message_id)
         return message
 

@@ -25,6 +25,15 @@ logger = logging.getLogger(__name__)
 
 Frame = dict[str, Any]
 
+#: Ids and sequence numbers are signed 64-bit integers in the database.
+MAX_NUMBER = 2**63 - 1
+
+
+def is_number(value: Any, *, minimum: int = 0) -> bool:
+    """True for an ``int`` (not a ``bool``) from ``minimum`` up to ``MAX_NUMBER``."""
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_NUMBER
+
+
 #: Close codes sent before ``accept()`` are turned into an HTTP 403 by daphne; these are used
 #: after accept, when a session ends while the socket is open.
 CLOSE_UNAUTHENTICATED = 4401

@@ -40,6 +40,7 @@ from channels_app.models import (
     Report,
 )
 from channels_app.protocol import broadcast_after_commit as _broadcast
+from channels_app.protocol import is_number
 from config.rendering import render_markdown
 from directory.access import is_verified
 
@@ -344,6 +345,27 @@ def check_rate(user: User) -> None:
         raise RateLimited
 
 
+def parse_client_id(client_id: Any) -> uuid.UUID:
+    """The client's UUID for an idempotent send; a new one when the client sent none."""
+    if client_id is None:
+        return uuid.uuid4()
+    if isinstance(client_id, uuid.UUID):
+        return client_id
+    try:
+        if not isinstance(client_id, str):
+            raise ValueError(client_id)
+        return uuid.UUID(client_id)
+    except ValueError:
+        raise ValidationError(_("The client id must be a UUID."), code="bad_client_id") from None
+
+
+def sequence_number(seq: Any) -> int:
+    """``seq`` if it is a valid sequence number (a whole number, not negative)."""
+    if not is_number(seq):
+        raise ValidationError(_("The sequence number must be a whole number."))
+    return seq
+
+
 def clean_body(body: Any, *, allow_empty: bool = False) -> str:
     if body is None and allow_empty:
         body = ""
@@ -441,16 +463,15 @@ def post_message(
     RateLimited.
     """
     if not isinstance(attachment_ids, list | tuple) or not all(
-        isinstance(a, int) and not isinstance(a, bool) for a in attachment_ids
+        is_number(a, minimum=1) for a in attachment_ids
     ):
         raise ValidationError(_("Attachments must be a list of file ids."))
     if len(attachment_ids) > MAX_FILES:
         raise ValidationError(_("At most %(n)d files per message.") % {"n": MAX_FILES})
     body = clean_body(body, allow_empty=bool(attachment_ids))
-    try:
-        client_uuid = uuid.UUID(str(client_id)) if client_id else uuid.uuid4()
-    except ValueError:
-        raise ValidationError(_("The client id must be a UUID."), code="bad_client_id") from None
+    client_uuid = parse_client_id(client_id)
+    if parent_id is not None and not is_number(parent_id, minimum=1):
+        raise ValidationError(_("The message you reply to does not exist."))
     existing = (
         Message.objects.filter(channel_id=channel_id, author=author, client_id=client_uuid)
         .select_related("author")
@@ -464,7 +485,7 @@ def post_message(
             channel = Channel.objects.select_for_update().get(pk=channel_id)
             _require(access.access_for(author, channel).can_post)
             parent = None
-            if parent_id:
+            if parent_id is not None:
                 parent = Message.objects.filter(
                     pk=parent_id, channel=channel, parent__isnull=True
                 ).first()
@@ -624,11 +645,7 @@ def reaction_frame(message: Message, summary: dict[str, list[int]]) -> dict[str,
 
 def mark_read(channel: Channel, *, user: User, seq: Any) -> int:
     """Move the user's read marker forward (never back); returns the marker."""
-    try:
-        seq = int(seq)
-    except (TypeError, ValueError):
-        raise ValidationError(_("The sequence number must be a whole number.")) from None
-    seq = max(0, min(seq, channel.last_seq))
+    seq = min(sequence_number(seq), channel.last_seq)
     Membership.objects.filter(channel=channel, user=user, last_read_seq__lt=seq).update(
         last_read_seq=seq
     )

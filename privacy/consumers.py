@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref
+from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref, is_number
 from privacy import access, audit, services
 from privacy.models import CaseMember, CaseMessage
 
@@ -128,7 +128,7 @@ class CaseRoomConsumer(JsonFrameConsumer):
 
     async def handle_sync(self, frame: Frame) -> None:
         after = frame.get("after", 0)
-        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        if not is_number(after):
             raise FrameError("bad_frame", _("“after” must be a sequence number."))
         frames, last_seq = await self._call(self._missed, after)
         for message_frame in frames:

@@ -8,7 +8,6 @@ case rooms never carry content or the pseudonym.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -25,7 +24,14 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from channels_app.files import RefusedFile, display_name, sniff
 from channels_app.protocol import broadcast_after_commit
-from channels_app.services import RateLimited, check_rate, clean_body, user_group
+from channels_app.services import (
+    RateLimited,
+    check_rate,
+    clean_body,
+    parse_client_id,
+    sequence_number,
+    user_group,
+)
 from config.rendering import render_markdown
 from directory.access import is_verified, organisation_ids_of
 from directory.models import Organisation
@@ -421,10 +427,7 @@ def post_message(
     """
     uploads = list(uploads)
     body = clean_body(body, allow_empty=bool(uploads))
-    try:
-        client_uuid = uuid.UUID(str(client_id)) if client_id else uuid.uuid4()
-    except ValueError:
-        raise ValidationError(_("The client id must be a UUID."), code="bad_client_id") from None
+    client_uuid = parse_client_id(client_id)
     existing = (
         CaseMessage.objects.filter(room_id=room_id, author=author, client_id=client_uuid)
         .select_related("author")
@@ -485,11 +488,7 @@ def _store_file(room: CaseRoom, message: CaseMessage, by: User, upload: Any) -> 
 
 def mark_read(rights: CaseAccess, *, user: User, seq: Any) -> int:
     """Move the user's read marker forward (never back); returns the marker."""
-    try:
-        seq = int(seq)
-    except (TypeError, ValueError):
-        raise ValidationError(_("The sequence number must be a whole number.")) from None
-    seq = max(0, min(seq, rights.room.last_seq))
+    seq = min(sequence_number(seq), rights.room.last_seq)
     CaseMember.objects.filter(room=rights.room, user=user, last_read_seq__lt=seq).update(
         last_read_seq=seq
     )
