@@ -7,6 +7,7 @@ connection stays open and nothing is stored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,23 @@ def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
     transaction.on_commit(send)
 
 
+def session_group(session_key: str) -> str:
+    """The group of every socket opened with one browser session (the key itself stays out)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def end_session_sockets(session_key: str | None) -> None:
+    """Close every socket opened with this session, in every process: it has signed out."""
+    layer = get_channel_layer()
+    if layer is None or not session_key:
+        return
+    try:
+        async_to_sync(layer.group_send)(session_group(session_key), {"type": "session.end"})
+    except Exception:
+        # Sockets also stop at their next frame: the session no longer exists.
+        logger.warning("Closing the sockets of a signed-out session failed", exc_info=True)
+
+
 class FrameError(Exception):
     """Raised by a frame handler to answer with an ``error`` frame."""
 
@@ -88,6 +106,18 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     frame_handlers: ClassVar[dict[str, str]] = {"ping": "handle_ping"}
 
     language: str = settings.LANGUAGE_CODE
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        # Join the session's group before anything else, so that signing out closes this socket.
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None)
+        self.groups = [*self.groups, session_group(key)] if key else list(self.groups)
+        await super().websocket_connect(message)
+
+    async def session_end(self, event: dict[str, Any]) -> None:
+        """The browser session behind this socket signed out: nothing more reaches it."""
+        await self.send_frame({"type": "session.ended"})
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
