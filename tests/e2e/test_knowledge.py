@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from knowledge.models import Article, LearningSession, Registration
+from tests.e2e.axe import axe_violations
 from tests.knowledge.fixtures import make_session, pdf_bytes, verified
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,17 +30,6 @@ def people(transactional_db) -> People:
     professional = verified("Petra Praktijkondersteuner", ["professional"])
     session = make_session(trainer, title="Geldzorgen bespreekbaar maken", capacity=12)
     return People(trainer, professional, session)
-
-
-def _axe_violations(page) -> list[str]:
-    """Serious and critical WCAG 2.1 AA problems axe-core finds on the page."""
-    page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
-    result = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa']})).violations.filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-    )
-    return list(result)
 
 
 def _cookie(user: User, server: str) -> dict[str, str]:
@@ -70,7 +60,7 @@ def test_a_trainer_publishes_and_a_professional_finds_it_and_registers(
     expect(preview.get_by_role("heading", name="Signalen")).to_be_visible()
     expect(preview.locator("li", has_text="slecht slapen")).to_be_visible()
     expect(preview.locator("script")).to_have_count(0)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     assert not Article.objects.exists()  # a preview saves nothing
 
     page.get_by_role("button", name="Opslaan als concept").click()
@@ -93,7 +83,7 @@ def test_a_trainer_publishes_and_a_professional_finds_it_and_registers(
     expect(page.get_by_role("link", name="handreiking.pdf")).to_be_visible()
     page.get_by_role("button", name="Publiceren").click()
     expect(page.get_by_text("Het artikel is gepubliceerd.")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     article = Article.objects.get()
     assert article.is_published
     assert article.attachments.get().content_type == "application/pdf"
@@ -106,7 +96,7 @@ def test_a_trainer_publishes_and_a_professional_finds_it_and_registers(
     page.get_by_role("button", name="Zoeken", exact=True).click()
     expect(page.locator("#results-heading")).to_have_text("1 artikel gevonden")
     expect(page.locator("mark").first).to_have_text("Budgetcoaching")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("link", name="Schulden en gezondheid in de spreekkamer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Schulden en gezondheid in de spreekkamer"
@@ -122,6 +112,6 @@ def test_a_trainer_publishes_and_a_professional_finds_it_and_registers(
     page.get_by_role("button", name="Aanmelden").click()
     expect(page.get_by_text("Je bent aangemeld. Tot dan!")).to_be_visible()
     expect(page.get_by_text("Je bent aangemeld voor deze sessie.")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     registration = Registration.objects.get(session=people.session)
     assert (registration.user, registration.status) == (people.professional, "confirmed")
