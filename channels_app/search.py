@@ -1,32 +1,81 @@
-"""Searching the messages a person may read: their channels and the open channels."""
+"""Searching the messages a person may read: their channels and the open channels.
+
+Built for a million messages: the channels a person may read are looked up first (one small
+query) so the message query filters on a plain list of ids; newest first with an index on the
+creation time, so a frequent word walks back from the newest message and stops after a page,
+while a rare word comes from the GIN index; and the count behind the page stops at
+``COUNT_LIMIT`` ("more than 1,000 messages") instead of counting every hit of a common word.
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from channels_app.models import Channel, Message
+from channels_app.models import Channel, Membership, Message
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+PAGE_SIZE = 25
+# Hits beyond this are not counted: the page says "more than" this number.
+COUNT_LIMIT = 1000
+
+
+class PlainSelect(forms.Select):
+    """A ``<select>`` of a model choice field built from one ``values_list`` with plain string
+    joins: the template engine spends about a tenth of a millisecond per option, and the author
+    list holds every professional. ``label_field`` names the column shown as the label."""
+
+    def __init__(self, *args: Any, label_field: str = "name", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.label_field = label_field
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = {str(v) for v in self.format_value(value)}
+        field = self.choices.field
+        rows: list[tuple[Any, Any]] = []
+        if field.empty_label is not None:
+            rows.append(("", field.empty_label))
+        rows += field.queryset.values_list("pk", self.label_field)
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for key, label in rows
+        )
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308
 
 
 class MessageSearchForm(forms.Form):
     q = forms.CharField(label=_("Search messages"), max_length=200)
     channel = forms.ModelChoiceField(
-        label=_("Channel"), queryset=Channel.objects.none(), required=False, empty_label=_("All")
+        label=_("Channel"),
+        queryset=Channel.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=PlainSelect(label_field="name"),
     )
     author = forms.ModelChoiceField(
         label=_("Author"),
         queryset=User.objects.filter(is_active=True).order_by("display_name"),
         required=False,
         empty_label=_("Anyone"),
+        widget=PlainSelect(label_field="display_name"),
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -55,17 +104,55 @@ def readable_channels(user: User) -> QuerySet[Channel]:
     return Channel.objects.filter(Q(memberships__user=user) | Q(kind=Channel.Kind.OPEN)).distinct()
 
 
+def readable_channel_ids(user: User) -> list[int]:
+    """Ids of the channels ``user`` may read, as ``readable_channels`` but in one cheap query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Channel._meta.db_table} WHERE kind = %s "  # noqa: S608
+            f"UNION SELECT channel_id FROM {Membership._meta.db_table} WHERE user_id = %s",
+            [Channel.Kind.OPEN, user.pk],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_LIMIT`` + 1 hits; ``capped`` tells that there are more."""
+
+    @cached_property
+    def count(self) -> int:
+        # In the page's own order: the newest hits, through the same index as the page.
+        return self.object_list.values("pk")[: COUNT_LIMIT + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_LIMIT
+
+    @property
+    def limit(self) -> int:
+        return COUNT_LIMIT
+
+
+def search_page(user: User, data: dict[str, Any], number: Any) -> Page:
+    """The page of results the search view shows (``number`` as typed in the URL)."""
+    return CappedPaginator(search_messages(user, data), PAGE_SIZE).get_page(number)
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def search_messages(user: User, data: dict[str, Any]) -> QuerySet[Message]:
-    channel_ids = readable_channels(user).values("pk")
+    channel_ids = readable_channel_ids(user)
     messages = Message.objects.filter(channel__in=channel_ids, deleted_at__isnull=True)
     if data.get("channel"):
         messages = messages.filter(channel=data["channel"])
     if data.get("author"):
         messages = messages.filter(author=data["author"])
+    # Whole days in the local time zone, as a range on the column so its index can answer.
     if data.get("date_from"):
-        messages = messages.filter(created_at__date__gte=data["date_from"])
+        messages = messages.filter(created_at__gte=_start_of(data["date_from"]))
     if data.get("date_to"):
-        messages = messages.filter(created_at__date__lte=data["date_to"])
+        messages = messages.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
     words = [w.lower() for w in _WORD.findall(data["q"])][:8]
     if settings.IS_POSTGRES:
         query = SearchQuery(
