@@ -3,8 +3,8 @@
 Built for a million messages: the channels a person may read are looked up first (one small
 query) so the message query filters on a plain list of ids; newest first with an index on the
 creation time, so a frequent word walks back from the newest message and stops after a page,
-while a rare word comes from the GIN index; and the count behind the page stops at
-``COUNT_LIMIT`` ("more than 1,000 messages") instead of counting every hit of a common word.
+while a rare word comes from the GIN index; and pages are not counted (``LookaheadPaginator``:
+"more than 25 messages", next page) instead of counting every hit of a common word.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +30,6 @@ from channels_app.models import Channel, Membership, Message
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 PAGE_SIZE = 25
-# Hits beyond this are not counted: the page says "more than" this number.
-COUNT_LIMIT = 1000
 
 
 class PlainSelect(forms.Select):
@@ -115,26 +112,41 @@ def readable_channel_ids(user: User) -> list[int]:
         return sorted(pk for (pk,) in cursor.fetchall())
 
 
-class CappedPaginator(Paginator):
-    """Counts at most ``COUNT_LIMIT`` + 1 hits; ``capped`` tells that there are more."""
+class LookaheadPaginator(Paginator):
+    """Pages without a count: a page reads one row more than it shows, so it knows whether a
+    next page exists. The count is exact once the last page is reached and a lower bound
+    before (``capped``). Counting every hit of a frequent word among a million messages
+    costs far more than the page itself, which an index walks newest first."""
 
-    @cached_property
-    def count(self) -> int:
-        # In the page's own order: the newest hits, through the same index as the page.
-        return self.object_list.values("pk")[: COUNT_LIMIT + 1].count()
+    count = 0
+    capped = False
 
-    @property
-    def capped(self) -> bool:
-        return self.count > COUNT_LIMIT
+    def validate_number(self, number: Any) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        return max(1, number)
 
-    @property
-    def limit(self) -> int:
-        return COUNT_LIMIT
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            return self.page(1)
+        self.capped = len(rows) > self.per_page
+        self.count = bottom + min(len(rows), self.per_page)
+        # one more than the count while another page follows, so has_next() is true
+        self.__dict__["num_pages"] = number + 1 if self.capped else number
+        return self._get_page(rows[: self.per_page], number, self)
+
+    def get_page(self, number: Any) -> Page:
+        return self.page(number)
 
 
 def search_page(user: User, data: dict[str, Any], number: Any) -> Page:
     """The page of results the search view shows (``number`` as typed in the URL)."""
-    return CappedPaginator(search_messages(user, data), PAGE_SIZE).get_page(number)
+    return LookaheadPaginator(search_messages(user, data), PAGE_SIZE).get_page(number)
 
 
 def _start_of(day: date) -> datetime:

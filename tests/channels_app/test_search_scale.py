@@ -29,28 +29,36 @@ def test_readable_channel_ids_match_the_readable_channels(closed_room, open_room
     assert closed_room.channel.pk not in search.readable_channel_ids(closed_room.outsider)
 
 
-def test_the_count_stops_at_the_limit_and_says_more(client, closed_room, monkeypatch):
-    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+def test_pages_are_not_counted_but_know_what_follows(client, closed_room, monkeypatch):
     monkeypatch.setattr(search, "PAGE_SIZE", 2)
     for day in range(5):
         post(closed_room, closed_room.owner, f"Afspraak nummer {day}")
     client.force_login(closed_room.member)
-    response = client.get(reverse("channels_app:search"), {"q": "afspraak"})
+    url = reverse("channels_app:search")
+    response = client.get(url, {"q": "afspraak"})
     page = response.context["page"]
-    assert page.paginator.capped and page.paginator.count == 4
-    assert "More than 3 messages found" in response.content.decode() or (
-        "Meer dan 3 berichten gevonden" in response.content.decode()
-    )
-    # newest first, and the pages still reach every hit up to the limit
+    html = response.content.decode()
+    assert page.paginator.capped and page.has_next() and not page.has_previous()
+    assert "More than 2 messages found" in html or "Meer dan 2 berichten gevonden" in html
+    assert "page=2" in html and 'rel="next"' in html
+    # newest first, and every page follows on from the one before
     assert [m.body for m in page.object_list] == ["Afspraak nummer 4", "Afspraak nummer 3"]
-    response = client.get(reverse("channels_app:search"), {"q": "afspraak", "page": 2})
-    assert [m.body for m in response.context["page"].object_list] == [
-        "Afspraak nummer 2",
-        "Afspraak nummer 1",
-    ]
-    response = client.get(reverse("channels_app:search"), {"q": "nummer 2"})
+    page = client.get(url, {"q": "afspraak", "page": 2}).context["page"]
+    assert [m.body for m in page.object_list] == ["Afspraak nummer 2", "Afspraak nummer 1"]
+    assert page.has_next() and page.has_previous()
+    response = client.get(url, {"q": "afspraak", "page": 3})
     page = response.context["page"]
-    assert not page.paginator.capped and page.paginator.count == 1
+    assert [m.body for m in page.object_list] == ["Afspraak nummer 0"]
+    assert not page.has_next() and page.paginator.count == 5 and not page.paginator.capped
+    assert "5 messages found" in response.content.decode() or (
+        "5 berichten gevonden" in response.content.decode()
+    )
+    # past the end, or not a number: the first page
+    for number in ["9", "x"]:
+        page = client.get(url, {"q": "afspraak", "page": number}).context["page"]
+        assert page.number == 1 and len(page.object_list) == 2
+    page = client.get(url, {"q": "nummer 2"}).context["page"]
+    assert not page.paginator.capped and page.paginator.count == 1 and not page.has_next()
 
 
 def test_the_author_select_lists_everyone_escaped_and_keeps_the_choice(client, closed_room):
