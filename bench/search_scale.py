@@ -517,7 +517,7 @@ def run_messages_server(user: Any, params: dict[str, str]) -> tuple[int, int, bo
         raise SystemExit(f"invalid search {params}: {form.errors.as_json()}")
     page = search_page(user, form.cleaned_data, params.get("page"))
     rows = list(page.object_list)
-    return page.paginator.count, len(rows), page.paginator.capped, page.paginator.capped
+    return page.paginator.count, len(rows), page.paginator.capped
 
 
 def run_articles_server(user: Any, params: dict[str, str]) -> tuple[int, int, bool]:
