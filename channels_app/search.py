@@ -9,6 +9,7 @@ while a rare word comes from the GIN index; and pages are not counted (``Lookahe
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,7 +22,6 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -50,9 +50,10 @@ class PlainSelect(forms.Select):
         if field.empty_label is not None:
             rows.append(("", field.empty_label))
         rows += field.queryset.values_list("pk", self.label_field)
+        # the standard library's escape: the same output as Django's, several times faster
         options = "".join(
-            f'<option value="{escape(key)}"{" selected" if str(key) in chosen else ""}>'
-            f"{escape(label)}</option>"
+            f'<option value="{html.escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
+            f"{html.escape(str(label))}</option>"
             for key, label in rows
         )
         return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308
