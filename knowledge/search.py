@@ -23,6 +23,8 @@ from knowledge.access import readable_articles
 from knowledge.models import Article
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Long columns a list of results does not show: not read from the database.
+NOT_LISTED = ("body", "search_text", "search_vector")
 # How many hits are ranked at most (the newest): ranking reads each whole document.
 RANK_CANDIDATES = 300
 # Snippets come from the start of the text (summary, body, then attachments): a headline parses
@@ -41,7 +43,7 @@ def _query(words: list[str]) -> SearchQuery:
 
 
 def search_articles(user: Any, data: dict[str, Any]) -> QuerySet[Article]:
-    articles = readable_articles(user)
+    articles = readable_articles(user).defer(*NOT_LISTED)
     if data.get("theme"):
         articles = articles.filter(themes=data["theme"])
     if data.get("tag"):
@@ -64,6 +66,7 @@ def search_articles(user: Any, data: dict[str, Any]) -> QuerySet[Article]:
         )
         return (
             Article.objects.filter(pk__in=newest)
+            .defer(*NOT_LISTED)
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-published_at", "-pk")
         )
