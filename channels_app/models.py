@@ -189,6 +189,9 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["parent", "seq"]),
             models.Index(fields=["channel", "change_seq"]),
+            # search results, newest first: everywhere, and within one channel
+            models.Index(fields=["-created_at", "-id"], name="message_newest"),
+            models.Index(fields=["channel", "-created_at", "-id"], name="message_channel_newest"),
         ]
 
     def __str__(self) -> str:

@@ -1,32 +1,79 @@
-"""Searching the messages a person may read: their channels and the open channels."""
+"""Searching the messages a person may read: their channels and the open channels.
+
+Built for a million messages: the channels a person may read are looked up first (one small
+query) so the message query filters on a plain list of ids; newest first with an index on the
+creation time, so a frequent word walks back from the newest message and stops after a page,
+while a rare word comes from the GIN index; and pages are not counted (``LookaheadPaginator``:
+"more than 25 messages", next page) instead of counting every hit of a common word.
+"""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from channels_app.models import Channel, Message
+from channels_app.models import Channel, Membership, Message
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+PAGE_SIZE = 25
+
+
+class PlainSelect(forms.Select):
+    """A ``<select>`` of a model choice field built from one ``values_list`` with plain string
+    joins: the template engine spends about a tenth of a millisecond per option, and the author
+    list holds every professional. ``label_field`` names the column shown as the label."""
+
+    def __init__(self, *args: Any, label_field: str = "name", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.label_field = label_field
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = {str(v) for v in self.format_value(value)}
+        field = self.choices.field
+        rows: list[tuple[Any, Any]] = []
+        if field.empty_label is not None:
+            rows.append(("", field.empty_label))
+        rows += field.queryset.values_list("pk", self.label_field)
+        # the standard library's escape: the same output as Django's, several times faster
+        options = "".join(
+            f'<option value="{html.escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
+            f"{html.escape(str(label))}</option>"
+            for key, label in rows
+        )
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308
 
 
 class MessageSearchForm(forms.Form):
     q = forms.CharField(label=_("Search messages"), max_length=200)
     channel = forms.ModelChoiceField(
-        label=_("Channel"), queryset=Channel.objects.none(), required=False, empty_label=_("All")
+        label=_("Channel"),
+        queryset=Channel.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=PlainSelect(label_field="name"),
     )
     author = forms.ModelChoiceField(
         label=_("Author"),
         queryset=User.objects.filter(is_active=True).order_by("display_name"),
         required=False,
         empty_label=_("Anyone"),
+        widget=PlainSelect(label_field="display_name"),
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -55,17 +102,70 @@ def readable_channels(user: User) -> QuerySet[Channel]:
     return Channel.objects.filter(Q(memberships__user=user) | Q(kind=Channel.Kind.OPEN)).distinct()
 
 
+def readable_channel_ids(user: User) -> list[int]:
+    """Ids of the channels ``user`` may read, as ``readable_channels`` but in one cheap query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Channel._meta.db_table} WHERE kind = %s "  # noqa: S608
+            f"UNION SELECT channel_id FROM {Membership._meta.db_table} WHERE user_id = %s",
+            [Channel.Kind.OPEN, user.pk],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+class LookaheadPaginator(Paginator):
+    """Pages without a count: a page reads one row more than it shows, so it knows whether a
+    next page exists. The count is exact once the last page is reached and a lower bound
+    before (``capped``). Counting every hit of a frequent word among a million messages
+    costs far more than the page itself, which an index walks newest first."""
+
+    count = 0
+    capped = False
+
+    def validate_number(self, number: Any) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        return max(1, number)
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            return self.page(1)
+        self.capped = len(rows) > self.per_page
+        self.count = bottom + min(len(rows), self.per_page)
+        # one more than the count while another page follows, so has_next() is true
+        self.__dict__["num_pages"] = number + 1 if self.capped else number
+        return self._get_page(rows[: self.per_page], number, self)
+
+    def get_page(self, number: Any) -> Page:
+        return self.page(number)
+
+
+def search_page(user: User, data: dict[str, Any], number: Any) -> Page:
+    """The page of results the search view shows (``number`` as typed in the URL)."""
+    return LookaheadPaginator(search_messages(user, data), PAGE_SIZE).get_page(number)
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def search_messages(user: User, data: dict[str, Any]) -> QuerySet[Message]:
-    channel_ids = readable_channels(user).values("pk")
+    channel_ids = readable_channel_ids(user)
     messages = Message.objects.filter(channel__in=channel_ids, deleted_at__isnull=True)
     if data.get("channel"):
         messages = messages.filter(channel=data["channel"])
     if data.get("author"):
         messages = messages.filter(author=data["author"])
+    # Whole days in the local time zone, as a range on the column so its index can answer.
     if data.get("date_from"):
-        messages = messages.filter(created_at__date__gte=data["date_from"])
+        messages = messages.filter(created_at__gte=_start_of(data["date_from"]))
     if data.get("date_to"):
-        messages = messages.filter(created_at__date__lte=data["date_to"])
+        messages = messages.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
     words = [w.lower() for w in _WORD.findall(data["q"])][:8]
     if settings.IS_POSTGRES:
         query = SearchQuery(

@@ -33,7 +33,7 @@ from channels_app.models import (
     Message,
     Notification,
 )
-from channels_app.search import MessageSearchForm, search_messages
+from channels_app.search import MessageSearchForm, search_page
 from directory.access import verified_required
 
 PAGE = 50
@@ -461,9 +461,7 @@ def search(request: HttpRequest) -> HttpResponse:
     form = MessageSearchForm(request.GET or None, user=request.user)
     page = None
     if request.GET and form.is_valid():
-        page = Paginator(search_messages(request.user, form.cleaned_data), 25).get_page(
-            request.GET.get("page")
-        )
+        page = search_page(request.user, form.cleaned_data, request.GET.get("page"))
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     return render(
         request,

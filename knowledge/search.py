@@ -10,46 +10,94 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+)
+from django.core.paginator import Page
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Left
 
 from knowledge.access import readable_articles
 from knowledge.models import Article
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Long columns a list of results does not show: not read from the database.
+NOT_LISTED = ("body", "search_text", "search_vector")
+# How many hits are ranked at most (the newest): ranking reads each whole document.
+RANK_CANDIDATES = 300
+# Snippets come from the start of the text (summary, body, then attachments): a headline parses
+# all the text it is given.
+HEADLINE_CHARS = 2500
+
+
+def _words(data: dict[str, Any]) -> list[str]:
+    return [w.lower() for w in _WORD.findall(data.get("q") or "")][:8]
+
+
+def _query(words: list[str]) -> SearchQuery:
+    return SearchQuery(
+        " & ".join(f"{w}:*" for w in words), search_type="raw", config=settings.SEARCH_CONFIG
+    )
 
 
 def search_articles(user: Any, data: dict[str, Any]) -> QuerySet[Article]:
-    articles = readable_articles(user)
+    articles = readable_articles(user).defer(*NOT_LISTED)
     if data.get("theme"):
         articles = articles.filter(themes=data["theme"])
     if data.get("tag"):
         articles = articles.filter(tags=data["tag"])
-    words = [w.lower() for w in _WORD.findall(data.get("q") or "")][:8]
+    words = _words(data)
     if not words:
         return articles.annotate(snippet=F("summary")).order_by("-published_at", "-pk")
     if settings.IS_POSTGRES:
-        query = SearchQuery(
-            " & ".join(f"{w}:*" for w in words), search_type="raw", config=settings.SEARCH_CONFIG
+        query = _query(words)
+        # The snippets are made afterwards for the page only (``add_snippets``): a headline
+        # parses the whole text, and in this query it would be made for every skipped row too.
+        # Ranking reads each hit's whole document, and a frequent word is in nearly every
+        # article: only the newest RANK_CANDIDATES hits are ranked (the newest through the
+        # publication index, a rarer word through the GIN index). A word with fewer hits is
+        # ranked in full.
+        newest = (
+            articles.filter(search_vector=query)
+            .order_by("-published_at", "-pk")
+            .values("pk")[:RANK_CANDIDATES]
         )
         return (
-            articles.filter(search_vector=query)
-            .annotate(
-                rank=SearchRank(F("search_vector"), query),
-                snippet=SearchHeadline(
-                    F("search_text"),
-                    query,
-                    config=settings.SEARCH_CONFIG,
-                    start_sel="[[[",
-                    stop_sel="]]]",
-                    max_words=35,
-                    min_words=15,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-            )
+            Article.objects.filter(pk__in=newest)
+            .defer(*NOT_LISTED)
+            .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-published_at", "-pk")
         )
     for word in words:
         articles = articles.filter(Q(title__icontains=word) | Q(search_text__icontains=word))
     return articles.annotate(snippet=F("summary")).order_by("-published_at", "-pk")
+
+
+def add_snippets(page: Page, data: dict[str, Any]) -> None:
+    """Give the articles on ``page`` their ``snippet``: the matching passages of the text with
+    the words marked [[[like this]]], made in one query for these articles only."""
+    page.object_list = list(page.object_list)
+    words = _words(data)
+    if not (words and settings.IS_POSTGRES and page.object_list):
+        return
+    headlines = dict(
+        Article.objects.filter(pk__in=[a.pk for a in page.object_list])
+        .annotate(
+            headline=SearchHeadline(
+                Left("search_text", HEADLINE_CHARS),
+                _query(words),
+                config=settings.SEARCH_CONFIG,
+                start_sel="[[[",
+                stop_sel="]]]",
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+        .values_list("pk", "headline")
+    )
+    for article in page.object_list:
+        article.snippet = headlines.get(article.pk, "")

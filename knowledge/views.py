@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from channels_app.search import LookaheadPaginator
 from channels_app.services import RateLimited
 from directory.access import verified_required
 from knowledge import access, content, ical, services
@@ -42,7 +43,7 @@ from knowledge.models import (
     Theme,
     UsefulMark,
 )
-from knowledge.search import search_articles
+from knowledge.search import add_snippets, search_articles
 
 PAGE = 20
 
@@ -89,9 +90,9 @@ def index(request: HttpRequest) -> HttpResponse:
     page = None
     if valid:
         data = form.cleaned_data if request.GET else {}
-        page = Paginator(_list_articles(search_articles(request.user, data)), PAGE).get_page(
-            request.GET.get("page")
-        )
+        articles = _list_articles(search_articles(request.user, data))
+        page = LookaheadPaginator(articles, PAGE).get_page(request.GET.get("page"))
+        add_snippets(page, data)
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     searching = bool(request.GET.get("q") or request.GET.get("theme") or request.GET.get("tag"))
     context = {

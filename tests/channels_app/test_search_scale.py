@@ -1,0 +1,87 @@
+"""Message search built for many messages: capped counts, plain selects, readable channel ids."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from channels_app import search, services
+
+pytestmark = pytest.mark.django_db
+
+
+def post(room, author, body):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.post_message(room.channel.pk, author=author, body=body)[0]
+
+
+def test_readable_channel_ids_match_the_readable_channels(closed_room, open_room):
+    direct = services.direct_channel(by=closed_room.owner, others=[closed_room.member])
+    for user in [closed_room.member, closed_room.outsider, closed_room.owner]:
+        expected = sorted(search.readable_channels(user).values_list("pk", flat=True))
+        assert search.readable_channel_ids(user) == expected
+    assert direct.pk in search.readable_channel_ids(closed_room.member)
+    assert direct.pk not in search.readable_channel_ids(closed_room.outsider)
+    assert closed_room.channel.pk not in search.readable_channel_ids(closed_room.outsider)
+
+
+def test_pages_are_not_counted_but_know_what_follows(client, closed_room, monkeypatch):
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    for day in range(5):
+        post(closed_room, closed_room.owner, f"Afspraak nummer {day}")
+    client.force_login(closed_room.member)
+    url = reverse("channels_app:search")
+    response = client.get(url, {"q": "afspraak"})
+    page = response.context["page"]
+    html = response.content.decode()
+    assert page.paginator.capped and page.has_next() and not page.has_previous()
+    assert "More than 2 messages found" in html or "Meer dan 2 berichten gevonden" in html
+    assert "page=2" in html and 'rel="next"' in html
+    # newest first, and every page follows on from the one before
+    assert [m.body for m in page.object_list] == ["Afspraak nummer 4", "Afspraak nummer 3"]
+    page = client.get(url, {"q": "afspraak", "page": 2}).context["page"]
+    assert [m.body for m in page.object_list] == ["Afspraak nummer 2", "Afspraak nummer 1"]
+    assert page.has_next() and page.has_previous()
+    response = client.get(url, {"q": "afspraak", "page": 3})
+    page = response.context["page"]
+    assert [m.body for m in page.object_list] == ["Afspraak nummer 0"]
+    assert not page.has_next() and page.paginator.count == 5 and not page.paginator.capped
+    assert "5 messages found" in response.content.decode() or (
+        "5 berichten gevonden" in response.content.decode()
+    )
+    # past the end, or not a number: the first page
+    for number in ["9", "x"]:
+        page = client.get(url, {"q": "afspraak", "page": number}).context["page"]
+        assert page.number == 1 and len(page.object_list) == 2
+    page = client.get(url, {"q": "nummer 2"}).context["page"]
+    assert not page.paginator.capped and page.paginator.count == 1 and not page.has_next()
+
+
+def test_the_author_select_lists_everyone_escaped_and_keeps_the_choice(client, closed_room):
+    odd = User.objects.create_user(
+        email="odd@example.org", password="x" * 12, display_name="<b>Ab & Co</b>"
+    )
+    post(closed_room, closed_room.owner, "Afspraak maandag")
+    client.force_login(closed_room.member)
+    response = client.get(
+        reverse("channels_app:search"), {"q": "afspraak", "author": closed_room.owner.pk}
+    )
+    html = response.content.decode()
+    assert f'<option value="{odd.pk}">&lt;b&gt;Ab &amp; Co&lt;/b&gt;</option>' in html
+    assert f'<option value="{closed_room.owner.pk}" selected>Olga Eigenaar</option>' in html
+    assert 'name="author"' in html and 'id="id_author"' in html
+    assert f'<option value="{closed_room.channel.pk}">' in html
+    # the options cost one query per select, however many people there are
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("channels_app:search"), {"q": "afspraak"})
+    for n in range(30):
+        User.objects.create_user(
+            email=f"n{n}@example.org", password="x" * 12, display_name=f"Naam {n}"
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("channels_app:search"), {"q": "afspraak"})
+    assert len(many.captured_queries) == len(few.captured_queries)
