@@ -5,13 +5,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+FULL ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run migrate seed test lint format messages vendor clean
+.PHONY: help install install-dev install-bench run migrate seed test bench lint format messages vendor clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install test tools and run the whole test suite"
+	@echo "make bench - short benchmark run (a few minutes); make bench FULL=1 writes docs/BENCHMARKS.md"
 	@echo "make lint   - ruff check and format check"
 	@echo "make messages - update and compile the Dutch and English catalogues"
 	@echo "make vendor - refresh vendored CSS/JS from npm (needs npm)"
@@ -26,6 +28,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 install: $(VENV)/.installed
 
@@ -43,6 +49,9 @@ run: seed
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-bench
+	FULL=$(FULL) bash bench/run.sh
 
 lint: install-dev
 	$(BIN)/ruff check .
