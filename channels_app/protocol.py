@@ -7,14 +7,17 @@ connection stays open and nothing is stored.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any, ClassVar
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -55,6 +58,13 @@ def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
         layer = get_channel_layer()
         if layer is None:
             return
+        loop = _event_loop_of_this_thread()
+        if loop is not None:
+            # Called from a socket's or request's database thread: hand the send to the event
+            # loop and go on, instead of holding the thread until Redis has answered.
+            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
+            future.add_done_callback(lambda done: _log_failure(group, done))
+            return
         try:
             async_to_sync(layer.group_send)(group, event)
         except Exception:
@@ -63,6 +73,24 @@ def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
             logger.warning("Broadcast to %s failed", group, exc_info=True)
 
     transaction.on_commit(send)
+
+
+def _event_loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
+    """The running event loop that called this thread through ``sync_to_async``, if any."""
+    # asgiref records it per thread for its own async_to_sync; None in management commands.
+    threadlocal = SyncToAsync.threadlocal
+    if getattr(threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
+
+
+def _log_failure(group: str, done: concurrent.futures.Future) -> None:
+    if done.cancelled():
+        return
+    error = done.exception()
+    if error is not None:
+        logger.warning("Broadcast to %s failed", group, exc_info=error)
 
 
 def session_group(session_key: str) -> str:

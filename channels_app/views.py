@@ -51,7 +51,12 @@ def _my_channels(user: User):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    others = Membership.objects.select_related("user").order_by("user__display_name")
+    # only direct conversations are named after their members: load no one else's
+    others = (
+        Membership.objects.filter(channel__kind=Channel.Kind.DIRECT)
+        .select_related("user")
+        .order_by("user__display_name")
+    )
     return (
         Membership.objects.filter(user=user)
         .select_related("channel")
@@ -187,13 +192,13 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rights = access.visible_channel(request.user, pk)
     channel = rights.channel
-    context = {
-        "channel": channel,
-        "rights": rights,
-        "form": MessageForm(),
-        "members": channel.memberships.select_related("user").order_by("user__display_name"),
-    }
-    channel.members = list(context["members"])
+    context = {"channel": channel, "rights": rights, "form": MessageForm()}
+    if channel.is_direct:
+        # a direct conversation is named after its (at most eight) other members
+        channel.members = list(channel.memberships.select_related("user"))
+        context["member_count"] = len(channel.members)
+    else:
+        context["member_count"] = channel.memberships.count()
     context["title"] = _title(channel, request.user)
     if rights.can_read:
         page, has_older = _page_of_messages(
