@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import random
-import secrets
 import shlex
 import shutil
 import subprocess
@@ -38,13 +37,20 @@ from typing import Any
 
 from bench._common import (
     BASE_DIR,
-    configure_django,
     markdown_table,
     percentile,
-    recreate_database,
-    write_section,
 )
-from bench.fanout import CpuMeter, Daphne, WorkerProcess, free_port, machine
+from bench.fanout import (
+    CpuMeter,
+    Daphne,
+    WorkerProcess,
+    free_port,
+    machine,
+    prepare_django,
+    publish,
+    server_environment,
+    session_cookies,
+)
 
 SECTION = "ceiling"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wijkplatform_bench_ceiling"
@@ -418,10 +424,8 @@ class CeilingWorker(WorkerProcess):
 
 def make_world(users: int, channels: int, history: int, seed: int) -> dict[str, Any]:
     """Professionals, channels with history, articles; one signed-in session per user."""
-    from importlib import import_module
 
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group, Permission
 
     from accounts.models import User
@@ -511,22 +515,15 @@ def make_world(users: int, channels: int, history: int, seed: int) -> dict[str, 
         article = knowledge.save_article(None, by=trainer, data=data)
         articles.append(knowledge.set_published(article, by=trainer).pk)
 
-    engine = import_module(settings.SESSION_ENGINE)
     specs = []
-    for user in User.objects.filter(pk__in=[u.pk for u in members]).order_by("pk"):
-        store = engine.SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
+    users = list(User.objects.filter(pk__in=[u.pk for u in members]).order_by("pk"))
+    for user, cookie in zip(users, session_cookies(users), strict=True):
         mine = [
             {"id": e["id"], "roots": e["roots"], "last_seq": e["last_seq"]}
             for e in made
             if user.pk in e["members"]
         ]
-        specs.append(
-            {"cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}", "channels": mine}
-        )
+        specs.append({"cookie": cookie, "channels": mine})
     rng.shuffle(specs)
     profile_ids = [p.pk for p in people]
     rates = [rate for rate, share in RATES for _ in range(round(share * 100))]
@@ -824,31 +821,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and "--worker" in sys.argv[1:]:
         return worker_main()
     args = parse(argv)
-    secret = secrets.token_urlsafe(40)
-    os.environ |= {"SECRET_KEY": secret, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    recreate_database(args.database_url)
-    configure_django(args.database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    secret = prepare_django(args.database_url)
     from django.db import connection
 
-    call_command("migrate", interactive=False, verbosity=0)
     print("Making the neighbourhood…", file=sys.stderr)
     world = make_world(max(args.steps), args.channels, args.history, seed=2026)
     connection.close()
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": secret,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = server_environment(args.database_url, args.redis_url, secret)
     # production settings serve static files from a manifest: make it, as a deployment does
     env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="wijk-bench-static-")
     subprocess.run(
@@ -867,10 +846,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(env["STATIC_ROOT"], ignore_errors=True)
     image = None if args.quick else plot(results, "bench/ceiling.png")
     text = report(args, world, results, (load_before, os.getloadavg()[0]), image)
-    print(text)
-    if args.write_docs:
-        write_section(SECTION, text)
-        print(f"\nUpdated the {SECTION} section of docs/BENCHMARKS.md.", file=sys.stderr)
+    publish(SECTION, text, args.write_docs)
     return 0
 
 

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import resource
-import secrets
 import shlex
 import subprocess
 import sys
@@ -28,12 +27,18 @@ from typing import Any
 
 from bench._common import (
     BASE_DIR,
-    configure_django,
     markdown_table,
-    recreate_database,
-    write_section,
 )
-from bench.fanout import Daphne, WorkerProcess, free_port, machine
+from bench.fanout import (
+    Daphne,
+    WorkerProcess,
+    free_port,
+    machine,
+    prepare_django,
+    publish,
+    server_environment,
+    session_cookies,
+)
 
 SECTION = "connections"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wijkplatform_bench_connections"
@@ -51,10 +56,7 @@ def make_people(count: int, per_channel: int) -> list[tuple[int, str]]:
     Every connect announces its presence to the members of the person's channels, so one
     channel of everyone would measure that announcement storm rather than idle sockets.
     """
-    from importlib import import_module
 
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Permission
 
@@ -89,16 +91,7 @@ def make_people(count: int, per_channel: int) -> list[tuple[int, str]]:
                    for u in group[1:] for p in perms]  # fmt: skip
     Membership.objects.bulk_create(memberships, batch_size=5000)
     ChannelUserPermission.objects.bulk_create(grants, batch_size=5000)
-    engine = import_module(settings.SESSION_ENGINE)
-    people = []
-    for user, room in zip(users, rooms, strict=True):
-        store = engine.SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        people.append((room, f"{settings.SESSION_COOKIE_NAME}={store.session_key}"))
-    return people
+    return list(zip(rooms, session_cookies(users), strict=True))
 
 
 # ---- load generator (a separate process) ----------------------------------------------------
@@ -328,34 +321,19 @@ def main(argv: list[str] | None = None) -> int:
     if limit < args.connections + 1000:
         raise SystemExit(f"The open-file limit ({limit}) is too low for {args.connections} "
                          "sockets: raise it with ulimit -n.")  # fmt: skip
-    secret = secrets.token_urlsafe(40)
-    os.environ |= {"SECRET_KEY": secret, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    recreate_database(args.database_url)
-    configure_django(args.database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    secret = prepare_django(args.database_url)
     from django.db import connection
 
-    call_command("migrate", interactive=False, verbosity=0)
     print(f"Making {args.connections:,} professionals…", file=sys.stderr)
     people = make_people(args.connections, args.channel_size)
     connection.close()
-    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
-           "SECRET_KEY": secret, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-           "LOG_LEVEL": "WARNING"}  # fmt: skip
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = server_environment(args.database_url, args.redis_url, secret)
     import redis
 
     redis.Redis.from_url(args.redis_url).flushdb()
     load_before = os.getloadavg()[0]
     result = run(args, people, env)
-    text = report(args, result, (load_before, os.getloadavg()[0]))
-    print(text)
-    if args.write_docs:
-        write_section(SECTION, text)
-        print(f"\nUpdated the {SECTION} section of docs/BENCHMARKS.md.", file=sys.stderr)
+    publish(SECTION, report(args, result, (load_before, os.getloadavg()[0])), args.write_docs)
     return 0
 
 

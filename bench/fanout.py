@@ -244,12 +244,66 @@ def free_port() -> int:
 # ---- data ------------------------------------------------------------------------------------
 
 
-def make_members(count: int) -> tuple[int, list[str]]:
-    """A closed channel with ``count`` verified members; (channel id, one session cookie each)."""
+def session_cookies(users: list[Any]) -> list[str]:
+    """A signed-in session for each user, as Django's login makes it; the ``Cookie`` values."""
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    engine = import_module(settings.SESSION_ENGINE)
+    cookies = []
+    for user in users:
+        store = engine.SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
+    return cookies
+
+
+def prepare_django(database_url: str) -> str:
+    """A fresh, migrated benchmark database and production-like settings; the secret key."""
+    secret = secrets.token_urlsafe(40)
+    os.environ |= {"SECRET_KEY": secret, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    recreate_database(database_url)
+    configure_django(database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return secret
+
+
+def server_environment(database_url: str, redis_url: str, secret: str) -> dict[str, str]:
+    """What the daphne processes under test run with: production settings, our services."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secret,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+def publish(section: str, text: str, write_docs: bool) -> None:
+    print(text)
+    if write_docs:
+        write_section(section, text)
+        print(f"\nUpdated the {section} section of docs/BENCHMARKS.md.", file=sys.stderr)
+
+
+def make_members(count: int) -> tuple[int, list[str]]:
+    """A closed channel with ``count`` verified members; (channel id, one session cookie each)."""
+
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Permission
 
@@ -275,16 +329,7 @@ def make_members(count: int) -> tuple[int, list[str]]:
         for u in users[1:]
         for p in perms
     )
-    engine = import_module(settings.SESSION_ENGINE)
-    cookies = []
-    for user in users:
-        store = engine.SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
-    return channel.pk, cookies
+    return channel.pk, session_cookies(users)
 
 
 # ---- measuring -------------------------------------------------------------------------------
@@ -681,33 +726,14 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         raise SystemExit("bench.fanout needs psutil: pip install -e '.[dev]'") from None
 
-    secret = secrets.token_urlsafe(40)
-    os.environ["SECRET_KEY"] = secret
-    os.environ["DEBUG"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    recreate_database(args.database_url)
-    configure_django(args.database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    secret = prepare_django(args.database_url)
     from django.db import connection
 
-    call_command("migrate", interactive=False, verbosity=0)
     print(f"Making {args.members} members…", file=sys.stderr)
     room, cookies = make_members(args.members)
     connection.close()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": secret,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = server_environment(args.database_url, args.redis_url, secret)
     load_before = os.getloadavg()[0]
     steps: list[Step] = []
     systems = [
@@ -718,11 +744,7 @@ def main(argv: list[str] | None = None) -> int:
         systems = [s for s in systems if s[0].startswith(args.only)]
     for offset, (system, app) in enumerate(systems):
         steps += run_system(system, app, env, cookies, room, args, first_step=offset * 100)
-    text = report(args, steps, (load_before, os.getloadavg()[0]))
-    print(text)
-    if args.write_docs:
-        write_section(SECTION, text)
-        print(f"\nUpdated the {SECTION} section of docs/BENCHMARKS.md.", file=sys.stderr)
+    publish(SECTION, report(args, steps, (load_before, os.getloadavg()[0])), args.write_docs)
     return 0
 
 
