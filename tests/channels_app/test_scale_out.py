@@ -61,3 +61,46 @@ def test_a_message_sent_through_one_process_reaches_a_member_on_the_other(closed
         ack, delivered = asyncio.run(scenario())
     assert delivered["id"] == ack["id"]
     assert Message.objects.filter(body="Over twee processen").count() == 1
+
+
+def redis_clients_on_our_database() -> int:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        database = client.connection_pool.connection_kwargs.get("db", 0)
+        return sum(1 for c in client.client_list() if int(c["db"]) == int(database))
+    finally:
+        client.close()
+
+
+def test_open_sockets_share_the_processes_redis_connections(closed_room):
+    """Each socket touches the cache (presence); none may keep a Redis connection of its own."""
+    room = closed_room
+    sockets = 30
+    cookies = [cookie(room.member) for _ in range(sockets)]
+    env = {"REDIS_URL": settings.REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    with daphne(free_port(), **env) as base:
+        url = base.replace("http://", "ws://") + "/ws/"
+
+        async def scenario() -> tuple[int, int]:
+            first = await ws_connect(url, additional_headers={"Cookie": cookies[0], "Origin": base})
+            await first.send(json.dumps({"type": "subscribe", "room": room.channel.pk}))
+            await next_of(first, "subscribed")
+            before = redis_clients_on_our_database()
+            opened = [first]
+            try:
+                for value in cookies[1:]:
+                    ws = await ws_connect(url, additional_headers={"Cookie": value, "Origin": base})
+                    opened.append(ws)
+                    await ws.send(json.dumps({"type": "subscribe", "room": room.channel.pk}))
+                    await next_of(ws, "subscribed")
+                    await ws.send(json.dumps({"type": "ping", "ref": "p"}))
+                    await next_of(ws, "pong")
+                return before, redis_clients_on_our_database()
+            finally:
+                await asyncio.gather(*(ws.close() for ws in opened))
+
+        before, during = asyncio.run(scenario())
+    # A few more pooled connections may open under load, never one per socket.
+    assert during - before < 10, (before, during)
