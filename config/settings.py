@@ -214,6 +214,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Confirming one's identity again (case rooms ask for it) takes the password or the second
+# factor; not a code sent by e-mail, which proves only access to the mailbox.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's defaults, written out so nobody switches them off by accident.
 ACCOUNT_RATE_LIMITS = {

@@ -169,6 +169,8 @@ ROUTES: dict[str, Route | list[Route]] = {
     "account_inactive": Route(),
     "account_signup": Route(),
     "account_reauthenticate": Route(),
+    "account_request_reauthentication_code": Route(),
+    "account_confirm_reauthentication_code": Route(),
     "account_email": Route(),
     "account_email_verification_sent": Route(),
     "account_change_password": Route(),

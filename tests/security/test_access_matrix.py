@@ -142,6 +142,8 @@ account_logout                               post L L L L L L L L L
 account_inactive                             get  O O O O O O O O O
 account_signup                               get  O R R R R R R R R
 account_reauthenticate                       get  L O O O O O O O O
+account_request_reauthentication_code        get  L 3 3 3 3 3 3 3 3
+account_confirm_reauthentication_code        get  L 3 3 3 3 3 3 3 3
 account_email                                get  L O O O O O O O O
 account_email_verification_sent              get  O O O O O O O O O
 account_change_password                      get  L O O O O O O O O
