@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from channels_app import access, services
-from channels_app.models import Membership, Message
+from channels_app.models import Membership, Mention, Message
 from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref, is_number
 from directory.access import is_verified
 
@@ -204,12 +204,20 @@ class PlatformConsumer(JsonFrameConsumer):
         except Http404:
             raise _not_found() from None
         membership = Membership.objects.filter(channel=rights.channel, user=self.user).first()
+        last_read = membership.last_read_seq if membership else 0
+        mentions = Mention.objects.filter(
+            user=self.user,
+            message__channel=rights.channel,
+            message__seq__gt=last_read,
+            message__deleted_at__isnull=True,
+        ).count()
         member_ids = list(rights.channel.memberships.values_list("user_id", flat=True)[:500])
         online = cache.get_many([f"presence:{uid}" for uid in member_ids])
         return {
             "room": room,
             "last_seq": rights.channel.last_seq,
-            "last_read_seq": membership.last_read_seq if membership else 0,
+            "last_read_seq": last_read,
+            "unread_mentions": mentions,
             "can_post": rights.can_post,
             "can_moderate": rights.can_moderate,
             "online": [uid for uid in member_ids if online.get(f"presence:{uid}")],

@@ -1,2 +1,43 @@
 // Progressive enhancement only: every page works without this script.
+import { badges } from "./badges.js";
+import { Connection } from "./socket.js";
+
 document.documentElement.classList.add("js");
+
+/**
+ * A signed-in professional's tab keeps one socket, for live badges: it follows every channel
+ * listed on the page. The body's data-connection says "live" once all of them are followed.
+ */
+function followBadges() {
+  const rooms = badges.rooms();
+  let waiting = new Set();
+  const setState = (state) => {
+    document.body.dataset.connection = state;
+  };
+  const connection = new Connection({
+    open: () => {
+      waiting = new Set(rooms);
+      for (const room of rooms) connection.send({ type: "subscribe", room });
+      if (waiting.size === 0) setState("live");
+    },
+    frame: (frame) => {
+      badges.handle(frame);
+      const followed = frame.type === "subscribed" && waiting.delete(frame.room);
+      if (followed && waiting.size === 0) setState("live");
+      if (frame.type === "error" && waiting.size > 0) {
+        // a room that can no longer be read (left, removed) is not waited for
+        waiting.clear();
+        setState("live");
+      }
+    },
+    state: setState,
+  });
+  connection.start();
+}
+
+// Chat pages open the socket themselves (chat.js) and pass every frame on; case rooms talk
+// over a socket of their own.
+const ownSocket = document.querySelector(".wijk-room[data-room] [data-messages], [data-case-room]");
+if (document.body.dataset.liveSocket === "true" && !ownSocket && "WebSocket" in window) {
+  followBadges();
+}

@@ -1,25 +1,20 @@
 // Real-time chat client; the page works without it (forms post over HTTP).
+import { badges } from "./badges.js";
+import { Connection } from "./socket.js";
+
 //
 // The page is rendered by the server; this module keeps it current over one websocket. The
 // socket is allowed to drop events: after every (re)connect the client asks for what it missed
 // (`sync`), and a send keeps its client id across retries, so the server stores it once.
 // Every visible string comes from data attributes in the templates, where it is translated.
 
-const PING_EVERY = 30_000;
 const TYPING_EVERY = 3_000;
 const TYPING_SHOWN = 5_000;
 const READ_DELAY = 1_000;
-const BACKOFF_FIRST = 1_000;
-const BACKOFF_MAX = 30_000;
 const ACK_WAIT = 3_000;
 const RECONNECTED_SHOWN = 4_000;
-// No frame for this long (pongs included) means the connection is dead even if the browser
-// has not noticed yet.
-const SILENCE_LIMIT = 2 * PING_EVERY + 5_000;
 // Closer than this to the end of the list counts as "reading the latest messages".
 const NEAR_END = 96;
-// Sent by the server when the session ended while the socket was open: retrying cannot help.
-const CLOSE_UNAUTHENTICATED = 4401;
 
 const ACTION_PATH = /\/(\d+)\/(react|delete)\/$/;
 
@@ -113,15 +108,17 @@ class LiveRoom {
     this.pending = new Map(); // client id -> {body, parent, li, acked}
     this.typists = new Map(); // user id -> {name, timer}
 
-    this.socket = null;
+    this.connection = new Connection({
+      open: () => this.onOpen(),
+      frame: (frame) => this.onFrame(frame),
+      state: (state) => this.setConnection(state),
+      lost: () => this.onLost(),
+      signedOut: () => this.onSignedOut(),
+    });
     this.everOpen = false;
     this.offlineShown = false;
-    this.attempt = 0;
-    this.retryTimer = null;
-    this.pingTimer = null;
     this.readTimer = null;
     this.statusTimer = null;
-    this.lastHeard = 0;
     this.lastTyping = 0;
     this.refCount = 0;
     this.syncing = false;
@@ -137,51 +134,25 @@ class LiveRoom {
       this.textarea.addEventListener("input", () => this.onInput());
     }
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState !== "visible") return;
-      this.reconnectNow();
-      this.scheduleRead();
+      if (document.visibilityState === "visible") this.scheduleRead();
     });
-    // The browser knows before the socket does: show it at once, and wait for the network
-    // instead of retrying into nothing.
-    window.addEventListener("offline", () => this.drop());
-    window.addEventListener("online", () => this.reconnectNow());
-    // Close on the way out: no "connection lost" flash, and the page can enter the back/forward
-    // cache; coming back from it reconnects and syncs.
-    window.addEventListener("pagehide", () => this.suspend());
-    window.addEventListener("pageshow", (event) => {
-      if (event.persisted) this.reconnectNow();
-    });
-    this.connect();
+    this.connection.start();
   }
 
   // ---- connection ---------------------------------------------------------------------------
 
-  connect() {
-    if (this.stopped || this.socket) return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${window.location.host}/ws/`);
-    this.socket = socket;
-    this.setConnection("connecting");
-    socket.addEventListener("open", () => this.onOpen(socket));
-    socket.addEventListener("message", (event) => this.onMessage(socket, event));
-    socket.addEventListener("close", (event) => this.onClose(socket, event));
-  }
-
   /** Mirrors the connection on the room element (data-connection) for styles and tests. */
   setConnection(state) {
     this.root.dataset.connection = state;
+    if (state === "offline") this.syncing = false;
   }
 
   isOpen() {
-    return this.socket?.readyState === WebSocket.OPEN;
+    return this.connection.isOpen();
   }
 
   send(frame) {
-    if (!this.isOpen()) return false;
-    this.socket.send(JSON.stringify(frame));
-    return true;
+    return this.connection.send(frame);
   }
 
   nextRef(kind) {
@@ -189,10 +160,7 @@ class LiveRoom {
     return `${kind}-${this.refCount}`;
   }
 
-  onOpen(socket) {
-    if (socket !== this.socket) return;
-    this.attempt = 0;
-    this.lastHeard = Date.now();
+  onOpen() {
     if (this.offlineShown) {
       this.offlineShown = false;
       this.showStatus(this.status?.dataset.reconnectedText, "info", RECONNECTED_SHOWN);
@@ -201,81 +169,27 @@ class LiveRoom {
     this.send({ type: "subscribe", room: this.room, ref: this.nextRef("subscribe") });
     this.sync(this.seen);
     for (const clientId of this.pending.keys()) this.transmit(clientId);
-    clearInterval(this.pingTimer);
-    this.pingTimer = setInterval(() => this.ping(), PING_EVERY);
   }
 
-  onClose(socket, event) {
-    if (socket !== this.socket) return;
-    this.socket = null;
-    this.syncing = false;
-    clearInterval(this.pingTimer);
-    this.setConnection("offline");
-    if (this.stopped) return;
-    if (event?.code === CLOSE_UNAUTHENTICATED) {
-      this.stop();
-      this.showStatus(this.status?.dataset.signedOutText, "error");
-      return;
-    }
+  onLost() {
     if (this.everOpen && !this.offlineShown) {
       this.offlineShown = true;
       this.showStatus(this.status?.dataset.offlineText, "error");
     }
-    this.scheduleReconnect();
   }
 
-  scheduleReconnect() {
-    if (this.stopped || this.retryTimer || !navigator.onLine) return; // "online" reconnects
-    const base = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** this.attempt);
-    this.attempt += 1;
-    // ±20 % jitter, so that many tabs do not come back at the same moment after an outage
-    const delay = Math.min(BACKOFF_MAX, base * (0.8 + Math.random() * 0.4));
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect();
-    }, delay);
-  }
-
-  reconnectNow() {
-    if (this.stopped || this.socket) return;
-    this.attempt = 0;
-    this.connect();
-  }
-
-  /** Gives up on a socket that is silent or offline, without waiting for its close event. */
-  drop() {
-    const socket = this.socket;
-    if (!socket) return;
-    this.onClose(socket, null);
-    socket.close();
-  }
-
-  suspend() {
-    const socket = this.socket;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    clearInterval(this.pingTimer);
-    this.socket = null;
-    this.attempt = 0;
-    this.setConnection("offline");
-    socket?.close(1000);
+  onSignedOut() {
+    this.stop();
+    this.showStatus(this.status?.dataset.signedOutText, "error");
   }
 
   stop() {
     this.stopped = true;
-    this.suspend();
+    this.connection.stop();
     clearTimeout(this.readTimer);
     for (const typist of this.typists.values()) clearTimeout(typist.timer);
     this.typists.clear();
     this.renderTyping();
-  }
-
-  ping() {
-    if (Date.now() - this.lastHeard > SILENCE_LIMIT) {
-      this.drop();
-      return;
-    }
-    this.send({ type: "ping" });
   }
 
   sync(after) {
@@ -298,16 +212,8 @@ class LiveRoom {
 
   // ---- frames from the server ---------------------------------------------------------------
 
-  onMessage(socket, event) {
-    if (socket !== this.socket) return;
-    this.lastHeard = Date.now();
-    let frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (!frame || typeof frame.type !== "string") return;
+  onFrame(frame) {
+    badges.handle(frame);
     // The socket also carries the user's frames for other rooms.
     if ("room" in frame && frame.room !== this.room) return;
     if (frame.type !== "synced" && !this.syncing) this.noteChange(frame.change);

@@ -281,3 +281,29 @@ async def test_sync_of_changes_comes_in_batches(closed_room, monkeypatch):
     assert [f["body"] for f in [*first, rest]] == ["Bericht 0", "Bericht 1", "Bericht 2"]
     assert not done["more"]
     await member.disconnect()
+
+
+async def test_subscribed_tells_the_counts_behind_the_unread_badges(closed_room):
+    """Messages past the read marker, and the mentions among them that are not deleted."""
+    room = closed_room
+    name = room.member.display_name
+
+    def post_three() -> None:
+        services.post_message(room.channel.pk, author=room.owner, body="Even voorstellen")
+        services.post_message(room.channel.pk, author=room.owner, body=f"@{name} kun jij dit?")
+        deleted, _ = services.post_message(room.channel.pk, author=room.owner, body=f"@{name} ?")
+        services.delete_message(deleted, by=room.owner)
+
+    await database_sync_to_async(post_three)()
+    communicator, connected, _ = await connect("/ws/", room.member)
+    assert connected
+    await communicator.send_json_to({"type": "subscribe", "room": room.channel.pk})
+    answer = await receive_until(communicator, "subscribed")
+    assert (answer["last_seq"], answer["last_read_seq"], answer["unread_mentions"]) == (3, 0, 1)
+
+    await communicator.send_json_to({"type": "read", "room": room.channel.pk, "seq": 3})
+    assert (await receive_until(communicator, "read"))["seq"] == 3
+    await communicator.send_json_to({"type": "subscribe", "room": room.channel.pk})
+    answer = await receive_until(communicator, "subscribed")
+    assert (answer["last_read_seq"], answer["unread_mentions"]) == (3, 0)
+    await communicator.disconnect()

@@ -128,3 +128,18 @@ def test_reports_go_to_the_moderators(client, closed_room):
     assert list(Notification.objects.filter(kind="report").values_list("user", flat=True)) == [
         closed_room.owner.pk
     ]
+
+
+def test_pages_of_verified_professionals_keep_their_badges_live(client, closed_room):
+    """Only they may open the socket, so only their pages ask the script to open it."""
+    room = closed_room
+    post(room, room.owner, "@Mark Lid welkom")
+    client.force_login(room.member)
+    page = client.get(reverse("channels_app:index")).content.decode()
+    assert f'data-live-socket="true" data-user="{room.member.pk}"' in page
+    counts = 'data-last-seq="1" data-last-read-seq="0" data-mentions="1"'
+    assert f'data-room="{room.channel.pk}" {counts}' in page
+    assert 'data-notification-count="2"' in page  # the invitation and the mention
+    client.force_login(room.unverified)
+    page = client.get(reverse("directory:profile_edit")).content.decode()
+    assert "data-live-socket" not in page

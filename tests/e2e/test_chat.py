@@ -1,4 +1,5 @@
-"""Two professionals chat in one channel through real browsers and one daphne process."""
+"""Two professionals chat in one channel through real browsers and one daphne process; badges
+follow the conversation on their other pages."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 
 from accounts.models import User
 from channels_app import services
-from channels_app.models import Channel, Message
+from channels_app.models import Channel, Membership, Message
 from tests.factories import ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -329,3 +330,51 @@ def test_a_removed_member_loses_the_channel_at_once(chat):
     expect(chat.bert_page.locator("[data-composer] textarea")).to_be_disabled()
     expect(chat.bert_page.locator(".wijk-room")).to_have_attribute("data-connection", "offline")
     assert not chat.channel.memberships.filter(user=chat.bert).exists()
+
+
+def _follow(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("body")).to_have_attribute("data-connection", "live", timeout=LIVE)
+
+
+def test_badges_count_new_messages_and_mentions_and_clear_when_read(chat):
+    server = chat.url.split("/channels/")[0]
+    overview = chat.anna_page
+    _follow(overview, f"{server}/channels/")
+    elsewhere = overview.context.new_page()
+    _follow(elsewhere, f"{server}/directory/")
+    item = overview.locator(f"li.wijk-channel-list__item[data-room='{chat.channel.pk}']")
+    expect(item.locator(".wijk-unread-badge")).to_have_count(0)
+    expect(overview.locator(".wijk-notification-badge")).to_have_count(0)
+
+    _open(chat.bert_page, chat.url)
+    composer = chat.bert_page.locator("[data-composer] textarea")
+    composer.fill("Goedemorgen allemaal")
+    composer.press("Enter")
+    expect(item.locator(".wijk-unread-badge")).to_have_text("1 ongelezen", timeout=LIVE)
+    expect(item.locator(".wijk-mention-badge")).to_have_count(0)
+
+    composer.fill("@Anna Huisarts kun je meekijken bij mevrouw uit de Akerstraat?")
+    composer.press("Enter")
+    expect(item.locator(".wijk-unread-badge")).to_have_text("2 ongelezen", timeout=LIVE)
+    expect(item.locator(".wijk-mention-badge")).to_have_text("1 vermelding", timeout=LIVE)
+    for page in (overview, elsewhere):
+        badge = page.locator(".wijk-header__notifications .wijk-notification-badge")
+        expect(badge).to_contain_text("1", timeout=LIVE)
+        expect(page.locator("[data-notification-status]")).to_have_text(
+            "Nieuwe melding. Ongelezen meldingen: 1."
+        )
+
+    # Reading the channel in another tab clears the counts here.
+    reading = overview.context.new_page()
+    _open(reading, chat.url)
+    expect(item.locator(".wijk-unread-badge")).to_have_count(0, timeout=LIVE)
+    expect(item.locator(".wijk-mention-badge")).to_have_count(0)
+    reading.close()
+    elsewhere.close()
+
+    # Reloaded, the server renders the same counts the page showed live.
+    assert Membership.objects.get(channel=chat.channel, user=chat.anna).last_read_seq == 2
+    overview.reload()
+    expect(item.locator(".wijk-unread-badge")).to_have_count(0)
+    expect(overview.locator(".wijk-notification-badge")).to_contain_text("1")

@@ -1,0 +1,134 @@
+// Live badges: the header's unread-notification count, and the unread and mention counts of
+// every channel listed on the page. The server renders them; frames from the tab's socket keep
+// them current. Every visible string comes from data attributes in the templates.
+
+/** Substitutes Python-style `%(name)s` placeholders, as in the translated strings. */
+function fill(template, values) {
+  return (template ?? "").replace(/%\((\w+)\)s/g, (match, key) =>
+    key in values ? String(values[key]) : match,
+  );
+}
+
+function intData(element, name) {
+  const value = Number.parseInt(element?.dataset[name] ?? "", 10);
+  return Number.isNaN(value) ? 0 : value;
+}
+
+function badge(kind, className, text) {
+  const span = document.createElement("span");
+  span.className = `utrecht-status-badge utrecht-status-badge--${kind} ${className}`;
+  span.textContent = text;
+  return span;
+}
+
+class Badges {
+  constructor() {
+    this.me = intData(document.body, "user");
+    this.plural = new Intl.PluralRules(document.documentElement.lang || undefined);
+  }
+
+  get header() {
+    return document.querySelector(".wijk-header__notifications[data-notification-count]");
+  }
+
+  /** The channel list items of the page, by room. */
+  items(room) {
+    return document.querySelectorAll(`li.wijk-channel-list__item[data-room="${Number(room)}"]`);
+  }
+
+  /** Every room listed on the page: a page socket subscribes to them to follow their counts. */
+  rooms() {
+    const rooms = new Set();
+    for (const li of document.querySelectorAll("li.wijk-channel-list__item[data-room]")) {
+      const room = intData(li, "room");
+      if (room > 0) rooms.add(room);
+    }
+    return [...rooms];
+  }
+
+  handle(frame) {
+    switch (frame.type) {
+      case "notification":
+        this.onNotification(frame);
+        break;
+      case "subscribed":
+        this.update(frame.room, (state) => ({
+          lastSeq: frame.last_seq ?? state.lastSeq,
+          lastRead: frame.last_read_seq ?? state.lastRead,
+          mentions: frame.unread_mentions ?? state.mentions,
+        }));
+        break;
+      case "message.created":
+        if (typeof frame.seq !== "number") break;
+        this.update(frame.room, (state) => {
+          const lastSeq = Math.max(state.lastSeq, frame.seq);
+          // storing a message moves its author's read marker to it
+          const mine = frame.author?.id === this.me;
+          return { ...state, lastSeq, lastRead: mine ? lastSeq : state.lastRead };
+        });
+        break;
+      case "read":
+        if (typeof frame.seq !== "number") break;
+        this.update(frame.room, (state) => {
+          const lastRead = Math.max(state.lastRead, frame.seq);
+          return { ...state, lastRead, mentions: lastRead >= state.lastSeq ? 0 : state.mentions };
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  onNotification(frame) {
+    const link = this.header;
+    if (link) {
+      const count = intData(link, "notificationCount") + 1;
+      link.dataset.notificationCount = String(count);
+      link.querySelector(".utrecht-status-badge")?.remove();
+      const shown = badge("danger", "wijk-notification-badge", String(count));
+      const hidden = document.createElement("span");
+      hidden.className = "wijk-visually-hidden";
+      hidden.textContent = ` ${link.dataset.unreadText ?? ""}`;
+      shown.append(hidden);
+      link.append(" ", shown);
+      const status = document.querySelector("[data-notification-status]");
+      if (status) status.textContent = fill(status.dataset.newText, { count });
+    }
+    if (frame.kind === "mention") {
+      this.update(frame.room, (state) => ({ ...state, mentions: state.mentions + 1 }));
+    }
+  }
+
+  /** Applies `change` to the counts of a listed room and renders its badges again. */
+  update(room, change) {
+    for (const li of this.items(room)) {
+      const state = change({
+        lastSeq: intData(li, "lastSeq"),
+        lastRead: intData(li, "lastReadSeq"),
+        mentions: intData(li, "mentions"),
+      });
+      li.dataset.lastSeq = String(state.lastSeq);
+      li.dataset.lastReadSeq = String(state.lastRead);
+      li.dataset.mentions = String(state.mentions);
+      this.render(li, Math.max(0, state.lastSeq - state.lastRead), state.mentions);
+    }
+  }
+
+  render(li, unread, mentions) {
+    const text = li.closest("[data-unread-one]")?.dataset ?? {};
+    const form = (count, one, other) =>
+      fill(this.plural.select(count) === "one" ? one : other, { n: count });
+    li.querySelector(".wijk-mention-badge")?.remove();
+    li.querySelector(".wijk-unread-badge")?.remove();
+    if (mentions > 0) {
+      const label = form(mentions, text.mentionsOne, text.mentionsOther);
+      li.append(badge("danger", "wijk-mention-badge", label));
+    }
+    if (unread > 0) {
+      const label = form(unread, text.unreadOne, text.unreadOther);
+      li.append(badge("active", "wijk-unread-badge", label));
+    }
+  }
+}
+
+export const badges = new Badges();
