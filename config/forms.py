@@ -1,4 +1,12 @@
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.forms.utils import flatatt
+from django.utils.safestring import mark_safe
 
 
 class FormRenderer(TemplatesSetting):
@@ -6,3 +14,30 @@ class FormRenderer(TemplatesSetting):
 
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
+
+
+class PlainSelect(forms.Select):
+    """A ``<select>`` of a model choice field built from one ``values_list`` with plain string
+    joins: the template engine spends about a tenth of a millisecond per option, and the author
+    list holds every professional. ``label_field`` names the column shown as the label."""
+
+    def __init__(self, *args: Any, label_field: str = "name", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.label_field = label_field
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = {str(v) for v in self.format_value(value)}
+        field = self.choices.field
+        rows: list[tuple[Any, Any]] = []
+        if field.empty_label is not None:
+            rows.append(("", field.empty_label))
+        rows += field.queryset.values_list(field.to_field_name or "pk", self.label_field)
+        # the standard library's escape: the same output as Django's, several times faster
+        options = "".join(
+            f'<option value="{html.escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
+            f"{html.escape(str(label))}</option>"
+            for key, label in rows
+        )
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from channels_app.models import Channel
+from config.forms import PlainSelect
 from directory.models import Domain
 from knowledge.models import Article, LearningSession, Tag, Theme
 
@@ -192,6 +193,7 @@ class ArticleSearchForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("All themes"),
+        widget=PlainSelect(label_field="name"),
     )
     tag = forms.ModelChoiceField(
         label=_("Tag"),
@@ -199,6 +201,7 @@ class ArticleSearchForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("All tags"),
+        widget=PlainSelect(label_field="name"),
     )
 
     def clean_q(self) -> str:

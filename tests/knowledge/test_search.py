@@ -37,6 +37,19 @@ def test_it_filters_by_theme_and_tag(client, colleague, articles):
     assert client.get("/knowledge/?theme=bestaat-niet").status_code == 400
 
 
+def test_the_filter_lists_offer_every_theme_and_tag_and_keep_the_choice(
+    client, colleague, articles
+):
+    client.force_login(colleague)
+    page = client.get("/knowledge/?theme=leefstijl&tag=sport").content.decode()
+    assert '<select id="id_theme" name="theme">' in page
+    assert '<option value="leefstijl" selected>Leefstijl</option>' in page
+    assert '<option value="schulden-en-armoede">Schulden en armoede</option>' in page
+    assert '<option value="sport" selected>sport</option>' in page
+    assert '<option value="geld">geld</option>' in page
+    assert '<option value="">Alle tags</option>' in page
+
+
 @pytest.mark.postgres
 def test_it_ranks_title_matches_first_with_dutch_stemming(client, colleague, articles):
     client.force_login(colleague)
