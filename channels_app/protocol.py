@@ -27,6 +27,14 @@ from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
+try:  # daphne's websocket protocol raises this for a send once the closing handshake began
+    from autobahn.exception import Disconnected as _ProtocolClosed
+except ImportError:  # another ASGI server: the specification asks for an OSError subclass
+    _ProtocolClosed = OSError
+
+#: What a send to a browser that has just gone raises.
+SEND_AFTER_CLOSE = (OSError, _ProtocolClosed)
+
 Frame = dict[str, Any]
 
 #: Ids and sequence numbers are signed 64-bit integers in the database.
@@ -220,6 +228,21 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
                 _("Unknown frame type: %(type)s.") % {"type": frame["type"][:50]},
             )
         return getattr(self, name)
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Send to the browser; nothing happens if it has just gone.
+
+        Between the browser closing and ``websocket.disconnect`` reaching this consumer, events
+        for it (a broadcast, a presence change) can still arrive. Raising there would end the
+        consumer before ``disconnect`` has left its groups; the browser fetches what it missed
+        with ``sync`` when it comes back.
+        """
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except SEND_AFTER_CLOSE:
+            logger.debug("Dropped a frame for a socket that is closing")
 
     async def send_frame(self, frame: Frame) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))

@@ -41,10 +41,11 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @contextmanager
-def daphne(port: int, **env: str) -> Iterator[str]:
+def daphne(port: int, output: list[str] | None = None, **env: str) -> Iterator[str]:
     """``daphne -b 127.0.0.1 -p PORT --websocket_connect_timeout 30 config.asgi:application``.
 
-    As the Dockerfile runs it, on the test database.
+    As the Dockerfile runs it, on the test database. When it has stopped, what it printed is
+    appended to ``output`` if one is given.
     """
     environment = {**os.environ, "DATABASE_URL": database_url_of_test_database(), **env}
     environment.pop("DEBUG", None)
@@ -82,3 +83,6 @@ def daphne(port: int, **env: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+            if output is not None:
+                log.seek(0)
+                output.append(log.read().decode(errors="replace"))

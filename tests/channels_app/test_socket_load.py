@@ -72,17 +72,19 @@ async def next_of(ws, frame_type: str, timeout: float = 30) -> dict:
             assert frame["type"] != "error", frame
 
 
-async def group_size_when_settled(group: str, timeout: float = 30) -> int:
-    """Members of a channel-layer group in Redis, once the count has stopped falling."""
+async def group_size_when_settled(group: str, timeout: float = 90) -> int:
+    """Members of a channel-layer group in Redis once it is empty, or when ``timeout`` is up.
+
+    Hundreds of sockets leaving at once also announce hundreds of presence changes to the
+    room, so on a busy machine the last departures can take a while to be processed.
+    """
     client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
     key = f"{settings.CHANNEL_LAYERS['default']['CONFIG'].get('prefix', 'asgi')}:group:{group}"
     try:
-        size, deadline, unchanged = await client.zcard(key), time.monotonic() + timeout, 0
-        while size and unchanged < 3 and time.monotonic() < deadline:
-            await asyncio.sleep(1)
-            now = await client.zcard(key)
-            unchanged = unchanged + 1 if now == size else 0
-            size = now
+        size, deadline = await client.zcard(key), time.monotonic() + timeout
+        while size and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            size = await client.zcard(key)
         return size
     finally:
         await client.aclose()
@@ -130,8 +132,9 @@ def test_400_clients_connecting_at_the_same_moment_all_get_in(open_room):
     cookies = [session_cookie(person) for person in people]
     enough_file_descriptors(4 * BURST + 256)
     sender_cookie = session_cookie(room.owner)
+    logs: list[str] = []
 
-    with daphne(free_port(), **server_env()) as base:
+    with daphne(free_port(), output=logs, **server_env()) as base:
         url, origin = base.replace("http://", "ws://") + "/ws/", base
         outcomes: list[str] = []
 
@@ -195,3 +198,5 @@ def test_400_clients_connecting_at_the_same_moment_all_get_in(open_room):
     assert opened == BURST
     assert received == BURST
     assert left == 0
+    # Broadcasts reaching sockets that were closing did not end their consumers early.
+    assert "Exception inside application" not in logs[0], logs[0][-3000:]

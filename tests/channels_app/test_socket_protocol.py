@@ -93,3 +93,23 @@ async def test_error_messages_follow_the_language_cookie(member):
     await communicator.send_to(text_data="nope")
     assert (await communicator.receive_json_from())["message"] == "Dit frame is geen geldige JSON."
     await communicator.disconnect()
+
+
+@pytest.mark.parametrize("error", ["autobahn", "oserror"])
+async def test_a_frame_for_a_socket_that_is_closing_is_dropped_quietly(error):
+    """daphne raises for a send after the browser began to close; the consumer goes on."""
+    from autobahn.exception import Disconnected
+
+    from channels_app.protocol import JsonFrameConsumer
+
+    sent: list[dict] = []
+
+    async def base_send(message: dict) -> None:
+        sent.append(message)
+        raise Disconnected("closing") if error == "autobahn" else ConnectionResetError()
+
+    consumer = JsonFrameConsumer()
+    consumer.base_send = base_send
+    await consumer.send_frame({"type": "presence", "user": 1, "online": False})
+    await consumer.send(text_data="{}")
+    assert [m["type"] for m in sent] == ["websocket.send", "websocket.send"]
