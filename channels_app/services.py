@@ -17,7 +17,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, QuerySet, Value
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -74,6 +74,17 @@ def notify(
             "message": message.pk if message else None,
             "actor": actor.display_name if actor else "",
         })  # fmt: skip
+
+
+def unread_mentions(user: User, channel: Any, read_up_to: Any) -> QuerySet[Mention]:
+    """Mentions of ``user`` in ``channel`` after their read marker, in messages not deleted: what
+    a mention badge counts. ``channel`` and ``read_up_to`` may be ``OuterRef``s."""
+    return Mention.objects.filter(
+        user=user,
+        message__channel=channel,
+        message__seq__gt=read_up_to,
+        message__deleted_at__isnull=True,
+    )
 
 
 def mark_notifications_read(user: User, ids: Iterable[int] | None = None) -> int:

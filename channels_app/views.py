@@ -29,7 +29,6 @@ from channels_app.models import (
     Channel,
     Membership,
     MembershipRequest,
-    Mention,
     Message,
     Notification,
 )
@@ -41,12 +40,7 @@ PAGE = 50
 
 def _my_channels(user: User):
     mentions = (
-        Mention.objects.filter(
-            user=user,
-            message__channel=OuterRef("channel"),
-            message__seq__gt=OuterRef("last_read_seq"),
-            message__deleted_at__isnull=True,
-        )
+        services.unread_mentions(user, OuterRef("channel"), OuterRef("last_read_seq"))
         .values("message__channel")
         .annotate(n=Count("pk"))
         .values("n")
