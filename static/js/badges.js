@@ -2,16 +2,11 @@
 // every channel listed on the page. The server renders them; frames from the tab's socket keep
 // them current. Every visible string comes from data attributes in the templates.
 
-/** Substitutes Python-style `%(name)s` placeholders, as in the translated strings. */
-function fill(template, values) {
-  return (template ?? "").replace(/%\((\w+)\)s/g, (match, key) =>
-    key in values ? String(values[key]) : match,
-  );
-}
+import { fill, intData } from "./dom.js";
 
-function intData(element, name) {
-  const value = Number.parseInt(element?.dataset[name] ?? "", 10);
-  return Number.isNaN(value) ? 0 : value;
+/** A count from a data attribute: 0 when there is none. */
+function countData(element, name) {
+  return intData(element, name) ?? 0;
 }
 
 function badge(kind, className, text) {
@@ -82,7 +77,7 @@ class Badges {
   onNotification(frame) {
     const link = this.header;
     if (link) {
-      const count = intData(link, "notificationCount") + 1;
+      const count = countData(link, "notificationCount") + 1;
       link.dataset.notificationCount = String(count);
       link.querySelector(".utrecht-status-badge")?.remove();
       const shown = badge("danger", "wijk-notification-badge", String(count));
@@ -103,9 +98,9 @@ class Badges {
   update(room, change) {
     for (const li of this.items(room)) {
       const state = change({
-        lastSeq: intData(li, "lastSeq"),
-        lastRead: intData(li, "lastReadSeq"),
-        mentions: intData(li, "mentions"),
+        lastSeq: countData(li, "lastSeq"),
+        lastRead: countData(li, "lastReadSeq"),
+        mentions: countData(li, "mentions"),
       });
       li.dataset.lastSeq = String(state.lastSeq);
       li.dataset.lastReadSeq = String(state.lastRead);

@@ -4,9 +4,8 @@
 // id across retries, so the server stores it once. The server renders and sanitises message
 // HTML; strings shown here come from data attributes in the (translated) template.
 
-const BACKOFF_FIRST = 1_000;
-const BACKOFF_MAX = 30_000;
-const PING_EVERY = 30_000;
+import { Connection } from "./socket.js";
+
 const CLOSE_REMOVED = 4403;
 
 function newClientId() {
@@ -35,9 +34,20 @@ class CaseRoom {
     this.composer = root.querySelector("[data-composer]");
     this.textarea = this.composer?.querySelector("textarea") ?? null;
     this.pending = new Map(); // client id -> body
-    this.attempt = 0;
-    this.socket = null;
     this.stopped = false;
+    this.connection = new Connection(
+      {
+        open: () => this.onOpen(),
+        frame: (frame) => this.onFrame(frame),
+        state: (state) => this.setConnection(state === "offline" ? "closed" : state),
+        lost: () => this.say(this.status?.dataset.offlineText),
+        ended: (code) => {
+          const text = code === CLOSE_REMOVED ? "removedText" : "offlineText";
+          this.stop(this.status?.dataset[text]);
+        },
+      },
+      `/ws/cases/${this.room}/`,
+    );
     this.timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
       day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
     });
@@ -45,41 +55,23 @@ class CaseRoom {
 
   start() {
     this.composer?.addEventListener("submit", (event) => this.onSubmit(event));
-    this.connect();
-    setInterval(() => this.send({ type: "ping" }), PING_EVERY);
+    this.connection.start();
   }
 
-  connect() {
-    if (this.stopped) return;
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${window.location.host}/ws/cases/${this.room}/`);
-    this.socket = socket;
-    this.root.dataset.connection = "connecting";
-    socket.addEventListener("open", () => {
-      this.attempt = 0;
-      this.root.dataset.connection = "open";
-      this.say("");
-      this.send({ type: "sync", after: this.seen });
-      for (const [clientId, body] of this.pending) this.transmit(clientId, body);
-    });
-    socket.addEventListener("message", (event) => this.onFrame(JSON.parse(event.data)));
-    socket.addEventListener("close", (event) => this.onClose(event));
+  /** Mirrors the connection on the room element (data-connection) for styles and tests. */
+  setConnection(state) {
+    if (!this.stopped) this.root.dataset.connection = state;
   }
 
-  onClose(event) {
-    this.socket = null;
-    this.root.dataset.connection = "closed";
-    if (event.code === CLOSE_REMOVED) {
-      this.stop(this.status?.dataset.removedText);
-      return;
-    }
-    this.say(this.status?.dataset.offlineText);
-    const delay = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** this.attempt);
-    this.attempt += 1;
-    setTimeout(() => this.connect(), delay * (0.5 + Math.random() / 2));
+  onOpen() {
+    this.setConnection("open");
+    this.say("");
+    this.send({ type: "sync", after: this.seen });
+    for (const [clientId, body] of this.pending) this.transmit(clientId, body);
   }
 
   stop(text) {
+    this.connection.stop();
     this.stopped = true;
     this.root.dataset.connection = "removed";
     this.composer?.remove();
@@ -91,9 +83,7 @@ class CaseRoom {
   }
 
   send(frame) {
-    if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify(frame));
-    return true;
+    return this.connection.send(frame);
   }
 
   transmit(clientId, body) {
@@ -102,7 +92,7 @@ class CaseRoom {
 
   onSubmit(event) {
     const file = this.composer.querySelector("input[type=file]");
-    if (!this.textarea || (file && file.files.length) || this.socket?.readyState !== WebSocket.OPEN) {
+    if (!this.textarea || (file && file.files.length) || !this.connection.isOpen()) {
       return; // files and offline sends go through the ordinary form post
     }
     event.preventDefault();

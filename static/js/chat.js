@@ -1,12 +1,13 @@
 // Real-time chat client; the page works without it (forms post over HTTP).
-import { badges } from "./badges.js";
-import { Connection } from "./socket.js";
-
 //
 // The page is rendered by the server; this module keeps it current over one websocket. The
 // socket is allowed to drop events: after every (re)connect the client asks for what it missed
 // (`sync`), and a send keeps its client id across retries, so the server stores it once.
 // Every visible string comes from data attributes in the templates, where it is translated.
+
+import { badges } from "./badges.js";
+import { fill, intData } from "./dom.js";
+import { Connection } from "./socket.js";
 
 const TYPING_EVERY = 3_000;
 const TYPING_SHOWN = 5_000;
@@ -17,18 +18,6 @@ const RECONNECTED_SHOWN = 4_000;
 const NEAR_END = 96;
 
 const ACTION_PATH = /\/(\d+)\/(react|delete)\/$/;
-
-/** Substitutes Python-style `%(name)s` placeholders, as in the translated strings. */
-function fill(template, values) {
-  return (template ?? "").replace(/%\((\w+)\)s/g, (match, key) =>
-    key in values ? String(values[key]) : match,
-  );
-}
-
-function intData(element, name) {
-  const value = Number.parseInt(element?.dataset[name] ?? "", 10);
-  return Number.isNaN(value) ? null : value;
-}
 
 /** Creates an element with attributes and children (strings become text, never HTML). */
 function h(tag, attributes = {}, ...children) {
@@ -113,7 +102,7 @@ class LiveRoom {
       frame: (frame) => this.onFrame(frame),
       state: (state) => this.setConnection(state),
       lost: () => this.onLost(),
-      signedOut: () => this.onSignedOut(),
+      ended: () => this.onSignedOut(),
     });
     this.everOpen = false;
     this.offlineShown = false;

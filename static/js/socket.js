@@ -1,11 +1,13 @@
-// The tab's one websocket to /ws/, kept open: it reconnects by itself with backoff and jitter,
-// pings, gives up on a silent connection, waits for the network when the browser is offline,
-// and closes on the way out so the page can enter the back/forward cache.
+// A websocket kept open (the tab's one socket to /ws/, or a case room's): it reconnects by
+// itself with backoff and jitter, pings, gives up on a silent connection, waits for the network
+// when the browser is offline, and closes on the way out so the page can enter the back/forward
+// cache.
 //
 // What travels over it is the caller's business: `handlers.open()` runs after every (re)connect
 // (subscribe and sync there), `handlers.frame(frame)` for every frame, `handlers.state(name)`
 // with "connecting" or "offline", `handlers.lost()` when an open connection drops and a retry
-// is scheduled, and `handlers.signedOut()` when the server ended the session.
+// is scheduled, and `handlers.ended(code)` when the server closed it for good (signed out,
+// removed from a case room): then it does not retry.
 
 const PING_EVERY = 30_000;
 const BACKOFF_FIRST = 1_000;
@@ -13,12 +15,14 @@ const BACKOFF_MAX = 30_000;
 // No frame for this long (pongs included) means the connection is dead even if the browser
 // has not noticed yet.
 const SILENCE_LIMIT = 2 * PING_EVERY + 5_000;
-// Sent by the server when the session ended while the socket was open: retrying cannot help.
-const CLOSE_UNAUTHENTICATED = 4401;
+// Close codes 4400–4499: the server refused this socket for good (the session ended, the member
+// was removed); retrying cannot help.
+const CLOSED_FOR_GOOD = (code) => code >= 4400 && code < 4500;
 
 export class Connection {
-  constructor(handlers) {
+  constructor(handlers, path = "/ws/") {
     this.handlers = handlers;
+    this.path = path;
     this.socket = null;
     this.attempt = 0;
     this.retryTimer = null;
@@ -49,7 +53,7 @@ export class Connection {
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${window.location.host}/ws/`);
+    const socket = new WebSocket(`${scheme}//${window.location.host}${this.path}`);
     this.socket = socket;
     this.handlers.state?.("connecting");
     socket.addEventListener("open", () => this.onOpen(socket));
@@ -94,9 +98,9 @@ export class Connection {
     clearInterval(this.pingTimer);
     this.handlers.state?.("offline");
     if (this.stopped) return;
-    if (event?.code === CLOSE_UNAUTHENTICATED) {
+    if (CLOSED_FOR_GOOD(event?.code)) {
       this.stop();
-      this.handlers.signedOut?.();
+      this.handlers.ended?.(event.code);
       return;
     }
     this.handlers.lost?.();

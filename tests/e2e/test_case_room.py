@@ -103,6 +103,14 @@ def test_coordinator_and_colleague_work_together_in_a_case_room(
         rows = log.locator("tbody tr")
         texts = rows.all_inner_texts()
         assert any("Mirjam Welzijn" in row and "berichten" in row.lower() for row in texts)
+
+        # removed from the room, the colleague's page stops at once and says why
+        coordinator.goto(f"{room_url}members/")
+        coordinator.locator(f"form[action$='/members/{mirjam.pk}/remove/'] button").click()
+        room = colleague.locator("[data-case-room]")
+        expect(room).to_have_attribute("data-connection", "removed", timeout=LIVE)
+        expect(room.locator("[data-status]")).to_contain_text("geen toegang")
+        expect(room.locator("[data-composer]")).to_have_count(0)
     finally:
         colleague_context.close()
     assert CaseRoom.objects.get().messages.count() == 2
