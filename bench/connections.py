@@ -56,7 +56,6 @@ def make_people(count: int, per_channel: int) -> list[tuple[int, str]]:
     Every connect announces its presence to the members of the person's channels, so one
     channel of everyone would measure that announcement storm rather than idle sockets.
     """
-
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Permission
 

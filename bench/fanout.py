@@ -303,7 +303,6 @@ def publish(section: str, text: str, write_docs: bool) -> None:
 
 def make_members(count: int) -> tuple[int, list[str]]:
     """A closed channel with ``count`` verified members; (channel id, one session cookie each)."""
-
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Permission
 
