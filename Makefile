@@ -37,6 +37,8 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+install-bench: $(VENV)/.installed-bench
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 

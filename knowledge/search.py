@@ -6,6 +6,7 @@ not even as a count, for someone outside its channels.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.contrib.postgres.search import (
     SearchRank,
 )
 from django.core.paginator import Page
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Left
 
@@ -27,6 +29,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 NOT_LISTED = ("body", "search_text", "search_vector")
 # How many hits are ranked at most (the newest): ranking reads each whole document.
 RANK_CANDIDATES = 300
+# A word PostgreSQL expects in at least this share of the articles is frequent: within a theme or
+# tag its newest hits are found by walking that theme's articles newest first (see _newest_hits).
+FREQUENT_SHARE = 0.4
 # Snippets come from the start of the text (summary, body, then attachments): a headline parses
 # all the text it is given.
 HEADLINE_CHARS = 2500
@@ -36,10 +41,12 @@ def _words(data: dict[str, Any]) -> list[str]:
     return [w.lower() for w in _WORD.findall(data.get("q") or "")][:8]
 
 
+def _raw_query(words: list[str]) -> str:
+    return " & ".join(f"{w}:*" for w in words)
+
+
 def _query(words: list[str]) -> SearchQuery:
-    return SearchQuery(
-        " & ".join(f"{w}:*" for w in words), search_type="raw", config=settings.SEARCH_CONFIG
-    )
+    return SearchQuery(_raw_query(words), search_type="raw", config=settings.SEARCH_CONFIG)
 
 
 def search_articles(user: Any, data: dict[str, Any]) -> QuerySet[Article]:
@@ -59,11 +66,14 @@ def search_articles(user: Any, data: dict[str, Any]) -> QuerySet[Article]:
         # article: only the newest RANK_CANDIDATES hits are ranked (the newest through the
         # publication index, a rarer word through the GIN index). A word with fewer hits is
         # ranked in full.
-        newest = (
-            articles.filter(search_vector=query)
-            .order_by("-published_at", "-pk")
-            .values("pk")[:RANK_CANDIDATES]
-        )
+        if (data.get("theme") or data.get("tag")) and _is_frequent(query):
+            newest = _newest_hits(articles, words)
+        else:
+            newest = (
+                articles.filter(search_vector=query)
+                .order_by("-published_at", "-pk")
+                .values("pk")[:RANK_CANDIDATES]
+            )
         return (
             Article.objects.filter(pk__in=newest)
             .defer(*NOT_LISTED)
@@ -73,6 +83,46 @@ def search_articles(user: Any, data: dict[str, Any]) -> QuerySet[Article]:
     for word in words:
         articles = articles.filter(Q(title__icontains=word) | Q(search_text__icontains=word))
     return articles.annotate(snippet=F("summary")).order_by("-published_at", "-pk")
+
+
+def _is_frequent(query: SearchQuery) -> bool:
+    """Whether PostgreSQL's statistics put ``query`` in at least FREQUENT_SHARE of the articles.
+
+    Asks the planner (EXPLAIN, nothing is searched): its estimate comes from the lexeme
+    frequencies ANALYZE keeps for the search vectors.
+    """
+    sql, params = Article.objects.filter(search_vector=query).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Article._meta.db_table]
+        )
+        (articles,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return articles > 0 and plan[0]["Plan"]["Plan Rows"] >= FREQUENT_SHARE * articles
+
+
+def _newest_hits(articles: QuerySet[Article], words: list[str]) -> list[int]:
+    """The newest RANK_CANDIDATES of ``articles`` (already narrowed to a theme or tag) that
+    match ``words``, found by walking them newest first.
+
+    Checking an article against the words reads its whole search vector. Left to itself the
+    planner checks every article of the theme before it sorts them, while for a frequent word
+    the newest few hundred of them already hold the hits needed. The inner query lists the
+    articles newest first without reading a vector (OFFSET 0 keeps PostgreSQL from merging it
+    into the outer one), and the outer query stops at the last hit it needs.
+    """
+    inner = articles.order_by("-published_at", "-pk").values("pk", "search_vector")
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT walk.pk FROM ({sql} OFFSET 0) walk "  # noqa: S608 (the ORM's own SQL)
+            "WHERE walk.search_vector @@ to_tsquery(%s::regconfig, %s) LIMIT %s",
+            [*params, settings.SEARCH_CONFIG, _raw_query(words), RANK_CANDIDATES],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def add_snippets(page: Page, data: dict[str, Any]) -> None:
