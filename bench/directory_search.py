@@ -531,12 +531,15 @@ def measure(
     all_cases: list[Case], call: Callable[[Case], Any], total_runs: int
 ) -> list[Measurement]:
     """Warm up, count queries, then time ``call`` round-robin over the cases."""
+    from config.startup import freeze_loaded_objects
+
     measurements = [Measurement(case) for case in all_cases]
     for case in all_cases:
         call(case)
     for case, measurement in zip(all_cases, measurements, strict=True):
         count_queries(case, call, measurement)
     runs = max(1, math.ceil(total_runs / len(all_cases)))
+    freeze_loaded_objects()  # as a daphne process does once it has started (config.asgi)
     for _round in range(runs):
         for case, measurement in zip(all_cases, measurements, strict=True):
             started = time.perf_counter()

@@ -569,6 +569,7 @@ def measure(args: argparse.Namespace) -> tuple[list[Measurement], Any]:
     from django.urls import reverse
 
     from accounts.models import User
+    from config.startup import freeze_loaded_objects
 
     if args.kind == "messages":
         user = _typical_user()
@@ -591,6 +592,7 @@ def measure(args: argparse.Namespace) -> tuple[list[Measurement], Any]:
         m.queries = len(captured.captured_queries)
         m.explain_ms = explain_ms(lambda c=case: server(User.objects.get(pk=user.pk), c.params))
         results.append(m)
+    freeze_loaded_objects()  # as a daphne process does once it has started (config.asgi)
     for _round in range(args.rounds):
         for m in results:
             fresh = User.objects.get(pk=user.pk)  # nothing cached on the user between runs

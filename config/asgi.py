@@ -16,6 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from config.startup import freeze_loaded_objects  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -25,3 +26,4 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+freeze_loaded_objects()
