@@ -6,7 +6,6 @@ not even as a count, for someone outside its channels.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -99,8 +98,6 @@ def _is_frequent(query: SearchQuery) -> bool:
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Article._meta.db_table]
         )
         (articles,) = cursor.fetchone()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
     return articles > 0 and plan[0]["Plan"]["Plan Rows"] >= FREQUENT_SHARE * articles
 
 

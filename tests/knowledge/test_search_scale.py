@@ -69,8 +69,13 @@ def test_a_frequent_word_within_a_theme_walks_the_themes_newest_articles(
         )
         for n in range(4)
     ]
-    elsewhere = publish(trainer, title="Schulden", summary="Over geld.", themes=[schulden],
-                        body=f"Mantelzorg en geld. Budgetcoach. {words}")  # fmt: skip
+    elsewhere = publish(
+        trainer,
+        title="Schulden",
+        summary="Over geld.",
+        body=f"Mantelzorg en geld. Budgetcoach. {words}",
+        themes=[schulden],
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE knowledge_article")
     client.force_login(colleague)
