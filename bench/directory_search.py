@@ -2,8 +2,9 @@
 
 Fills its own PostgreSQL database with fictional professionals, then times the code path the
 directory page runs: ``DirectorySearchForm(data).is_valid()`` and ``search(cleaned_data,
-page)``, evaluating everything the page shows (the page of people with their prefetched
-relations, the total count and the facets). Counts the SQL queries of each search too.
+page)``, evaluating everything the page shows (the page of people with the names of their
+organisations and neighbourhoods, the total count and the facets). Counts the SQL queries of each
+search too.
 
     .venv/bin/python -m bench.directory_search [--quick] [--keep] [--write-docs]
 
@@ -501,10 +502,8 @@ def run_search(case: Case) -> tuple[int, int]:
     result = search(form.cleaned_data, case.page)
     people = list(result.page.object_list)
     for professional in people:
-        _ = professional.user.display_name
-        list(professional.disciplines.all())
-        list(professional.neighbourhoods.all())
-        [m.organisation.name for m in professional.memberships.all() if m.verified]
+        _ = professional.user.display_name, professional.organisation_names
+        _ = professional.neighbourhood_names, professional.verified_organisation_ids
     total = result.page.paginator.count
     _ = result.page.paginator.num_pages, result.page.has_next()
     for values in result.facets.values():
@@ -680,8 +679,9 @@ def report(
         "",
         "Timed: `DirectorySearchForm(data).is_valid()` and `search(cleaned_data, page)` in one "
         "process against local PostgreSQL, then evaluating everything the page shows (the page "
-        "of people with their prefetched relations, the total count, the facets). One warm-up "
-        f"and one query-counting run per query, then {runs} timed runs each, interleaved. "
+        "of people with the names of their organisations and neighbourhoods, the total count, the "
+        f"facets). One warm-up and one query-counting run per query, then {runs} timed runs each, "
+        "interleaved. "
         "Percentiles interpolate between ranks. Load average (1 min) of the machine when the "
         f"timing started and ended: {made['load'][0]:.1f} and {made['load'][1]:.1f}; other work "
         "on the two cores shows up in the upper percentiles.",

@@ -524,20 +524,18 @@ def run_articles_server(user: Any, params: dict[str, str]) -> tuple[int, int, bo
     """What the knowledge index view evaluates for its list: as ``run_messages_server``."""
     from channels_app.search import LookaheadPaginator
     from knowledge.forms import ArticleSearchForm
-    from knowledge.search import add_snippets, search_articles
-    from knowledge.views import PAGE, _list_articles
+    from knowledge.search import add_snippets, listed, name_page, search_articles
+    from knowledge.views import PAGE
 
     form = ArticleSearchForm(params)
     if params and not form.is_valid():
         raise SystemExit(f"invalid search {params}: {form.errors.as_json()}")
     data = form.cleaned_data if params else {}
-    articles = _list_articles(search_articles(user, data))
+    articles = listed(search_articles(user, data))
     page = LookaheadPaginator(articles, PAGE).get_page(params.get("page"))
+    name_page(page)
     add_snippets(page, data)
     rows = list(page.object_list)
-    for row in rows:  # the template shows these
-        list(row.themes.all())
-        list(row.authors.all())
     return page.paginator.count, len(rows), page.paginator.capped
 
 

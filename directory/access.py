@@ -60,15 +60,18 @@ def organisation_ids_of(user: Any) -> frozenset[int]:
 def may_see(viewer: Any, professional: Professional, visibility: str) -> bool:
     """Whether ``viewer`` may see a contact detail shown to ``visibility``.
 
-    Needs ``professional.memberships`` prefetched (with ``verified``) to stay query-free in lists.
+    Query-free in lists when ``professional`` has ``verified_organisation_ids`` (as search
+    results do) or its ``memberships`` prefetched.
     """
     if viewer.pk == professional.user_id:
         return True
     if visibility == Visibility.COLLEAGUES:
         return is_verified(viewer)
     if visibility == Visibility.ORGANISATION:
-        theirs = {m.organisation_id for m in professional.memberships.all() if m.verified}
-        return bool(theirs & organisation_ids_of(viewer))
+        theirs = getattr(professional, "verified_organisation_ids", None)
+        if theirs is None:
+            theirs = [m.organisation_id for m in professional.memberships.all() if m.verified]
+        return not organisation_ids_of(viewer).isdisjoint(theirs)
     return False
 
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import heapq
 import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
@@ -271,22 +273,35 @@ def _pg_facet_rows(counts: Counter[str]) -> list[Row]:
     return rows
 
 
-def _facet_labels(reload: bool = False) -> dict[str, dict[int, tuple[str, str]]]:
-    """For each facet counted by id: id → (value in the search form, label), from the cache;
-    directory.signals clears it when one of these tables changes."""
-    labels = None if reload else cache.get(FACET_LABELS_KEY)
-    if labels is None:
-        tables = {letter: v for letter, v in FACET_KEYS.items() if v[1]}
-        labels = {letter: {} for letter in tables}
-        sql = " UNION ALL ".join(
-            f"SELECT '{letter}', id, {column}, name FROM {table}"  # noqa: S608
-            for letter, (_facet, table, column) in tables.items()
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            for letter, pk, value, label in cursor.fetchall():
-                labels[letter][pk] = (str(value), label)
-        cache.set(FACET_LABELS_KEY, labels, UNFILTERED_COUNTS_SECONDS)
+Labels = dict[str, dict[int, tuple[str, str]]]
+# This process's copy of the labels, with the version it was loaded under (FACET_LABELS_KEY).
+_labels_loaded: tuple[str, Labels] | None = None
+
+
+def _facet_labels(reload: bool = False) -> Labels:
+    """For each facet counted by id: id → (value in the search form, label).
+
+    Each process keeps its own copy; the shared cache holds only the version of the labels, which
+    directory.signals clears when one of these tables changes, so every process loads them afresh
+    (and at least every UNFILTERED_COUNTS_SECONDS)."""
+    global _labels_loaded
+    version = None if reload else cache.get(FACET_LABELS_KEY)
+    if version is not None and _labels_loaded is not None and _labels_loaded[0] == version:
+        return _labels_loaded[1]
+    tables = {letter: v for letter, v in FACET_KEYS.items() if v[1]}
+    labels: Labels = {letter: {} for letter in tables}
+    sql = " UNION ALL ".join(
+        f"SELECT '{letter}', id, {column}, name FROM {table}"  # noqa: S608
+        for letter, (_facet, table, column) in tables.items()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for letter, pk, value, label in cursor.fetchall():
+            labels[letter][pk] = (str(value), label)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(FACET_LABELS_KEY, version, UNFILTERED_COUNTS_SECONDS)
+    _labels_loaded = (version, labels)
     return labels
 
 
@@ -445,6 +460,51 @@ def _page_number(paginator: Paginator, page_number: Any) -> int:
         return paginator.num_pages
 
 
+# What a result row shows, besides the profile: the names of the verified organisations and of
+# the neighbourhoods, and (for access.may_see) the ids of those organisations.
+ROW_FIELDS = ["id", "user_id", "job_title", "photo", "phone", "phone_visibility",
+              "email_visibility", "user__display_name", "user__email"]  # fmt: skip
+
+
+def people_on_page(ids: list[int]) -> list[Professional]:
+    """The professionals ``ids``, in that order, each with ``organisation_names``,
+    ``verified_organisation_ids`` and ``neighbourhood_names``: one query on PostgreSQL."""
+    if not ids:
+        return []
+    found = Professional.objects.filter(pk__in=ids).select_related("user").only(*ROW_FIELDS)
+    if settings.IS_POSTGRES:
+        verified = Membership.objects.filter(professional=OuterRef("pk"), verified=True)
+        found = found.annotate(
+            organisation_names=ArraySubquery(
+                verified.order_by("organisation__name").values("organisation__name")
+            ),
+            verified_organisation_ids=ArraySubquery(verified.values("organisation_id")),
+            neighbourhood_names=ArraySubquery(
+                Neighbourhood.objects.filter(professional=OuterRef("pk"))
+                .order_by("municipality", "name")
+                .values("name")
+            ),
+        )
+        people = found.in_bulk()
+    else:
+        people = found.prefetch_related(
+            "neighbourhoods",
+            Prefetch(
+                "memberships",
+                Membership.objects.filter(verified=True)
+                .select_related("organisation")
+                .order_by("organisation__name"),
+                to_attr="verified_memberships",
+            ),
+        ).in_bulk()
+        for professional in people.values():
+            memberships = professional.verified_memberships
+            professional.organisation_names = [m.organisation.name for m in memberships]
+            professional.verified_organisation_ids = [m.organisation_id for m in memberships]
+            professional.neighbourhood_names = [n.name for n in professional.neighbourhoods.all()]
+    return [people[pk] for pk in ids if pk in people]
+
+
 def search(data: dict[str, Any], page_number: Any) -> SearchResult:
     """Run a validated ``DirectorySearchForm``'s cleaned data."""
     text = data.get("q") or ""
@@ -467,21 +527,8 @@ def search(data: dict[str, Any], page_number: Any) -> SearchResult:
     shown = _page_number(paginator, number)
     if shown != number:  # past the last page: the last one, as Paginator.get_page does
         _total, _rows, ids = run(data, words, sort, shown, (total, rows))
-    people: list[Professional] = []
-    if ids:
-        found = (
-            Professional.objects.filter(pk__in=ids)
-            .select_related("user")
-            .prefetch_related(
-                "disciplines",
-                "neighbourhoods",
-                Prefetch("memberships", Membership.objects.select_related("organisation")),
-            )
-            .in_bulk()
-        )
-        people = [found[pk] for pk in ids if pk in found]
     return SearchResult(
-        page=Page(people, shown, paginator),
+        page=Page(people_on_page(ids), shown, paginator),
         facets=_facets(rows, data),
         postcode_neighbourhood=data.get("postcode"),
         text=text,

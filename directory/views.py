@@ -12,11 +12,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.templatetags.querystrings import query_with
 from directory import access, services
 from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm
 from directory.models import Membership, Neighbourhood, Organisation, Professional, ServiceTheme
 from directory.search import DirectorySearchForm, search
 from directory.vcard import vcard_for
+
+# The filters shown as lists of values with counts beside the results, and how many of each.
+FACETS = ["neighbourhood", "domain", "discipline", "organisation", "expertise", "language"]
+FACET_LINKS = 12
 
 
 @access.verified_required
@@ -31,10 +36,16 @@ def index(request: HttpRequest) -> HttpResponse:
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     active_filters = [
         (name, form[name].label, request.GET[name])
-        for name in ["postcode", "neighbourhood", "domain", "discipline", "organisation",
-                     "expertise", "language"]
+        for name in ["postcode", *FACETS]
         if request.GET.get(name)
-    ]  # fmt: skip
+    ]
+    facets = []
+    if result:
+        for name, values in result.facets.items():
+            shown = values[:FACET_LINKS]
+            for value in shown:  # a selected value's link removes it
+                value.url = query_with(request, name, None if value.selected else value.value)
+            facets.append((form[name].label, shown))
     return render(
         request,
         "directory/index.html",
@@ -44,6 +55,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": result.page if result else None,
             "query": query,
             "active_filters": active_filters,
+            # The search form keeps the filters chosen in the facets.
+            "hidden_filters": [(n, request.GET[n]) for n in FACETS if request.GET.get(n)],
+            "facets": facets,
         },
         status=200 if result else 400,
     )

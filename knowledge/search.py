@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -17,7 +18,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet
 from django.db.models.functions import Left
 
 from knowledge.access import readable_articles
@@ -120,6 +121,34 @@ def _newest_hits(articles: QuerySet[Article], words: list[str]) -> list[int]:
             [*params, settings.SEARCH_CONFIG, _raw_query(words), RANK_CANDIDATES],
         )
         return [pk for (pk,) in cursor.fetchall()]
+
+
+def listed(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """``articles`` with what a list shows of each besides its own columns: ``author_names``
+    and ``theme_names``, once ``name_page`` has run on the page. On PostgreSQL they are part
+    of the page's one query; elsewhere they come from prefetched relations."""
+    if not settings.IS_POSTGRES:
+        return articles.prefetch_related("themes", "authors")
+    authors = Article.authors.through.objects.filter(article=OuterRef("pk"))
+    themes = Article.themes.through.objects.filter(article=OuterRef("pk"))
+    return articles.annotate(
+        author_names=ArraySubquery(
+            authors.order_by("user__display_name", "user_id").values("user__display_name")
+        ),
+        theme_names=ArraySubquery(
+            themes.order_by("theme__position", "theme__name").values("theme__name")
+        ),
+    )
+
+
+def name_page(page: Page) -> None:
+    """Fetch the articles of a page of ``listed`` articles, with their author and theme names."""
+    page.object_list = list(page.object_list)
+    if settings.IS_POSTGRES:
+        return
+    for article in page.object_list:
+        article.author_names = [author.display_name for author in article.authors.all()]
+        article.theme_names = [theme.name for theme in article.themes.all()]
 
 
 def add_snippets(page: Page, data: dict[str, Any]) -> None:

@@ -43,7 +43,7 @@ from knowledge.models import (
     Theme,
     UsefulMark,
 )
-from knowledge.search import add_snippets, search_articles
+from knowledge.search import add_snippets, listed, name_page, search_articles
 
 PAGE = 20
 
@@ -66,10 +66,6 @@ def _error_messages(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _list_articles(queryset):
-    return queryset.prefetch_related("themes", "authors")
-
-
 def _upcoming_sessions():
     confirmed = Count("registrations", filter=Q(registrations__status="confirmed"))
     return (
@@ -90,8 +86,9 @@ def index(request: HttpRequest) -> HttpResponse:
     page = None
     if valid:
         data = form.cleaned_data if request.GET else {}
-        articles = _list_articles(search_articles(request.user, data))
+        articles = listed(search_articles(request.user, data))
         page = LookaheadPaginator(articles, PAGE).get_page(request.GET.get("page"))
+        name_page(page)
         add_snippets(page, data)
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     searching = bool(request.GET.get("q") or request.GET.get("theme") or request.GET.get("tag"))
@@ -423,7 +420,8 @@ def reading_list(request: HttpRequest) -> HttpResponse:
         .filter(bookmarks__user=request.user)
         .order_by("-bookmarks__created_at")
     )
-    page = Paginator(_list_articles(articles), PAGE).get_page(request.GET.get("page"))
+    page = Paginator(listed(articles), PAGE).get_page(request.GET.get("page"))
+    name_page(page)
     return render(request, "knowledge/reading_list.html", {"page": page})
 
 

@@ -17,6 +17,16 @@ def _pairs_without_page(request: HttpRequest) -> list[tuple[str, str]]:
     return pairs
 
 
+def query_with(request: HttpRequest, name: str, value: object = None) -> str:
+    """The request's query string with ``name`` set to ``value`` (or removed) and no page
+    number, for views that build many such links."""
+    pairs = [(k, v) for k, v in _pairs_without_page(request) if k != name]
+    if value not in (None, ""):
+        pairs.append((name, str(value)))
+    encoded = urlencode(pairs)
+    return f"?{encoded}" if encoded else "?"
+
+
 @register.simple_tag(takes_context=True)
 def with_param(context: template.Context, name: str, value: object = None) -> str:
     """The current query string with ``name`` set to ``value`` (or removed) and no page number.
@@ -24,8 +34,4 @@ def with_param(context: template.Context, name: str, value: object = None) -> st
     Unlike Django's ``querystring`` tag the parameter name can be a variable. A search page has
     dozens of these links (filters, chips), so the request's parameters are read only once.
     """
-    pairs = [(k, v) for k, v in _pairs_without_page(context["request"]) if k != name]
-    if value not in (None, ""):
-        pairs.append((name, str(value)))
-    encoded = urlencode(pairs)
-    return f"?{encoded}" if encoded else "?"
+    return query_with(context["request"], name, value)

@@ -234,6 +234,25 @@ def test_facet_labels_follow_a_rename(town):
     assert labels()["hp-kasteelpark"] == "Huisartsen Kasteelpark"
 
 
+def test_each_process_loads_the_facet_labels_once_per_version(town):
+    from django.core.cache import cache
+
+    from directory import search as module
+
+    def label_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            labels = module._facet_labels()
+        assert labels["o"][town["gp"].memberships.get().organisation_id][0] == "hp-kasteelpark"
+        return sum("UNION ALL" in query["sql"] for query in captured)
+
+    module._labels_loaded = None  # as in a process that has not loaded them yet
+    assert label_queries() == 1
+    assert label_queries() == 0  # the version in the shared cache is the one this process has
+    cache.delete(module.FACET_LABELS_KEY)  # what directory.signals does when a label changes
+    assert label_queries() == 1
+    assert label_queries() == 0
+
+
 def test_a_facet_lists_its_most_frequent_values_and_ties():
     from directory.search import FACET_VALUES, _most_frequent
 

@@ -57,3 +57,24 @@ def test_an_article_page_has_a_constant_query_count(
         services.add_comment(article, by=trainer, body="Antwoord", parent_id=root.pk)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"/knowledge/articles/{article.pk}/")
+
+
+def test_a_list_names_each_articles_authors_and_themes_in_order(client, trainer):
+    reader = verified("Lezer")
+    coauthor = verified("Anton Auteur", ["trainer", "professional"])
+    themes = list(Theme.objects.filter(slug__in=["ggz", "positieve-gezondheid"]))
+    article = publish(trainer, title="Samen lezen", themes=themes, coauthors=[coauthor])
+    publish(trainer, title="Losse notitie", themes=[])
+    services.toggle_bookmark(article, by=reader)
+    client.force_login(reader)
+    names = "Anton Auteur, Tessa Trainer"
+    # the themes in their own order (position, then name)
+    theme_names = ", ".join(t.name for t in Theme.objects.filter(pk__in=[t.pk for t in themes]))
+    for url in ["/knowledge/", "/knowledge/?q=samen", "/knowledge/reading-list/"]:
+        html = client.get(url).content.decode()
+        assert f"{names} · " in html, url
+        assert f" · {theme_names}</p>" in html, url
+    html = client.get("/knowledge/?q=notitie").content.decode()
+    assert "Losse notitie" in html
+    assert "Tessa Trainer · " in html
+    assert "lezen</p>" in html  # no themes: nothing follows the reading time
