@@ -69,10 +69,12 @@ def notify(
         for u in recipients
     )
     for notification in created:
+        # What the notifications page shows of it; a direct conversation has no name.
         _broadcast(user_group(notification.user_id), {
             "type": "notification", "id": notification.pk, "kind": kind, "room": channel.pk,
             "message": message.pk if message else None,
-            "actor": actor.display_name if actor else "",
+            "actor": actor.display_name if actor else "", "channel": channel.name,
+            "created_at": notification.created_at.isoformat(),
         })  # fmt: skip
 
 

@@ -92,6 +92,43 @@ class Badges {
     if (frame.kind === "mention") {
       this.update(frame.room, (state) => ({ ...state, mentions: state.mentions + 1 }));
     }
+    this.listNotification(frame);
+  }
+
+  /** On the first page of notifications, the new one goes on top, as the server renders it. */
+  listNotification(frame) {
+    const list = document.querySelector("ul[data-notifications][data-live]");
+    const template = document.querySelector("template[data-notification-template]");
+    const id = Number(frame.id);
+    if (!list || !template || !Number.isInteger(id) || id <= 0) return;
+    const key = `text${String(frame.kind ?? "")
+      .split("_")
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+      .join("")}`;
+    const text = list.dataset[key];
+    if (!text) return;
+    const item = template.content.firstElementChild.cloneNode(true);
+    const form = item.querySelector("form");
+    form.setAttribute("action", form.getAttribute("action").replace("/0/", `/${id}/`));
+    item.querySelector("[data-notification-text]").textContent = fill(text, {
+      actor: frame.actor ?? "",
+      channel: frame.channel || list.dataset.directText,
+    });
+    const created = new Date(frame.created_at);
+    if (!Number.isNaN(created.getTime())) {
+      const time = item.querySelector("time");
+      time.dateTime = frame.created_at;
+      time.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        day: "numeric",
+        month: "short",
+        hour: "2-digit",
+        minute: "2-digit",
+      }).format(created);
+    }
+    list.prepend(item);
+    list.hidden = false;
+    document.querySelector("form[data-mark-all]")?.removeAttribute("hidden");
+    document.querySelector("[data-no-notifications]")?.remove();
   }
 
   /** Applies `change` to the counts of a listed room and renders its badges again. */

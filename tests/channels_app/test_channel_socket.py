@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from channels_app import services
-from channels_app.models import Message
+from channels_app.models import Message, Notification
 from tests.websocket import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -307,3 +307,34 @@ async def test_subscribed_tells_the_counts_behind_the_unread_badges(closed_room)
     answer = await receive_until(communicator, "subscribed")
     assert (answer["last_read_seq"], answer["unread_mentions"]) == (3, 0)
     await communicator.disconnect()
+
+
+async def test_a_mention_reaches_only_the_mentioned_persons_sockets(closed_room):
+    """The notification frame carries what the notifications page shows of it."""
+    room = closed_room
+    sockets = {}
+    for name, user in [("member", room.member), ("owner", room.owner), ("outsider", room.outsider)]:
+        sockets[name], connected, _ = await connect("/ws/", user)
+        assert connected
+    await database_sync_to_async(services.post_message)(
+        room.channel.pk, author=room.owner, body=f"@{room.member.display_name} kijk je even mee?"
+    )
+    frame = await receive_until(sockets["member"], "notification")
+    stored = await database_sync_to_async(
+        lambda: Notification.objects.get(user=room.member, kind="mention")
+    )()
+    assert frame == {
+        "type": "notification",
+        "id": stored.pk,
+        "kind": "mention",
+        "room": room.channel.pk,
+        "message": stored.message_id,
+        "actor": "Olga Eigenaar",
+        "channel": "Samen Heerlen Gezond",
+        "created_at": stored.created_at.isoformat(),
+    }
+    for name in ("owner", "outsider"):  # the author is not notified, an outsider hears nothing
+        while not await sockets[name].receive_nothing(timeout=0.5):
+            assert (await sockets[name].receive_json_from())["type"] != "notification"
+    for socket in sockets.values():
+        await socket.disconnect()

@@ -48,6 +48,32 @@ def test_mentions_replies_invitations_and_requests_notify(client, closed_room):
     assert response.status_code == HTTPStatus.NOT_FOUND
 
 
+def test_the_first_notifications_page_carries_what_live_notifications_need(client, closed_room):
+    room = closed_room
+    client.force_login(room.outsider)
+    html = client.get(reverse("channels_app:notifications")).content.decode()
+    assert "Nog geen meldingen." in html and "data-no-notifications" in html
+    assert '<ul class="wijk-list" data-notifications data-live hidden' in html
+    # each kind's sentence with its placeholders, translated, for static/js/badges.js
+    print([line for line in html.splitlines() if "data-text" in line])
+    assert 'data-text-mention="%(actor)s noemde u in %(channel)s"' in html
+    assert 'data-text-join-request="%(actor)s ' in html
+    assert 'data-direct-text="een direct gesprek"' in html
+    template = html.split("<template data-notification-template>")[1].split("</template>")[0]
+    assert 'action="/channels/notifications/0/open/"' in template
+    assert 'name="csrfmiddlewaretoken"' in template
+
+    Notification.objects.bulk_create(  # a second page does not take new ones
+        Notification(user=room.member, kind="mention", channel=room.channel, actor=room.owner)
+        for _n in range(31)
+    )
+    client.force_login(room.member)
+    first = client.get(reverse("channels_app:notifications")).content.decode()
+    assert "data-notifications data-live\n" in first and "data-no-notifications" not in first
+    second = client.get(reverse("channels_app:notifications"), {"page": 2}).content.decode()
+    assert "data-notifications data-live" not in second and "data-notifications\n" in second
+
+
 def test_the_digest_has_no_content_from_closed_channels_or_direct_messages(closed_room, open_room):
     room = closed_room
     post(room, room.owner, "@Mark Lid vertrouwelijk: gezin K. heeft hulp nodig")

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 
 from accounts.models import User
 from channels_app import services
-from channels_app.models import Channel, Membership, Message
+from channels_app.models import Channel, Membership, Message, Notification
 from tests.factories import ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -378,3 +378,37 @@ def test_badges_count_new_messages_and_mentions_and_clear_when_read(chat):
     overview.reload()
     expect(item.locator(".wijk-unread-badge")).to_have_count(0)
     expect(overview.locator(".wijk-notification-badge")).to_contain_text("1")
+
+
+def test_the_notifications_page_lists_a_new_notification_as_it_arrives(chat):
+    server = chat.url.split("/channels/")[0]
+    notifications = chat.anna_page
+    _follow(notifications, f"{server}/channels/notifications/")
+    expect(notifications.locator("[data-no-notifications]")).to_have_text("Nog geen meldingen.")
+    expect(notifications.locator("[data-notifications]")).to_be_hidden()
+
+    _open(chat.bert_page, chat.url)
+    composer = chat.bert_page.locator("[data-composer] textarea")
+    composer.fill("@Anna Huisarts kun je meekijken bij mevrouw uit de Akerstraat?")
+    composer.press("Enter")
+
+    item = notifications.locator("[data-notifications] > li")
+    expect(item).to_have_count(1, timeout=LIVE)
+    expect(item).to_contain_text("nieuw")
+    expect(item.locator("button")).to_contain_text(
+        "Bert Wijkverpleegkundige noemde u in Samen Heerlen Gezond"
+    )
+    expect(item.locator("time")).not_to_be_empty()
+    expect(notifications.locator("[data-no-notifications]")).to_have_count(0)
+    expect(notifications.locator("form[data-mark-all]")).to_be_visible()
+    expect(notifications.locator("[data-notification-status]")).to_have_text(
+        "Nieuwe melding. Ongelezen meldingen: 1."
+    )
+
+    # Opening it goes to the message and marks it read, as for one the server rendered.
+    item.locator("button").click()
+    expect(notifications).to_have_url(re.compile(rf"/channels/{chat.channel.pk}/\?around=1#m-1$"))
+    assert Notification.objects.get(user=chat.anna).read_at is not None
+    notifications.goto(f"{server}/channels/notifications/")
+    expect(notifications.locator("[data-notifications] > li")).to_have_count(1)
+    expect(notifications.locator(".wijk-notification--unread")).to_have_count(0)
