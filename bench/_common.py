@@ -6,9 +6,11 @@ before ``django.setup()`` reads the settings.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +21,20 @@ from psycopg import sql
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = BASE_DIR / "docs" / "BENCHMARKS.md"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wijkplatform_bench"
+
+
+def cpu_reference_ms() -> float:
+    """How fast this machine runs Python: ten million integer additions in a plain loop, the
+    best of three, in ms. Machines of the same size differ; with this figure beside them,
+    results from different machines can be compared."""
+    best = math.inf
+    for _round in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def _maintenance_conninfo(url: str) -> tuple[str, str]:

@@ -31,6 +31,7 @@ from typing import Any
 from bench._common import (
     DEFAULT_DATABASE_URL,
     configure_django,
+    cpu_reference_ms,
     markdown_table,
     percentile,
     recreate_database,
@@ -627,7 +628,8 @@ def machine() -> str:
     server = connection.pg_version
     return (
         f"{os.cpu_count()} cores, {memory}{system}, "
-        f"PostgreSQL {server // 10000}.{server % 10000}, Python {platform.python_version()}"
+        f"PostgreSQL {server // 10000}.{server % 10000}, Python {platform.python_version()} "
+        f"(reference loop {cpu_reference_ms():.0f} ms, see Machine)"
     )
 
 

@@ -36,6 +36,7 @@ from typing import Any
 from bench._common import (
     BASE_DIR,
     configure_django,
+    cpu_reference_ms,
     markdown_table,
     percentile,
     recreate_database,
@@ -604,7 +605,8 @@ def machine(database_url: str) -> str:
     memory = psutil.virtual_memory().total / 2**30
     return (
         f"{os.cpu_count()} cores, {memory:.0f} GiB, {system}, "
-        f"PostgreSQL {server // 10000}.{server % 10000}, Python {platform.python_version()}"
+        f"PostgreSQL {server // 10000}.{server % 10000}, Python {platform.python_version()} "
+        f"(reference loop {cpu_reference_ms():.0f} ms, see Machine)"
     )
 
 

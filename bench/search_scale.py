@@ -32,6 +32,7 @@ from typing import Any
 
 from bench._common import (
     configure_django,
+    cpu_reference_ms,
     markdown_table,
     percentile,
     recreate_database,
@@ -676,7 +677,8 @@ def report(args: argparse.Namespace, made: dict[str, Any] | None, results: list[
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'} "
         f"({os.cpu_count()} cores, {platform.system()} {platform.release()}, PostgreSQL "
-        f"{server_version}); load average (1/5/15 min) {load_before} before and {_load()} after; "
+        f"{server_version}, reference loop {cpu_reference_ms():.0f} ms, see Machine); "
+        f"load average (1/5/15 min) {load_before} before and {_load()} after; "
         f"{args.rounds} rounds of every case, run time {seconds:.0f} s.",
     ]
     if made:
