@@ -37,6 +37,7 @@ from typing import Any
 
 from bench._common import (
     BASE_DIR,
+    cpu_reference_ms,
     markdown_table,
     percentile,
 )
@@ -650,6 +651,7 @@ def report(
     results: list[StepResult],
     load: tuple[float, float],
     plot: str | None,
+    reference_before: float,
 ) -> str:
     healthy = [r.users for r in results if r.healthy]
     best = max(healthy) if healthy else 0
@@ -704,7 +706,8 @@ def report(
         "alternate), and acts as below. Steps: users added over "
         f"{args.ramp:.0f} s, {args.settle:.0f} s to settle, then measured for {args.hold:.0f} s. "
         f"Load generator: {args.clients} separate processes (asyncio, aiohttp and websockets). "
-        f"Load average (1 min) at the start and the end: {load[0]:.1f} and {load[1]:.1f}.",
+        f"Load average (1 min) at the start and the end: {load[0]:.1f} and {load[1]:.1f}; "
+        f"reference loop at the start {reference_before:.0f} ms (at the end in the line above).",
         "",
         markdown_table(
             [
@@ -839,13 +842,15 @@ def main(argv: list[str] | None = None) -> int:
     import redis
 
     redis.Redis.from_url(args.redis_url).flushdb()
+    reference_before = cpu_reference_ms()
     load_before = os.getloadavg()[0]
     try:
         results = run(args, world, env)
     finally:
         shutil.rmtree(env["STATIC_ROOT"], ignore_errors=True)
     image = None if args.quick else plot(results, "bench/ceiling.png")
-    text = report(args, world, results, (load_before, os.getloadavg()[0]), image)
+    load = (load_before, os.getloadavg()[0])
+    text = report(args, world, results, load, image, reference_before)
     publish(SECTION, text, args.write_docs)
     return 0
 
