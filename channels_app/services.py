@@ -74,7 +74,7 @@ def notify(
             "type": "notification", "id": notification.pk, "kind": kind, "room": channel.pk,
             "message": message.pk if message else None,
             "actor": actor.display_name if actor else "", "channel": channel.name,
-            "created_at": notification.created_at.isoformat(),
+            "created_at": notification.created_at.isoformat(timespec="milliseconds"),
         })  # fmt: skip
 
 

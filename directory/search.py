@@ -283,11 +283,16 @@ def _facet_labels(reload: bool = False) -> Labels:
 
     Each process keeps its own copy; the shared cache holds only the version of the labels, which
     directory.signals clears when one of these tables changes, so every process loads them afresh
-    (and at least every UNFILTERED_COUNTS_SECONDS)."""
+    (and at least every UNFILTERED_COUNTS_SECONDS). The version is read before the labels: a
+    change committed in between leaves this copy under the old version, which is gone."""
     global _labels_loaded
-    version = None if reload else cache.get(FACET_LABELS_KEY)
-    if version is not None and _labels_loaded is not None and _labels_loaded[0] == version:
-        return _labels_loaded[1]
+    version = cache.get(FACET_LABELS_KEY)
+    if version is None:
+        cache.add(FACET_LABELS_KEY, uuid.uuid4().hex, UNFILTERED_COUNTS_SECONDS)
+        version = cache.get(FACET_LABELS_KEY)
+    loaded = _labels_loaded
+    if not reload and version is not None and loaded is not None and loaded[0] == version:
+        return loaded[1]
     tables = {letter: v for letter, v in FACET_KEYS.items() if v[1]}
     labels: Labels = {letter: {} for letter in tables}
     sql = " UNION ALL ".join(
@@ -298,10 +303,7 @@ def _facet_labels(reload: bool = False) -> Labels:
         cursor.execute(sql)
         for letter, pk, value, label in cursor.fetchall():
             labels[letter][pk] = (str(value), label)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.set(FACET_LABELS_KEY, version, UNFILTERED_COUNTS_SECONDS)
-    _labels_loaded = (version, labels)
+    _labels_loaded = (version, labels) if version is not None else None
     return labels
 
 

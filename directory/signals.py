@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
@@ -112,8 +113,9 @@ def value_saved(
 
 
 def labels_changed(sender: type, instance: Model, **kwargs: Any) -> None:
-    """A facet label (or value) changed: the search loads them afresh."""
-    cache.delete(FACET_LABELS_KEY)
+    """A facet label (or value) changed: once that is committed, every process loads them
+    afresh (before it, another process could load the old ones under a new version)."""
+    transaction.on_commit(lambda: cache.delete(FACET_LABELS_KEY))
 
 
 def value_before_delete(sender: type, instance: Model, **kwargs: Any) -> None:

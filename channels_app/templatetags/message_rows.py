@@ -39,9 +39,11 @@ def _labels(language: str) -> dict[str, str]:
 
 def _form(message: Any, action: str, token: str, controls: str) -> str:
     url = row_url("channels_app:message_action", message.channel_id, message.pk, action)
+    # without a token (no request) nothing, as {% csrf_token %} writes then
+    field = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">' if token else ""
     return (
         f'<form method="post" action="{escape(url)}" class="wijk-inline-form">'
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">{controls}</form>'
+        f"{field}{controls}</form>"
     )
 
 
@@ -58,7 +60,9 @@ def message_actions(context: template.Context, message: Any, in_thread: bool = F
     rights = context.get("rights")
     can_moderate = bool(getattr(rights, "can_moderate", False))
     user = context.get("user")
-    token = escape(str(context.get("csrf_token") or ""))
+    token = str(context.get("csrf_token") or "")
+    # Django's context processor says "NOTPROVIDED" when there is no token
+    token = "" if token == "NOTPROVIDED" else escape(token)  # noqa: S105
     labels = _labels(translation.get_language() or "nl")
     parts: list[str] = []
     if not in_thread and not message.parent_id:

@@ -101,6 +101,7 @@ class Badges {
     const template = document.querySelector("template[data-notification-template]");
     const id = Number(frame.id);
     if (!list || !template || !Number.isInteger(id) || id <= 0) return;
+    if (list.querySelector(`form[action*="/${id}/open/"]`)) return; // listed already
     const key = `text${String(frame.kind ?? "")
       .split("_")
       .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
@@ -118,17 +119,36 @@ class Badges {
     if (!Number.isNaN(created.getTime())) {
       const time = item.querySelector("time");
       time.dateTime = frame.created_at;
-      time.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-        day: "numeric",
-        month: "short",
-        hour: "2-digit",
-        minute: "2-digit",
-      }).format(created);
+      time.textContent = this.shortMoment(created, list.dataset.timeZone);
     }
     list.prepend(item);
     list.hidden = false;
     document.querySelector("form[data-mark-all]")?.removeAttribute("hidden");
     document.querySelector("[data-no-notifications]")?.remove();
+  }
+
+  /** "5 mrt 14:07": day, short month and 24-hour time in the site's time zone, as the server
+   * writes them (Django's "j M H:i"). */
+  shortMoment(moment, timeZone) {
+    const options = {
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    };
+    let format;
+    try {
+      format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        ...options,
+        timeZone: timeZone || undefined,
+      });
+    } catch {
+      format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, options);
+    }
+    const part = Object.fromEntries(format.formatToParts(moment).map((p) => [p.type, p.value]));
+    const month = (part.month ?? "").replace(/\.$/, "");
+    return `${part.day} ${month.charAt(0).toUpperCase() + month.slice(1)} ${part.hour}:${part.minute}`;
   }
 
   /** Applies `change` to the counts of a listed room and renders its badges again. */

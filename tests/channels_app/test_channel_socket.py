@@ -331,10 +331,10 @@ async def test_a_mention_reaches_only_the_mentioned_persons_sockets(closed_room)
         "message": stored.message_id,
         "actor": "Olga Eigenaar",
         "channel": "Samen Heerlen Gezond",
-        "created_at": stored.created_at.isoformat(),
+        "created_at": stored.created_at.isoformat(timespec="milliseconds"),
     }
     for name in ("owner", "outsider"):  # the author is not notified, an outsider hears nothing
-        while not await sockets[name].receive_nothing(timeout=0.5):
+        while not await sockets[name].receive_nothing(timeout=1):
             assert (await sockets[name].receive_json_from())["type"] != "notification"
     for socket in sockets.values():
         await socket.disconnect()
