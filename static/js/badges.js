@@ -2,7 +2,7 @@
 // every channel listed on the page. The server renders them; frames from the tab's socket keep
 // them current. Every visible string comes from data attributes in the templates.
 
-import { fill, intData } from "./dom.js";
+import { fill, h, intData } from "./dom.js";
 
 /** A count from a data attribute: 0 when there is none. */
 function countData(element, name) {
@@ -98,29 +98,42 @@ class Badges {
   /** On the first page of notifications, the new one goes on top, as the server renders it. */
   listNotification(frame) {
     const list = document.querySelector("ul[data-notifications][data-live]");
-    const template = document.querySelector("template[data-notification-template]");
     const id = Number(frame.id);
-    if (!list || !template || !Number.isInteger(id) || id <= 0) return;
-    if (list.querySelector(`form[action*="/${id}/open/"]`)) return; // listed already
+    if (!list || !Number.isInteger(id) || id <= 0) return;
+    const action = (list.dataset.openUrl ?? "").replace("/0/", `/${id}/`);
+    if (!action || list.querySelector(`form[action="${action}"]`)) return; // listed already
     const key = `text${String(frame.kind ?? "")
       .split("_")
       .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
       .join("")}`;
     const text = list.dataset[key];
     if (!text) return;
-    const item = template.content.firstElementChild.cloneNode(true);
-    const form = item.querySelector("form");
-    form.setAttribute("action", form.getAttribute("action").replace("/0/", `/${id}/`));
-    item.querySelector("[data-notification-text]").textContent = fill(text, {
+    const token = document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
+    const created = new Date(frame.created_at);
+    const time = Number.isNaN(created.getTime())
+      ? null
+      : h("time", { datetime: frame.created_at }, this.shortMoment(created, list.dataset.timeZone));
+    const sentence = fill(text, {
       actor: frame.actor ?? "",
       channel: frame.channel || list.dataset.directText,
     });
-    const created = new Date(frame.created_at);
-    if (!Number.isNaN(created.getTime())) {
-      const time = item.querySelector("time");
-      time.dateTime = frame.created_at;
-      time.textContent = this.shortMoment(created, list.dataset.timeZone);
-    }
+    const item = h(
+      "li",
+      { class: "wijk-list__item wijk-notification--unread" },
+      h(
+        "form",
+        { method: "post", action },
+        h("input", { type: "hidden", name: "csrfmiddlewaretoken", value: token }),
+        h(
+          "button",
+          { type: "submit", class: "utrecht-button utrecht-button--subtle wijk-notification__open" },
+          h("span", { class: "utrecht-status-badge utrecht-status-badge--active" }, list.dataset.newText ?? ""),
+          " ",
+          h("span", { "data-notification-text": true }, sentence),
+        ),
+      ),
+      h("p", { class: "utrecht-paragraph wijk-muted" }, time),
+    );
     list.prepend(item);
     list.hidden = false;
     document.querySelector("form[data-mark-all]")?.removeAttribute("hidden");

@@ -4,25 +4,10 @@
 // id across retries, so the server stores it once. The server renders and sanitises message
 // HTML; strings shown here come from data attributes in the (translated) template.
 
+import { h, newClientId } from "./dom.js";
 import { Connection } from "./socket.js";
 
 const CLOSE_REMOVED = 4403;
-
-function newClientId() {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  element.append(...children);
-  return element;
-}
 
 class CaseRoom {
   constructor(root) {

@@ -6,7 +6,7 @@
 // Every visible string comes from data attributes in the templates, where it is translated.
 
 import { badges } from "./badges.js";
-import { fill, intData } from "./dom.js";
+import { fill, h, intData, newClientId } from "./dom.js";
 import { Connection } from "./socket.js";
 
 const TYPING_EVERY = 3_000;
@@ -18,28 +18,6 @@ const RECONNECTED_SHOWN = 4_000;
 const NEAR_END = 96;
 
 const ACTION_PATH = /\/(\d+)\/(react|delete)\/$/;
-
-/** Creates an element with attributes and children (strings become text, never HTML). */
-function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    element.setAttribute(name, value === true ? "" : String(value));
-  }
-  element.append(...children.filter((child) => child !== null && child !== undefined));
-  return element;
-}
-
-/** A version 4 UUID; crypto.randomUUID only exists in secure contexts. */
-function newClientId() {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  const part = (start, end) => hex.slice(start, end);
-  return `${part(0, 8)}-${part(8, 12)}-${part(12, 16)}-${part(16, 20)}-${part(20)}`;
-}
 
 /**
  * Puts an id (and an action) into a URL the server reversed with 0 in their place, such as

@@ -1,5 +1,5 @@
-// Small helpers shared by the page scripts: reading numbers from data attributes and filling
-// in the translated strings the templates put there.
+// Small helpers shared by the page scripts: reading numbers from data attributes, filling in
+// the translated strings the templates put there, making elements and client ids.
 
 /** Substitutes Python-style `%(name)s` placeholders, as in the translated strings. */
 export function fill(template, values) {
@@ -12,4 +12,26 @@ export function fill(template, values) {
 export function intData(element, name) {
   const value = Number.parseInt(element?.dataset[name] ?? "", 10);
   return Number.isNaN(value) ? null : value;
+}
+
+/** Creates an element with attributes and children (strings become text, never HTML). */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    element.setAttribute(name, value === true ? "" : String(value));
+  }
+  element.append(...children.filter((child) => child !== null && child !== undefined));
+  return element;
+}
+
+/** A version 4 UUID; crypto.randomUUID only exists in secure contexts. */
+export function newClientId() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const part = (start, end) => hex.slice(start, end);
+  return `${part(0, 8)}-${part(8, 12)}-${part(12, 16)}-${part(16, 20)}-${part(20)}`;
 }

@@ -58,9 +58,14 @@ def test_the_first_notifications_page_carries_what_live_notifications_need(clien
     assert 'data-text-mention="%(actor)s noemde u in %(channel)s"' in html
     assert 'data-text-join-request="%(actor)s ' in html
     assert 'data-direct-text="een direct gesprek"' in html
-    template = html.split("<template data-notification-template>")[1].split("</template>")[0]
-    assert 'action="/channels/notifications/0/open/"' in template
-    assert 'name="csrfmiddlewaretoken"' in template
+    assert 'data-new-text="nieuw"' in html
+    assert 'data-open-url="/channels/notifications/0/open/"' in html
+    assert 'data-time-zone="Europe/Amsterdam"' in html
+    # the hidden "mark all" form carries the CSRF token the script copies
+    assert (
+        '<form method="post" data-mark-all hidden><input type="hidden" name="csrfmiddlewaretoken"'
+        in html
+    )
 
     Notification.objects.bulk_create(  # a second page does not take new ones
         Notification(user=room.member, kind="mention", channel=room.channel, actor=room.owner)
