@@ -131,8 +131,9 @@ class SearchResult:
     text: str = ""
 
 
-FILTERS = ["neighbourhood", "postcode", "domain", "discipline", "organisation", "expertise",
-           "language"]  # fmt: skip
+# The filters the page lists with counts beside the results (facets), and all filters.
+FACETS = ["neighbourhood", "domain", "discipline", "organisation", "expertise", "language"]
+FILTERS = ["postcode", *FACETS]
 
 
 def _words(text: str) -> list[str]:

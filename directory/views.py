@@ -16,11 +16,10 @@ from config.templatetags.querystrings import query_with
 from directory import access, services
 from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm
 from directory.models import Membership, Neighbourhood, Organisation, Professional, ServiceTheme
-from directory.search import DirectorySearchForm, search
+from directory.search import FACETS, FILTERS, DirectorySearchForm, search
 from directory.vcard import vcard_for
 
-# The filters shown as lists of values with counts beside the results, and how many of each.
-FACETS = ["neighbourhood", "domain", "discipline", "organisation", "expertise", "language"]
+# How many values of each facet the page links to.
 FACET_LINKS = 12
 
 
@@ -35,9 +34,7 @@ def index(request: HttpRequest) -> HttpResponse:
     # The whole query lives in the URL; pagination keeps it, minus the page number.
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     active_filters = [
-        (name, form[name].label, request.GET[name])
-        for name in ["postcode", *FACETS]
-        if request.GET.get(name)
+        (name, form[name].label, request.GET[name]) for name in FILTERS if request.GET.get(name)
     ]
     facets = []
     if result:

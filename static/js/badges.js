@@ -2,7 +2,7 @@
 // every channel listed on the page. The server renders them; frames from the tab's socket keep
 // them current. Every visible string comes from data attributes in the templates.
 
-import { fill, h, intData } from "./dom.js";
+import { fill, h, intData, urlFor } from "./dom.js";
 
 /** A count from a data attribute: 0 when there is none. */
 function countData(element, name) {
@@ -10,10 +10,7 @@ function countData(element, name) {
 }
 
 function badge(kind, className, text) {
-  const span = document.createElement("span");
-  span.className = `utrecht-status-badge utrecht-status-badge--${kind} ${className}`;
-  span.textContent = text;
-  return span;
+  return h("span", { class: `utrecht-status-badge utrecht-status-badge--${kind} ${className}` }, text);
 }
 
 class Badges {
@@ -100,7 +97,7 @@ class Badges {
     const list = document.querySelector("ul[data-notifications][data-live]");
     const id = Number(frame.id);
     if (!list || !Number.isInteger(id) || id <= 0) return;
-    const action = (list.dataset.openUrl ?? "").replace("/0/", `/${id}/`);
+    const action = urlFor(list.dataset.openUrl, id, "open");
     if (!action || list.querySelector(`form[action="${action}"]`)) return; // listed already
     const key = `text${String(frame.kind ?? "")
       .split("_")

@@ -6,7 +6,7 @@
 // Every visible string comes from data attributes in the templates, where it is translated.
 
 import { badges } from "./badges.js";
-import { fill, h, intData, newClientId } from "./dom.js";
+import { fill, h, intData, newClientId, urlFor } from "./dom.js";
 import { Connection } from "./socket.js";
 
 const TYPING_EVERY = 3_000;
@@ -18,15 +18,6 @@ const RECONNECTED_SHOWN = 4_000;
 const NEAR_END = 96;
 
 const ACTION_PATH = /\/(\d+)\/(react|delete)\/$/;
-
-/**
- * Puts an id (and an action) into a URL the server reversed with 0 in their place, such as
- * /channels/5/m/0/ or /channels/5/messages/0/react/.
- */
-function urlFor(template, id, action) {
-  if (!template) return null;
-  return template.replace(/\/0\/(?:[\w-]+\/)?$/, action ? `/${id}/${action}/` : `/${id}/`);
-}
 
 class LiveRoom {
   constructor(root) {

@@ -1,5 +1,5 @@
 // Small helpers shared by the page scripts: reading numbers from data attributes, filling in
-// the translated strings the templates put there, making elements and client ids.
+// the translated strings the templates put there, making URLs, elements and client ids.
 
 /** Substitutes Python-style `%(name)s` placeholders, as in the translated strings. */
 export function fill(template, values) {
@@ -12,6 +12,15 @@ export function fill(template, values) {
 export function intData(element, name) {
   const value = Number.parseInt(element?.dataset[name] ?? "", 10);
   return Number.isNaN(value) ? null : value;
+}
+
+/**
+ * Puts an id (and an action) into a URL the server reversed with 0 in their place, such as
+ * /channels/5/m/0/ or /channels/5/messages/0/react/.
+ */
+export function urlFor(template, id, action) {
+  if (!template) return null;
+  return template.replace(/\/0\/(?:[\w-]+\/)?$/, action ? `/${id}/${action}/` : `/${id}/`);
 }
 
 /** Creates an element with attributes and children (strings become text, never HTML). */
