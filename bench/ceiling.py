@@ -40,6 +40,7 @@ from bench._common import (
     cpu_reference_ms,
     markdown_table,
     percentile,
+    settle_database,
 )
 from bench.fanout import (
     CpuMeter,
@@ -700,7 +701,8 @@ def report(
         "",
         f"Data: {world['professionals']:,} listed professionals (the simulated users are "
         f"among them), {world['channels']} open channels (each user a member of 4) with "
-        f"{world['messages']:,} messages, {world['articles']} published articles; fictional. "
+        f"{world['messages']:,} messages, {world['articles']} published articles; fictional, "
+        "analysed and written out (`VACUUM ANALYZE`, `CHECKPOINT`) before the first step. "
         "Each simulated user signs in with a session made by Django's session machinery "
         "(no login request), holds one websocket to one of two daphne processes (users "
         "alternate), and acts as below. Steps: users added over "
@@ -829,6 +831,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("Making the neighbourhood…", file=sys.stderr)
     world = make_world(max(args.steps), args.channels, args.history, seed=2026)
+    settle_database()
     connection.close()
     env = server_environment(args.database_url, args.redis_url, secret)
     # production settings serve static files from a manifest: make it, as a deployment does
