@@ -451,8 +451,8 @@ def message_cases(user: Any) -> list[Case]:
     )
     opened = Channel.objects.filter(kind=Channel.Kind.OPEN).order_by("-last_seq").first()
     author = (
-        Message.objects.filter(channel=opened).values("author").annotate(n=Count("pk"))
-        .order_by("-n").first()
+        Message.objects.filter(channel=opened).values("author__display_name")
+        .annotate(n=Count("pk")).order_by("-n").first()
     )  # fmt: skip
     recent = (timezone.localdate() - timezone.timedelta(days=30)).isoformat()
     spring = (timezone.localdate() - timezone.timedelta(days=300)).isoformat()
@@ -468,7 +468,7 @@ def message_cases(user: Any) -> list[Case]:
         Case("date range", {"q": "wijkteam", "date_from": spring, "date_to": recent}),
     ]
     if author:
-        cases.append(Case("by author", {"q": "bellen", "author": str(author["author"])}))
+        cases.append(Case("by author", {"q": "bellen", "author": author["author__display_name"]}))
     if closed:
         cases.append(Case("closed channel", {"q": "cliënt", "channel": str(closed.pk)}))
     if opened:

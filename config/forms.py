@@ -18,8 +18,8 @@ class FormRenderer(TemplatesSetting):
 
 class PlainSelect(forms.Select):
     """A ``<select>`` of a model choice field built from one ``values_list`` with plain string
-    joins: the template engine spends about a tenth of a millisecond per option, and the author
-    list holds every professional. ``label_field`` names the column shown as the label."""
+    joins: the template engine spends about a tenth of a millisecond per option, and a list of
+    channels or themes may be long. ``label_field`` names the column shown as the label."""
 
     def __init__(self, *args: Any, label_field: str = "name", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

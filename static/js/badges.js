@@ -2,7 +2,7 @@
 // every channel listed on the page. The server renders them; frames from the tab's socket keep
 // them current. Every visible string comes from data attributes in the templates.
 
-import { fill, h, intData, urlFor } from "./dom.js";
+import { fill, h, intData, shortMoment, urlFor } from "./dom.js";
 
 /** A count from a data attribute: 0 when there is none. */
 function countData(element, name) {
@@ -109,7 +109,7 @@ class Badges {
     const created = new Date(frame.created_at);
     const time = Number.isNaN(created.getTime())
       ? null
-      : h("time", { datetime: frame.created_at }, this.shortMoment(created, list.dataset.timeZone));
+      : h("time", { datetime: frame.created_at }, shortMoment(created));
     const sentence = fill(text, {
       actor: frame.actor ?? "",
       channel: frame.channel || list.dataset.directText,
@@ -135,30 +135,6 @@ class Badges {
     list.hidden = false;
     document.querySelector("form[data-mark-all]")?.removeAttribute("hidden");
     document.querySelector("[data-no-notifications]")?.remove();
-  }
-
-  /** "5 mrt 14:07": day, short month and 24-hour time in the site's time zone, as the server
-   * writes them (Django's "j M H:i"). */
-  shortMoment(moment, timeZone) {
-    const options = {
-      day: "numeric",
-      month: "short",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    };
-    let format;
-    try {
-      format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-        ...options,
-        timeZone: timeZone || undefined,
-      });
-    } catch {
-      format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, options);
-    }
-    const part = Object.fromEntries(format.formatToParts(moment).map((p) => [p.type, p.value]));
-    const month = (part.month ?? "").replace(/\.$/, "");
-    return `${part.day} ${month.charAt(0).toUpperCase() + month.slice(1)} ${part.hour}:${part.minute}`;
   }
 
   /** Applies `change` to the counts of a listed room and renders its badges again. */

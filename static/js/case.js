@@ -4,7 +4,7 @@
 // id across retries, so the server stores it once. The server renders and sanitises message
 // HTML; strings shown here come from data attributes in the (translated) template.
 
-import { h, newClientId } from "./dom.js";
+import { h, newClientId, shortMoment } from "./dom.js";
 import { Connection } from "./socket.js";
 
 const CLOSE_REMOVED = 4403;
@@ -33,9 +33,6 @@ class CaseRoom {
       },
       `/ws/cases/${this.room}/`,
     );
-    this.timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-    });
   }
 
   start() {
@@ -133,7 +130,7 @@ class CaseRoom {
         { class: "wijk-case-message__meta" },
         h("strong", {}, frame.author.name),
         " ",
-        h("time", { class: "wijk-muted", datetime: frame.created_at }, this.timeFormat.format(when)),
+        h("time", { class: "wijk-muted", datetime: frame.created_at }, shortMoment(when)),
       ),
       body,
     );

@@ -6,7 +6,7 @@
 // Every visible string comes from data attributes in the templates, where it is translated.
 
 import { badges } from "./badges.js";
-import { fill, h, intData, newClientId, urlFor } from "./dom.js";
+import { fill, h, intData, newClientId, shortMoment, urlFor } from "./dom.js";
 import { Connection } from "./socket.js";
 
 const TYPING_EVERY = 3_000;
@@ -42,12 +42,6 @@ class LiveRoom {
     this.status = root.querySelector("[data-status]");
 
     const lang = document.documentElement.lang || undefined;
-    this.timeFormat = new Intl.DateTimeFormat(lang, {
-      day: "numeric",
-      month: "short",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
     this.plural = new Intl.PluralRules(lang);
 
     // Highest sequence number this page has seen; the page was rendered complete up to
@@ -425,7 +419,7 @@ class LiveRoom {
         h(
           "time",
           { datetime: frame.created_at },
-          Number.isNaN(created.getTime()) ? "" : this.timeFormat.format(created),
+          shortMoment(created),
         ),
       ),
     );

@@ -1,5 +1,5 @@
 // Small helpers shared by the page scripts: reading numbers from data attributes, filling in
-// the translated strings the templates put there, making URLs, elements and client ids.
+// the translated strings the templates put there, making URLs, elements, client ids and times.
 
 /** Substitutes Python-style `%(name)s` placeholders, as in the translated strings. */
 export function fill(template, values) {
@@ -43,4 +43,39 @@ export function newClientId() {
   const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
   const part = (start, end) => hex.slice(start, end);
   return `${part(0, 8)}-${part(8, 12)}-${part(12, 16)}-${part(16, 20)}-${part(20)}`;
+}
+
+const momentFormats = new Map();
+
+/**
+ * "5 Mrt 14:07": day, short month and 24-hour time in the site's time zone (the `<html>`
+ * element's data-time-zone), as the server writes them with Django's "j M H:i"; "" for an
+ * invalid date.
+ */
+export function shortMoment(moment) {
+  if (Number.isNaN(moment.getTime())) return "";
+  const lang = document.documentElement.lang || undefined;
+  const timeZone = document.documentElement.dataset.timeZone || undefined;
+  const key = `${lang} ${timeZone}`;
+  if (!momentFormats.has(key)) {
+    const options = {
+      day: "numeric",
+      month: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    };
+    let format;
+    try {
+      format = new Intl.DateTimeFormat(lang, { ...options, timeZone });
+    } catch {
+      format = new Intl.DateTimeFormat(lang, options); // a zone this browser does not know
+    }
+    momentFormats.set(key, format);
+  }
+  const part = Object.fromEntries(
+    momentFormats.get(key).formatToParts(moment).map((p) => [p.type, p.value]),
+  );
+  const month = (part.month ?? "").replace(/\.$/, "");
+  return `${part.day} ${month.charAt(0).toUpperCase() + month.slice(1)} ${part.hour}:${part.minute}`;
 }

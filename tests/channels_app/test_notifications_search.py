@@ -60,7 +60,8 @@ def test_the_first_notifications_page_carries_what_live_notifications_need(clien
     assert 'data-direct-text="een direct gesprek"' in html
     assert 'data-new-text="nieuw"' in html
     assert 'data-open-url="/channels/notifications/0/open/"' in html
-    assert 'data-time-zone="Europe/Amsterdam"' in html
+    # the site's time zone, in which the script writes the time
+    assert '<html lang="nl" data-time-zone="Europe/Amsterdam">' in html
     # the hidden "mark all" form carries the CSRF token the script copies
     assert (
         '<form method="post" data-mark-all hidden><input type="hidden" name="csrfmiddlewaretoken"'
@@ -126,10 +127,18 @@ def test_search_filters_by_author_and_date(client, closed_room):
     post(closed_room, closed_room.owner, "Afspraak maandag")
     post(closed_room, closed_room.member, "Afspraak dinsdag")
     client.force_login(closed_room.member)
-    response = client.get(
-        reverse("channels_app:search"), {"q": "afspraak", "author": closed_room.owner.pk}
-    )
-    assert [m.body for m in response.context["page"].object_list] == ["Afspraak maandag"]
+    url = reverse("channels_app:search")
+    for name in ["Olga Eigenaar", "eigenaar", "OLGA", "olga eig"]:
+        response = client.get(url, {"q": "afspraak", "author": name})
+        assert [m.body for m in response.context["page"].object_list] == ["Afspraak maandag"]
+    # every word must be in the name; a name nobody has finds nothing
+    for name in ["Olga Lid", "Zeppelin"]:
+        response = client.get(url, {"q": "afspraak", "author": name})
+        assert response.status_code == HTTPStatus.OK
+        assert list(response.context["page"].object_list) == []
+    response = client.get(url, {"q": "afspraak", "author": "!!"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors["author"] == ["Typ minstens één woord."]
     response = client.get(
         reverse("channels_app:search"),
         {"q": "afspraak", "date_from": "2030-01-02", "date_to": "2030-01-01"},

@@ -94,6 +94,14 @@ def test_coordinator_and_colleague_work_together_in_a_case_room(
             "ik bel om tien uur", timeout=LIVE
         )
         assert coordinator.url == room_url  # sent over the socket, not by a page load
+        arrived = colleague.locator("[data-messages] li", has_text="zullen we donderdag bellen?")
+        expect(arrived.locator("time")).to_have_text(re.compile(r"^\d{1,2} \w+ \d{2}:\d{2}$"))
+        live_time = arrived.locator("time").text_content()
+        colleague.reload()  # the server writes the same moment the same way
+        expect(arrived.locator("time")).to_have_text(live_time)
+        expect(colleague.locator("[data-case-room]")).to_have_attribute(
+            "data-connection", "open", timeout=LIVE
+        )
 
         # the access log shows both of them
         coordinator.goto(f"{room_url}log/")

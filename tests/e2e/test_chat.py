@@ -112,10 +112,15 @@ def test_it_delivers_a_message_live_and_stores_it_once(chat):
     expect(arrived).to_have_count(1, timeout=LIVE)
     expect(arrived.locator(".wijk-message__author")).to_have_text("Anna Huisarts")
     expect(arrived.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-"))
+    expect(arrived.locator("time")).to_have_text(re.compile(r"^\d{1,2} \w+ \d{2}:\d{2}$"))
+    live_time = arrived.locator("time").text_content()
     expect(chat.bert_page.locator("[data-empty]")).to_have_count(0)
     expect(chat.bert_page.locator("[data-typing]")).to_have_text("")
 
     assert Message.objects.filter(channel=chat.channel, body=body).count() == 1
+    # the server writes the same moment the same way
+    chat.bert_page.reload()
+    expect(_message(chat.bert_page, body).locator("time")).to_have_text(live_time)
 
 
 def test_shift_enter_makes_a_new_line(chat):
