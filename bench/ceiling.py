@@ -797,7 +797,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--steps",
-        default="100,250,500,750,1000,1250,1500,2000",
+        default="100,250,500,750,1000,1250,1500,1750,2000",
         help="simulated users per step, comma-separated",
     )
     parser.add_argument("--hold", type=float, default=60.0, help="seconds measured per step")

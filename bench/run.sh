@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark in its short form, a few minutes in all, printing its tables.
-# `make bench FULL=1`: the full runs whose figures are in docs/BENCHMARKS.md (about 30 minutes),
+# `make bench FULL=1`: the full runs whose figures are in docs/BENCHMARKS.md (20 to 30 minutes),
 # writing them there. Starts PostgreSQL and Redis first if they are not running, as CI does.
 set -euo pipefail
 

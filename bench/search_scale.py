@@ -468,7 +468,8 @@ def message_cases(user: Any) -> list[Case]:
         Case("date range", {"q": "wijkteam", "date_from": spring, "date_to": recent}),
     ]
     if author:
-        cases.append(Case("by author", {"q": "bellen", "author": author["author__display_name"]}))
+        name = author["author__display_name"]
+        cases.append(Case("by author name", {"q": "bellen", "author": name}))
     if closed:
         cases.append(Case("closed channel", {"q": "cliënt", "channel": str(closed.pk)}))
     if opened:

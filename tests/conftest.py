@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from tests.e2e import BROWSER_TIME_ZONE
 from tests.factories import ProfessionalFactory, UserFactory
 
 pytest_plugins = [
@@ -162,7 +163,9 @@ def browser_page(monkeypatch):
                 "--disable-sync",
             ],
         )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, timezone_id=BROWSER_TIME_ZONE
+        )
         page = context.new_page()
         try:
             yield page

@@ -139,6 +139,11 @@ def test_search_filters_by_author_and_date(client, closed_room):
     response = client.get(url, {"q": "afspraak", "author": "!!"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.context["form"].errors["author"] == ["Typ minstens één woord."]
+    # the author's name does not open the closed channel to an outsider
+    client.force_login(closed_room.outsider)
+    response = client.get(url, {"q": "afspraak", "author": "Olga Eigenaar"})
+    assert list(response.context["page"].object_list) == []
+    assert "Afspraak maandag" not in response.content.decode()
     response = client.get(
         reverse("channels_app:search"),
         {"q": "afspraak", "date_from": "2030-01-02", "date_to": "2030-01-01"},

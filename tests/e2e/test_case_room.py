@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from privacy.models import CaseRoom
 from tests.accounts.test_invitations import totp_now
+from tests.e2e import BROWSER_TIME_ZONE
 from tests.factories import OrganisationFactory
 from tests.privacy.fixtures import professional, with_mfa
 
@@ -65,7 +66,7 @@ def test_coordinator_and_colleague_work_together_in_a_case_room(
     expect(coordinator.locator("table")).to_contain_text("Mirjam Welzijn")
 
     # the colleague signs in with a TOTP code, sees the invitation and joins
-    colleague_context = coordinator.context.browser.new_context()
+    colleague_context = coordinator.context.browser.new_context(timezone_id=BROWSER_TIME_ZONE)
     colleague = colleague_context.new_page()
     try:
         sign_in(colleague, server, mirjam.email, password, COLLEAGUE_SECRET)

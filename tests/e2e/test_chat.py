@@ -15,6 +15,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Membership, Message, Notification
+from tests.e2e import BROWSER_TIME_ZONE
 from tests.factories import ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,7 +67,9 @@ def chat(members, live_asgi_server, browser_page) -> Iterator[Chat]:
     """Anna on a desktop and Bert on a small phone screen, each in their own browser context."""
     server = f"http://{live_asgi_server}"
     browser_page.context.add_cookies([_session_cookie(members.anna, server)])
-    bert_context = browser_page.context.browser.new_context(viewport={"width": 360, "height": 740})
+    bert_context = browser_page.context.browser.new_context(
+        viewport={"width": 360, "height": 740}, timezone_id=BROWSER_TIME_ZONE
+    )
     bert_context.add_cookies([_session_cookie(members.bert, server)])
     try:
         yield Chat(
