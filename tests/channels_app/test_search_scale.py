@@ -87,3 +87,20 @@ def test_the_author_is_a_name_and_the_page_lists_nobody(client, closed_room):
     with CaptureQueriesContext(connection) as many:
         client.get(url, {"q": "afspraak", "author": "olga"})
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.postgres
+def test_an_authors_name_is_found_without_its_accents(client, closed_room):
+    anais = closed_room.member
+    anais.display_name = "Anaïs Kessels"
+    anais.save(update_fields=["display_name"])
+    post(closed_room, anais, "Afspraak bij de huisarts")
+    post(closed_room, closed_room.owner, "Afspraak verzet")
+    client.force_login(closed_room.owner)
+    url = reverse("channels_app:search")
+    for name in ["anais", "Anaïs", "ANAÏS kessels", "Kessels", "anaïs"]:
+        page = client.get(url, {"q": "afspraak", "author": name}).context["page"]
+        assert [m.body for m in page.object_list] == ["Afspraak bij de huisarts"], name
+    for name in ["Anaïs Eigenaar", "Anaise"]:
+        page = client.get(url, {"q": "afspraak", "author": name}).context["page"]
+        assert list(page.object_list) == [], name
