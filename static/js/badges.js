@@ -10,7 +10,8 @@ function countData(element, name) {
 }
 
 function badge(kind, className, text) {
-  return h("span", { class: `utrecht-status-badge utrecht-status-badge--${kind} ${className}` }, text);
+  const classes = ["utrecht-status-badge", `utrecht-status-badge--${kind}`, className];
+  return h("span", { class: classes.filter(Boolean).join(" ") }, text);
 }
 
 class Badges {
@@ -124,7 +125,7 @@ class Badges {
         h(
           "button",
           { type: "submit", class: "utrecht-button utrecht-button--subtle wijk-notification__open" },
-          h("span", { class: "utrecht-status-badge utrecht-status-badge--active" }, list.dataset.newText ?? ""),
+          badge("active", "", list.dataset.newText ?? ""),
           " ",
           h("span", { "data-notification-text": true }, sentence),
         ),
