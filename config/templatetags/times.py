@@ -1,4 +1,5 @@
-"""``{% time_element value "j M H:i" %}``: a ``<time>`` element for a moment, in local time.
+"""``{% time_element value "j M H:i" [class_name="…"] %}``: a ``<time>`` element for a moment,
+in local time.
 
 The same as ``<time datetime="{{ value|date:'c' }}">{{ value|date:"j M H:i" }}</time>``, but the
 moment is converted to the current time zone once instead of once per filter; lists show one
@@ -18,11 +19,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def time_element(value: datetime | None, display: str) -> SafeString | str:
-    """``value`` as ``<time datetime="ISO 8601">display format</time>``; nothing without one."""
+def time_element(value: datetime | None, display: str, class_name: str = "") -> SafeString | str:
+    """``value`` as ``<time datetime="ISO 8601">display format</time>`` (with ``class_name`` as
+    its class, if given); nothing without one."""
     if not isinstance(value, datetime):
         return ""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     shown = escape(dateformat.format(value, display))
-    return mark_safe(f'<time datetime="{value.isoformat()}">{shown}</time>')  # noqa: S308
+    css = f' class="{escape(class_name)}"' if class_name else ""
+    return mark_safe(f'<time{css} datetime="{value.isoformat()}">{shown}</time>')  # noqa: S308

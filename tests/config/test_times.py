@@ -25,6 +25,21 @@ def test_it_matches_the_date_filters_in_local_time(display, language):
     assert 'datetime="2026-03-29T01:30:15+01:00"' in expected
 
 
+def test_it_writes_a_class_when_given_one():
+    moment = datetime(2026, 3, 29, 0, 30, 15, tzinfo=UTC)
+    filters = Template(
+        '<time class="wijk-muted" datetime="{{ moment|date:\'c\' }}">'
+        "{{ moment|date:'j M H:i' }}</time>"
+    )
+    with translation.override("nl"):
+        expected = filters.render(Context({"moment": moment}))
+        shown = render('{% time_element moment "j M H:i" class_name="wijk-muted" %}', moment=moment)
+        assert shown == expected
+    assert render('{% time_element moment "j" class_name="a&b" %}', moment=moment).startswith(
+        '<time class="a&amp;b" '
+    )
+
+
 def test_it_writes_nothing_without_a_moment():
     assert render('{% time_element nothing "j M" %}') == ""
     assert render('{% time_element day "j M" %}', day=date(2026, 1, 1)) == ""
