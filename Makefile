@@ -12,6 +12,7 @@ FULL ?= 0
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "             (embedded PostgreSQL in .data/postgres unless DATABASE_URL is set)"
 	@echo "make test   - install test tools and run the whole test suite"
 	@echo "make bench - short benchmark run (a few minutes); make bench FULL=1 writes docs/BENCHMARKS.md"
 	@echo "make lint   - ruff check and format check"
@@ -72,4 +73,4 @@ vendor:
 	bash scripts/vendor_static.sh
 
 clean:
-	rm -rf $(VENV) staticfiles test-db.sqlite3 .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -71,6 +71,24 @@ def env_list(
     return items
 
 
+def env_subset(
+    name: str, choices: set[str], environ: Mapping[str, str] | None = None
+) -> frozenset[str]:
+    """Some of ``choices``: all of them for a true value ("1"), none for a false one or when
+    unset, else the comma-separated names given."""
+    value = _raw(name, environ)
+    if value is None or value.lower() in _FALSE:
+        return frozenset()
+    if value.lower() in _TRUE:
+        return frozenset(choices)
+    chosen = frozenset(env_list(name, environ=environ))
+    if not chosen <= choices:
+        raise ImproperlyConfigured(
+            f"{name} must be true, false or some of {', '.join(sorted(choices))}, not {value!r}."
+        )
+    return chosen
+
+
 def env_choice(
     name: str, choices: list[str], default: str, environ: Mapping[str, str] | None = None
 ) -> str:

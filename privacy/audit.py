@@ -104,9 +104,8 @@ def record(
         detail=detail[:200],
     )
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         last = AccessLogEntry.objects.order_by("-pk").values_list("entry_hash", flat=True).first()
         entry.previous_hash = last or GENESIS
         entry.entry_hash = compute_hash(entry)

@@ -11,8 +11,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
-from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,12 +27,14 @@ def free_port() -> int:
 
 
 def database_url_of_test_database() -> str:
+    connection.ensure_connection()  # the embedded server's socket is known once it runs
     db = connection.settings_dict
-    if settings.IS_POSTGRES:
-        user = db["USER"] or "postgres"
-        host = db["HOST"] or "127.0.0.1"
-        return f"postgres://{user}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-    return f"sqlite:///{db['NAME']}"
+    user = quote(db["USER"] or "postgres", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    # A Unix socket's directory is the host, percent-encoded.
+    host = quote(db["HOST"] or "127.0.0.1", safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:

@@ -1,4 +1,4 @@
-"""On PostgreSQL the access log refuses UPDATE and DELETE, except deleting entries older than
+"""The access log refuses UPDATE and DELETE, except deleting entries older than
 five years (the NEN 7513 minimum; the purge command keeps them longer if configured).
 
 TRUNCATE is not blocked: the table's owner can always get around a trigger, and the test suite
@@ -30,17 +30,7 @@ DROP FUNCTION IF EXISTS privacy_access_log_append_only();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("privacy", "0001_initial")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunSQL(CREATE, DROP)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_choice, env_int, env_list, env_str, env_subset, env_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,6 +21,7 @@ def test_defaults_when_unset_or_empty():
     assert env_str("X", "d", {}) == "d"
     assert env_url("X", {"redis"}, {}) is None
     assert env_choice("X", ["nl", "en"], "nl", {}) == "nl"
+    assert env_subset("X", {"a", "b"}, {}) == frozenset()
 
 
 def test_values_are_parsed():
@@ -29,6 +30,9 @@ def test_values_are_parsed():
     assert env_int("X", 0, {"X": "42"}) == 42
     assert env_list("X", None, {"X": "a.example, b.example"}) == ["a.example", "b.example"]
     assert env_url("X", {"redis"}, {"X": "redis://h:6379/0"}) == "redis://h:6379/0"
+    assert env_subset("X", {"a", "b"}, {"X": "1"}) == {"a", "b"}
+    assert env_subset("X", {"a", "b"}, {"X": "false"}) == frozenset()
+    assert env_subset("X", {"a", "b"}, {"X": "b"}) == {"b"}
     for bare in ["console:", "console://"]:
         assert env_url("X", {"smtp"}, {"X": bare}, bare=frozenset({"console"})) == "console://"
 
@@ -48,6 +52,8 @@ def test_values_are_parsed():
         (lambda: env_url("REDIS_URL", {"redis"}, {"REDIS_URL": "redis:"}), "REDIS_URL"),
         (lambda: env_url("EMAIL_URL", {"smtp"}, {"EMAIL_URL": "smtp://"}), "EMAIL_URL"),
         (lambda: env_choice("LANG", ["nl", "en"], "nl", {"LANG": "de"}), "LANG must be one of"),
+        (lambda: env_subset("NEEDS", {"redis"}, {"NEEDS": "redis,x"}), "NEEDS must be true"),
+        (lambda: env_url("DATABASE_URL", {"postgres"}, {"DATABASE_URL": "sqlite:///db"}), "DATA"),
     ],
 )
 def test_bad_values_raise(call, message):
