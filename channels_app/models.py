@@ -3,7 +3,8 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -171,7 +172,14 @@ class Message(models.Model):
     pinned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    search_vector = SearchVectorField(null=True, editable=False)
+    # Kept by PostgreSQL itself from the body, on insert and on every edit (a deleted message's
+    # body is empty, so it matches nothing). The text-search configuration is SEARCH_CONFIG as
+    # it was when migration 0008 made the column; changing it later means making it again.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("body", config=settings.SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     #: the channel's ``last_change`` when this message last changed
     change_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
@@ -192,6 +200,7 @@ class Message(models.Model):
             # search results, newest first: everywhere, and within one channel
             models.Index(fields=["-created_at", "-id"], name="message_newest"),
             models.Index(fields=["channel", "-created_at", "-id"], name="message_channel_newest"),
+            GinIndex(fields=["search_vector"], name="message_search_gin"),
         ]
 
     def __str__(self) -> str:

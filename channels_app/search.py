@@ -17,8 +17,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
-from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,14 +72,11 @@ class MessageSearchForm(forms.Form):
 
 
 def _authors_named(text: str) -> QuerySet[User]:
-    """Users whose name holds every word of ``text``, case ignored; on PostgreSQL accents too
-    (unaccent, migration 0007), so "Anais" and "Anaïs" both find Anaïs."""
+    """Users whose name holds every word of ``text``, case and accents ignored (unaccent,
+    migration 0007), so "Anais" and "Anaïs" both find Anaïs."""
     authors = User.objects.all()
     for word in _WORD.findall(text)[:4]:
-        if settings.IS_POSTGRES:
-            authors = authors.filter(display_name__unaccent__icontains=_without_accents(word))
-        else:
-            authors = authors.filter(display_name__icontains=word)
+        authors = authors.filter(display_name__unaccent__icontains=_without_accents(word))
     return authors
 
 
@@ -97,46 +93,67 @@ def readable_channels(user: User) -> QuerySet[Channel]:
 
 
 def readable_channel_ids(user: User) -> list[int]:
-    """Ids of the channels ``user`` may read, as ``readable_channels`` but in one cheap query."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Channel._meta.db_table} WHERE kind = %s "  # noqa: S608
-            f"UNION SELECT channel_id FROM {Membership._meta.db_table} WHERE user_id = %s",
-            [Channel.Kind.OPEN, user.pk],
-        )
-        return sorted(pk for (pk,) in cursor.fetchall())
+    """Ids of the channels ``user`` may read, as ``readable_channels`` but in one cheap query:
+    a UNION of the open channels and the user's memberships, each answered by its own index,
+    where the OR of ``readable_channels`` reads every channel."""
+    open_channels = Channel.objects.filter(kind=Channel.Kind.OPEN).values_list("pk", flat=True)
+    mine = Membership.objects.filter(user=user).values_list("channel_id", flat=True)
+    return sorted(open_channels.order_by().union(mine.order_by()))
 
 
 class LookaheadPaginator(Paginator):
-    """Pages without a count: a page reads one row more than it shows, so it knows whether a
-    next page exists. The count is exact once the last page is reached and a lower bound
-    before (``capped``). Counting every hit of a frequent word among a million messages
-    costs far more than the page itself, which an index walks newest first."""
+    """Pages without a count, for lists too long to count.
 
-    count = 0
-    capped = False
+    Counting every hit of a frequent word among a million messages costs far more than the page
+    itself, which an index walks newest first. So a page reads one row more than it shows: that
+    row tells whether a next page exists. ``count`` and ``num_pages`` are then what is known:
+    exact once the last page is read, and lower bounds before (``capped``: "more than 25 found",
+    a next page). A page number past the end, or not a number, gives the first page: without a
+    count the last one is unknown.
+    """
+
+    def __init__(self, object_list: Any, per_page: int) -> None:
+        super().__init__(object_list, per_page)
+        self.capped = False
+        self._rows_known = 0
+        self._pages_known = 1
+
+    @property
+    def count(self) -> int:
+        """The rows up to the end of the page read (all rows unless ``capped``)."""
+        return self._rows_known
+
+    @property
+    def num_pages(self) -> int:
+        """The pages known to exist: the page read, and the next one when ``capped``."""
+        return self._pages_known
 
     def validate_number(self, number: Any) -> int:
+        """A whole number from 1; whether that page has rows is known once it is read."""
         try:
             number = int(number)
         except (TypeError, ValueError):
-            number = 1
-        return max(1, number)
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
-            return self.page(1)
+            raise EmptyPage(self.error_messages["no_results"])
         self.capped = len(rows) > self.per_page
-        self.count = bottom + min(len(rows), self.per_page)
-        # one more than the count while another page follows, so has_next() is true
-        self.__dict__["num_pages"] = number + 1 if self.capped else number
-        return self._get_page(rows[: self.per_page], number, self)
+        self._rows_known = bottom + min(len(rows), self.per_page)
+        self._pages_known = number + 1 if self.capped else number
+        return Page(rows[: self.per_page], number, self)
 
     def get_page(self, number: Any) -> Page:
-        return self.page(number)
+        try:
+            return self.page(number)
+        except InvalidPage:
+            return self.page(1)
 
 
 def search_page(user: User, data: dict[str, Any], number: Any) -> Page:
@@ -161,23 +178,19 @@ def search_messages(user: User, data: dict[str, Any]) -> QuerySet[Message]:
     if data.get("date_to"):
         messages = messages.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
     words = [w.lower() for w in _WORD.findall(data["q"])][:8]
-    if settings.IS_POSTGRES:
-        query = SearchQuery(
-            " & ".join(f"{w}:*" for w in words), search_type="raw", config=settings.SEARCH_CONFIG
+    # every word, each also as the start of a longer one ("schuld" finds "schuldhulp")
+    query = SearchQuery(
+        " & ".join(f"{w}:*" for w in words), search_type="raw", config=settings.SEARCH_CONFIG
+    )
+    messages = messages.filter(search_vector=query).annotate(
+        snippet=SearchHeadline(
+            F("body"),
+            query,
+            config=settings.SEARCH_CONFIG,
+            start_sel="[[[",
+            stop_sel="]]]",
+            max_words=30,
+            min_words=10,
         )
-        messages = messages.filter(search_vector=query).annotate(
-            snippet=SearchHeadline(
-                F("body"),
-                query,
-                config=settings.SEARCH_CONFIG,
-                start_sel="[[[",
-                stop_sel="]]]",
-                max_words=30,
-                min_words=10,
-            )
-        )
-    else:
-        for word in words:
-            messages = messages.filter(body__icontains=word)
-        messages = messages.annotate(snippet=F("body"))
+    )
     return messages.select_related("author", "channel").order_by("-created_at", "-pk")

@@ -13,11 +13,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -453,13 +452,6 @@ def _next_change(channel_id: int) -> int:
     return Channel.objects.filter(pk=channel_id).values_list("last_change", flat=True).get()
 
 
-def _index(message: Message) -> None:
-    if settings.IS_POSTGRES:
-        Message.objects.filter(pk=message.pk).update(
-            search_vector=SearchVector(Value(message.body), config=settings.SEARCH_CONFIG)
-        )
-
-
 def post_message(
     channel_id: int,
     *,
@@ -522,7 +514,6 @@ def post_message(
                 created_at=channel.last_message_at,
                 change_seq=channel.last_change,
             )
-            _index(message)
             if attachment_ids:
                 attached = Attachment.objects.filter(
                     pk__in=set(attachment_ids),
@@ -588,7 +579,6 @@ def edit_message(message: Message, *, by: User, body: Any) -> Message:
     message.edited_at = timezone.now()
     message.change_seq = _next_change(message.channel_id)
     message.save(update_fields=["body", "body_html", "edited_at", "change_seq"])
-    _index(message)
     _broadcast(message.channel.group_name, message_frame(message, "message.updated"))
     return message
 
@@ -603,7 +593,6 @@ def delete_message(message: Message, *, by: User) -> Message:
     message.body_html = ""
     message.change_seq = _next_change(message.channel_id)
     message.save(update_fields=["deleted_at", "deleted_by", "body", "body_html", "change_seq"])
-    Message.objects.filter(pk=message.pk).update(search_vector=None)
     message.reactions.all().delete()
     message.mentions.all().delete()
     _broadcast(message.channel.group_name, message_frame(message, "message.deleted"))

@@ -137,7 +137,6 @@ DATABASES["default"]["OPTIONS"]["pool"] = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-IS_POSTGRES = True  # TEMP
 # PostgreSQL text-search configuration for stemming; the platform's content is Dutch.
 SEARCH_CONFIG = env_str("SEARCH_CONFIG", "dutch")
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -234,15 +236,50 @@ class Professional(models.Model):
     )
     # Denormalised by directory.services: listed in the directory and search only when True.
     verified = models.BooleanField(_("verified"), default=False, editable=False)
-    # Denormalised for search: the name and everything else a colleague might type.
+    # The search row, denormalised by directory.services.refresh_search (directory.signals runs
+    # it after every change to what it is made of), so that a search reads this table alone:
+    # the weighted document (name, job title and disciplines; expertise, organisations and
+    # domains; neighbourhoods, languages and availability; the bio), the name for typo-tolerant
+    # matching and sorting, the values the filters test (arrays with one GIN index: a filter is
+    # array containment) and the same values as one text of keys that the facet counts tally,
+    # "d3 mmedical n1 o12 e7 e40 l2": a letter per facet and the id, or for a domain its code.
     search_vector = SearchVectorField(null=True, editable=False)
-    search_text = models.TextField(editable=False, blank=True)
+    search_name = models.CharField(max_length=150, default="", editable=False)
+    discipline_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    domains = ArrayField(models.TextField(), default=list, editable=False)
+    neighbourhood_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    # of verified memberships only
+    organisation_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    expertise_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    language_ids = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    facet_keys = models.TextField(default="", editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("professional")
         verbose_name_plural = _("professionals")
-        indexes = [models.Index(fields=["verified"], name="professional_verified")]
+        indexes = [
+            models.Index(fields=["verified"], name="professional_verified"),
+            GinIndex(fields=["search_vector"], name="professional_search_gin"),
+            GinIndex(OpClass("search_name", name="gin_trgm_ops"), name="professional_name_trgm"),
+            GinIndex(
+                fields=[
+                    "discipline_ids",
+                    "domains",
+                    "neighbourhood_ids",
+                    "organisation_ids",
+                    "expertise_ids",
+                    "language_ids",
+                ],
+                name="professional_facets_gin",
+            ),
+            # the listed in name order: the directory page without a query, and sorting by name
+            models.Index(
+                fields=["search_name", "id"],
+                condition=models.Q(verified=True),
+                name="professional_listed_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -9,18 +10,34 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Collate, Concat, NullIf
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from directory import search
 from directory.access import is_organisation_admin
-from directory.models import Domain, Membership, Organisation, Professional
+from directory.models import Discipline, Domain, Membership, Organisation, Professional
 
 PHOTO_SIZE = 512
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -83,108 +100,106 @@ def save_profile(professional: Professional, form: Any, photo: UploadedFile | No
         transaction.on_commit(lambda: storage.delete(old_photo))
 
 
-def _search_parts(professional: Professional) -> dict[str, str]:
-    """The weighted parts of the search document (on SQLite: the text it searches)."""
-    disciplines = list(professional.disciplines.all())
-    with translation.override(settings.LANGUAGE_CODE):
-        domains = {str(Domain(d.domain).label) for d in disciplines}
-    organisations = [m.organisation.name for m in professional.memberships.all() if m.verified]
-    return {
-        "A": " ".join([professional.user.display_name, professional.job_title]
-                      + [d.name for d in disciplines]),
-        "B": " ".join([t.name for t in professional.expertise.all()] + organisations
-                      + sorted(domains)),
-        "C": " ".join([n.name for n in professional.neighbourhoods.all()]
-                      + [lang.name for lang in professional.languages.all()]
-                      + [professional.availability]),
-        "D": professional.bio,
-    }  # fmt: skip
-
-
-# PostgreSQL: every professional's search row in one statement, whatever their number. It writes
-# the same document as _search_parts (parts A-D, in the same order) plus the columns the search
-# filters, counts and sorts on (migration 0004 describes them), and `verified`: listed only with a
-# verified membership. Table names are Django's defaults for these models and their many-to-many
-# fields.
-REFRESH_SQL = """
-WITH doc AS (
-    SELECT p.id, u.display_name AS name,
-        EXISTS (SELECT 1 FROM directory_membership m
-                WHERE m.professional_id = p.id AND m.verified) AS verified,
-        concat_ws(' ', u.display_name, p.job_title, d.names) AS a,
-        concat_ws(' ', e.names, o.names, dom.labels) AS b,
-        concat_ws(' ', n.names, l.names, p.availability) AS c,
-        p.bio AS d,
-        coalesce(d.ids, '{}') AS discipline_ids, coalesce(dom.codes, '{}') AS domains,
-        coalesce(n.ids, '{}') AS neighbourhood_ids, coalesce(o.ids, '{}') AS organisation_ids,
-        coalesce(e.ids, '{}') AS expertise_ids, coalesce(l.ids, '{}') AS language_ids,
-        concat_ws(' ', d.keys, dom.keys, n.keys, o.keys, e.keys, l.keys) AS facet_keys
-    FROM directory_professional p
-    JOIN accounts_user u ON u.id = p.user_id
-    LEFT JOIN LATERAL (
-        SELECT array_agg(x.id ORDER BY x.id) AS ids,
-            string_agg(x.name, ' ' ORDER BY x.name) AS names,
-            string_agg('d' || x.id, ' ' ORDER BY x.id) AS keys
-        FROM directory_professional_disciplines t
-        JOIN directory_discipline x ON x.id = t.discipline_id WHERE t.professional_id = p.id
-    ) d ON true
-    LEFT JOIN LATERAL (
-        SELECT array_agg(y.code ORDER BY y.code) AS codes,
-            string_agg(y.label, ' ' ORDER BY y.label COLLATE "C") AS labels,
-            string_agg('m' || y.code, ' ' ORDER BY y.code) AS keys
-        FROM (SELECT DISTINCT x.domain::text AS code, dl.label
-              FROM directory_professional_disciplines t
-              JOIN directory_discipline x ON x.id = t.discipline_id
-              LEFT JOIN unnest(%(domain_codes)s::text[], %(domain_labels)s::text[])
-                  AS dl(code, label) ON dl.code = x.domain
-              WHERE t.professional_id = p.id) y
-    ) dom ON true
-    LEFT JOIN LATERAL (
-        SELECT array_agg(x.id ORDER BY x.id) AS ids,
-            string_agg(x.name, ' ' ORDER BY x.municipality, x.name) AS names,
-            string_agg('n' || x.id, ' ' ORDER BY x.id) AS keys
-        FROM directory_professional_neighbourhoods t
-        JOIN directory_neighbourhood x ON x.id = t.neighbourhood_id WHERE t.professional_id = p.id
-    ) n ON true
-    LEFT JOIN LATERAL (
-        SELECT array_agg(x.id ORDER BY x.id) AS ids, string_agg(x.name, ' ' ORDER BY t.id) AS names,
-            string_agg('o' || x.id, ' ' ORDER BY x.id) AS keys
-        FROM directory_membership t
-        JOIN directory_organisation x ON x.id = t.organisation_id
-        WHERE t.professional_id = p.id AND t.verified
-    ) o ON true
-    LEFT JOIN LATERAL (
-        SELECT array_agg(x.id ORDER BY x.id) AS ids,
-            string_agg(x.name, ' ' ORDER BY x.name) AS names,
-            string_agg('e' || x.id, ' ' ORDER BY x.id) AS keys
-        FROM directory_professional_expertise t
-        JOIN directory_expertisetag x ON x.id = t.expertisetag_id WHERE t.professional_id = p.id
-    ) e ON true
-    LEFT JOIN LATERAL (
-        SELECT array_agg(x.id ORDER BY x.id) AS ids,
-            string_agg(x.name, ' ' ORDER BY x.name) AS names,
-            string_agg('l' || x.id, ' ' ORDER BY x.id) AS keys
-        FROM directory_professional_languages t
-        JOIN directory_language x ON x.id = t.language_id WHERE t.professional_id = p.id
-    ) l ON true
-    WHERE p.id = ANY(%(ids)s::bigint[])
-)
-UPDATE directory_professional AS p
-SET verified = doc.verified,
-    search_name = doc.name,
-    search_text = lower(concat_ws(' ', doc.a, doc.b, doc.c, doc.d)),
-    search_vector = setweight(to_tsvector(%(config)s::regconfig, doc.a), 'A')
-        || setweight(to_tsvector(%(config)s::regconfig, doc.b), 'B')
-        || setweight(to_tsvector(%(config)s::regconfig, doc.c), 'C')
-        || setweight(to_tsvector(%(config)s::regconfig, doc.d), 'D'),
-    discipline_ids = doc.discipline_ids, domains = doc.domains,
-    neighbourhood_ids = doc.neighbourhood_ids, organisation_ids = doc.organisation_ids,
-    expertise_ids = doc.expertise_ids, language_ids = doc.language_ids,
-    facet_keys = doc.facet_keys
-FROM doc
-WHERE p.id = doc.id
-"""
+# How many search rows one UPDATE statement recomputes.
 REFRESH_CHUNK = 5000
+
+
+class ConcatWS(Func):
+    """PostgreSQL's ``concat_ws(' ', ...)``: the texts that are not NULL, separated by spaces."""
+
+    function = "concat_ws"
+    template = "%(function)s(' ', %(expressions)s)"
+    output_field = TextField()
+
+
+class Joined(Func):
+    """PostgreSQL's ``array_to_string(array, ' ')``: the values of an array as one text."""
+
+    function = "array_to_string"
+    template = "%(function)s(%(expressions)s, ' ')"
+    output_field = TextField()
+
+
+def _values(rows: QuerySet, value: Any, *ordering: Any) -> ArraySubquery:
+    """``value`` (a field or an expression) of those of ``rows`` that belong to the professional
+    whose search row is being written, as an array in the order of ``ordering`` or the values."""
+    value = F(value) if isinstance(value, str) else value
+    mine = rows.filter(professional=OuterRef("pk")).order_by(*(ordering or [value]))
+    return ArraySubquery(mine.values(value=value))
+
+
+def _key(letter: str, field: str) -> Concat:
+    """A facet key: the facet's letter and the value, "d3" for discipline 3."""
+    return Concat(Value(letter), Cast(field, TextField()), output_field=TextField())
+
+
+def _keys(values: ArraySubquery) -> NullIf:
+    """Facet keys as one text, "d3 d12", or NULL if there are none (concat_ws leaves it out)."""
+    return NullIf(Joined(values), Value(""))
+
+
+@functools.cache
+def _search_row(language: str, config: str) -> dict[str, Any]:
+    """What ``refresh_search`` writes into a professional's search row, as expressions over the
+    relational tables (one UPDATE, whatever the number of professionals), with the domains'
+    labels in ``language`` and the document made with the text search configuration ``config``.
+    The expressions are built once; each query resolves copies of them."""
+    disciplines = Professional.disciplines.through.objects.all()
+    neighbourhoods = Professional.neighbourhoods.through.objects.all()
+    expertise = Professional.expertise.through.objects.all()
+    languages = Professional.languages.through.objects.all()
+    organisations = Membership.objects.filter(verified=True)  # listed only where verified
+    name = Subquery(
+        get_user_model().objects.filter(pk=OuterRef("user_id")).order_by().values("display_name")
+    )
+    domains = Discipline.objects.filter(professional=OuterRef("pk")).order_by()
+    with translation.override(language):
+        whens = [When(domain=code, then=Value(str(label))) for code, label in Domain.choices]
+    # each domain's label once, in a fixed (byte) order
+    labels = domains.values(label=Collate(Case(*whens, output_field=TextField()), "C"))
+
+    def part(weight: str, *texts: Any) -> SearchVector:
+        return SearchVector(*texts, weight=weight, config=config)
+
+    document = (
+        part("A", name, "job_title", Joined(_values(disciplines, "discipline__name")))
+        + part(
+            "B",
+            Joined(_values(expertise, "expertisetag__name")),
+            Joined(_values(organisations, "organisation__name", "id")),
+            Joined(ArraySubquery(labels.distinct().order_by("label"))),
+        )
+        + part(
+            "C",
+            Joined(_values(neighbourhoods, "neighbourhood__name", "neighbourhood__municipality",
+                           "neighbourhood__name")),
+            Joined(_values(languages, "language__name")),
+            "availability",
+        )
+        + part("D", "bio")
+    )  # fmt: skip
+    return {
+        "verified": Exists(organisations.filter(professional=OuterRef("pk"))),
+        "search_name": name,
+        "search_vector": document,
+        "discipline_ids": _values(disciplines, "discipline_id"),
+        "domains": ArraySubquery(domains.values("domain").distinct().order_by("domain")),
+        "neighbourhood_ids": _values(neighbourhoods, "neighbourhood_id"),
+        "organisation_ids": _values(organisations, "organisation_id"),
+        "expertise_ids": _values(expertise, "expertisetag_id"),
+        "language_ids": _values(languages, "language_id"),
+        "facet_keys": ConcatWS(
+            _keys(_values(disciplines, _key("d", "discipline_id"), "discipline_id")),
+            _keys(
+                ArraySubquery(domains.values(key=_key("m", "domain")).distinct().order_by("key"))
+            ),
+            _keys(_values(neighbourhoods, _key("n", "neighbourhood_id"), "neighbourhood_id")),
+            _keys(_values(organisations, _key("o", "organisation_id"), "organisation_id")),
+            _keys(_values(expertise, _key("e", "expertisetag_id"), "expertisetag_id")),
+            _keys(_values(languages, _key("l", "language_id"), "language_id")),
+        ),
+    }
+
 
 # Inside search_refresh_batch(): the professionals whose search row is to be refreshed at its end.
 _pending: ContextVar[set[int] | None] = ContextVar("directory_search_pending", default=None)
@@ -198,35 +213,9 @@ def refresh_search(professional_ids: Iterable[int]) -> None:
     cache.delete(search.UNFILTERED_COUNTS_KEY)
     if not ids:
         return
-    if connection.vendor == "postgresql":
-        with translation.override(settings.LANGUAGE_CODE):
-            codes = [code for code, _label in Domain.choices]
-            labels = [str(label) for _code, label in Domain.choices]
-        with connection.cursor() as cursor:
-            for start in range(0, len(ids), REFRESH_CHUNK):
-                cursor.execute(
-                    REFRESH_SQL,
-                    {
-                        "ids": ids[start : start + REFRESH_CHUNK],
-                        "config": settings.SEARCH_CONFIG,
-                        "domain_codes": codes,
-                        "domain_labels": labels,
-                    },
-                )
-        return
-    # Elsewhere (SQLite) the search only needs the plain text, so one profile at a time will do.
-    professionals = (
-        Professional.objects.filter(pk__in=ids)
-        .select_related("user")
-        .prefetch_related(
-            "disciplines", "expertise", "neighbourhoods", "languages", "memberships__organisation"
-        )
-    )
-    for professional in professionals:
-        Professional.objects.filter(pk=professional.pk).update(
-            search_text=" ".join(_search_parts(professional).values()).lower(),
-            verified=any(m.verified for m in professional.memberships.all()),
-        )
+    row = _search_row(settings.LANGUAGE_CODE, settings.SEARCH_CONFIG)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        Professional.objects.filter(pk__in=ids[start : start + REFRESH_CHUNK]).update(**row)
 
 
 def queue_refresh(professional_ids: Iterable[int]) -> None:

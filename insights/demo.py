@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import count
 
-from django.conf import settings
-from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -161,10 +159,6 @@ def generate_history(now: datetime | None = None) -> int:
             added += 2
     for channel in touched.values():
         _renumber(channel)
-    if settings.IS_POSTGRES:
-        Message.objects.filter(search_vector__isnull=True).update(
-            search_vector=SearchVector("body", config=settings.SEARCH_CONFIG)
-        )
     return added
 
 

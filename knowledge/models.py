@@ -5,6 +5,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
@@ -107,7 +108,8 @@ class Article(models.Model):
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_published"),
-        ]  # the GIN index on search_vector is created by a PostgreSQL-only migration
+            GinIndex(fields=["search_vector"], name="article_search_gin"),
+        ]
 
     def __str__(self) -> str:
         return self.title

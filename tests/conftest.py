@@ -206,7 +206,20 @@ def _close_pools() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Close PostgreSQL's connection pool before the test database is dropped."""
+    """Close PostgreSQL's connection pool before the test database is dropped.
+
+    A pool leaves connections that are checked out open; the browser tests' ORM calls under
+    Playwright's greenlets keep one that no code closes. Its session is ended so that the test
+    database can be dropped.
+    """
     yield
     with django_db_blocker.unblock():
+        from django.db import connection
+
         _close_pools()
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [connection.settings_dict["NAME"]],
+            )

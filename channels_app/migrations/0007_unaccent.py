@@ -1,6 +1,5 @@
 """PostgreSQL's unaccent, so that the message search finds an author's name without its accents
-("Anais" finds Anaïs). Django's operation does nothing on other databases: on SQLite (the
-embedded default) the search matches names as typed."""
+("Anais" finds Anaïs)."""
 
 from django.contrib.postgres.operations import UnaccentExtension
 from django.db import migrations

@@ -1,6 +1,5 @@
-"""PostgreSQL-only search support: pg_trgm, a GIN index on the profile search vector and a
-trigram index on names. On SQLite (the embedded default) search falls back to substring
-matching and these statements are skipped."""
+"""Search support: pg_trgm, a GIN index on the profile search vector and trigram indexes on
+names. (Migration 0005 records the profile's index in Django's state.)"""
 
 from django.db import migrations
 
@@ -20,20 +19,10 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0002_profiles_and_search"),
         ("accounts", "0002_roles"),
     ]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -1,4 +1,4 @@
-"""PostgreSQL-only search columns on the professional: what the directory search filters, counts
+"""Search columns on the professional: what the directory search filters, counts
 and sorts on, kept by ``directory.services.refresh_search`` so that a search reads one table.
 
 - ``search_name``: the user's display name (trigram matching and sorting by name);
@@ -8,10 +8,8 @@ and sorts on, kept by ``directory.services.refresh_search`` so that a search rea
 - ``facet_keys``: the same values as one text of keys, "d3 mmedical n1 o12 e7 e40 l2" (a letter
   per facet and the id, or for the domain its code), which the facet counts tally over all hits.
 
-These columns are not model fields: the ORM never reads or writes them (so saving a
-``Professional`` never overwrites them with stale values), and SQLite, where search falls back
-to substring matching, does not have them. Also an index on the few inactive users, so that the
-search can leave them out without joining every user.
+Migration 0005 records them as model fields and ``Meta.indexes``. Also an index on the few
+inactive users, so that the search can leave them out without joining every user.
 """
 
 from django.db import migrations
@@ -86,20 +84,10 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0003_search_indexes"),
         ("accounts", "0002_roles"),
     ]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

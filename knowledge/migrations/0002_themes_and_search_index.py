@@ -1,5 +1,5 @@
-"""The seeded themes, and a GIN index for article search on PostgreSQL (SQLite searches by
-substring instead)."""
+"""The seeded themes, and a GIN index for article search (known to the model state from
+migration 0004)."""
 
 from django.db import migrations
 
@@ -26,24 +26,14 @@ def remove_themes(apps, schema_editor):
     ).delete()
 
 
-def run(statement):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [("knowledge", "0001_initial")]
 
     operations = [
         migrations.RunPython(add_themes, remove_themes),
-        migrations.RunPython(
-            run(
-                "CREATE INDEX IF NOT EXISTS article_search_gin "
-                "ON knowledge_article USING gin (search_vector)"
-            ),
-            run("DROP INDEX IF EXISTS article_search_gin"),
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS article_search_gin "
+            "ON knowledge_article USING gin (search_vector)",
+            "DROP INDEX IF EXISTS article_search_gin",
         ),
     ]

@@ -151,13 +151,30 @@ def test_search_filters_by_author_and_date(client, closed_room):
     assert "date_to" in response.context["form"].errors
 
 
-@pytest.mark.postgres
 def test_search_uses_dutch_stemming(client, closed_room):
     post(closed_room, closed_room.owner, "De huisartsen overleggen morgen")
     client.force_login(closed_room.member)
     response = client.get(reverse("channels_app:search"), {"q": "huisarts"})
     assert len(response.context["page"].object_list) == 1
     assert "<mark>" in response.content.decode()
+
+
+def test_search_follows_edits_and_deletions(client, closed_room):
+    """The search vector is a generated column: PostgreSQL keeps it with the body."""
+    message = post(closed_room, closed_room.owner, "Afspraak bij de huisarts")
+    client.force_login(closed_room.member)
+    url = reverse("channels_app:search")
+
+    def found(words):
+        return [m.pk for m in client.get(url, {"q": words}).context["page"].object_list]
+
+    assert found("huisarts") == [message.pk]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.edit_message(message, by=closed_room.owner, body="Afspraak bij de apotheek")
+    assert found("huisarts") == [] and found("apotheek") == [message.pk]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.delete_message(message, by=closed_room.owner)
+    assert found("apotheek") == [] and found("afspraak") == []
 
 
 def test_reports_go_to_the_moderators(client, closed_room):

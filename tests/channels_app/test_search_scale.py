@@ -55,7 +55,7 @@ def test_pages_are_not_counted_but_know_what_follows(client, closed_room, monkey
         "5 berichten gevonden" in response.content.decode()
     )
     # past the end, or not a number: the first page
-    for number in ["9", "x"]:
+    for number in ["9", "x", "0", "-2"]:
         page = client.get(url, {"q": "afspraak", "page": number}).context["page"]
         assert page.number == 1 and len(page.object_list) == 2
     page = client.get(url, {"q": "nummer 2"}).context["page"]
@@ -89,7 +89,6 @@ def test_the_author_is_a_name_and_the_page_lists_nobody(client, closed_room):
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-@pytest.mark.postgres
 def test_an_authors_name_is_found_without_its_accents(client, closed_room):
     anais = closed_room.member
     anais.display_name = "Anaïs Kessels"

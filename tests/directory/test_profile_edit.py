@@ -45,7 +45,9 @@ def test_an_unverified_user_edits_their_own_profile(client, user):
     assert user.display_name == "Anna de Vries"
     assert professional.job_title == "Wijkcoach"
     assert sorted(t.name for t in professional.expertise.all()) == ["Mantelzorg", "armoede"]
-    assert "anna de vries" in professional.search_text
+    # the search row follows (listed once verified)
+    assert professional.search_name == "Anna de Vries"
+    assert "'wijkcoach':4A" in professional.search_vector
     assert not professional.verified
 
 

@@ -29,15 +29,18 @@ def search(client, **params):
     return response
 
 
-@pytest.mark.postgres
 def test_dutch_stemming_finds_a_debt_counsellor_for_schulden(searcher):
     assert names(search(searcher, q="schulden")) == ["Sanne Claessens"]
 
 
-@pytest.mark.postgres
 def test_a_misspelt_surname_still_finds_the_person(searcher):
     assert names(search(searcher, q="Klaessens")) == ["Sanne Claessens"]
     assert names(search(searcher, q="Hermanns")) == ["Bram Hermans"]
+
+
+def test_a_misspelt_profession_still_finds_its_professionals(searcher):
+    assert names(search(searcher, q="schuldhulpverlner")) == ["Sanne Claessens"]
+    assert names(search(searcher, q="Schuldhulpverleener")) == ["Sanne Claessens"]
 
 
 def test_a_word_in_the_job_title_finds_people(searcher):
@@ -121,3 +124,20 @@ def test_the_search_page_query_count_does_not_grow_with_results(searcher, town):
     many = count_queries()
     assert few == many
     assert many <= 20
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [("2", 2), ("99", 3), ("0", 3), ("99999999999999999999999", 3), ("twee", 1), ("", 1)],
+)
+def test_a_page_out_of_range_shows_the_nearest_one(searcher, hoensbroek, page, shown):
+    for n in range(45):
+        ProfessionalFactory(
+            user=UserFactory(display_name=f"Welzijnswerker {n:02}"), neighbourhoods=[hoensbroek]
+        )
+    response = search(searcher, q="welzijnswerker", sort="name", page=page)
+    result_page = response.context["page"]
+    assert result_page.number == shown
+    assert result_page.paginator.count == 45
+    first = (shown - 1) * 20
+    assert names(response) == [f"Welzijnswerker {n:02}" for n in range(first, min(first + 20, 45))]

@@ -115,7 +115,6 @@ def test_a_broken_pdf_is_kept_but_not_searchable(trainer):
     assert item.text == ""
 
 
-@pytest.mark.postgres
 def test_the_text_of_a_pdf_is_found_by_search(client, trainer, colleague):
     article = publish(trainer, title="Leefstijl", body="Over bewegen.")
     services.add_attachment(

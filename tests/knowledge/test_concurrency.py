@@ -11,7 +11,7 @@ from knowledge import services
 from knowledge.models import Registration
 from tests.knowledge.fixtures import make_session, verified
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_people_for_the_last_seat_get_one_seat_and_one_waiting_place(trainer):

@@ -50,7 +50,6 @@ def test_the_filter_lists_offer_every_theme_and_tag_and_keep_the_choice(
     assert '<option value="">Alle tags</option>' in page
 
 
-@pytest.mark.postgres
 def test_it_ranks_title_matches_first_with_dutch_stemming(client, colleague, articles):
     client.force_login(colleague)
     # "schuld" matches "schulden" (Dutch stemming) and "Schuldhulpverlening" (prefix)
@@ -58,7 +57,6 @@ def test_it_ranks_title_matches_first_with_dutch_stemming(client, colleague, art
     assert _titles(client, "?q=schuld&theme=leefstijl") == ["Bewegen"]
 
 
-@pytest.mark.postgres
 def test_it_highlights_snippets_and_escapes_them(client, trainer, colleague):
     publish(trainer, title="Veilig", summary="Samenvatting",
             body="Let op <b>vet</b> en [[[nep]]] markeringen bij mantelzorgers.")  # fmt: skip
@@ -67,11 +65,3 @@ def test_it_highlights_snippets_and_escapes_them(client, trainer, colleague):
     assert "<mark>mantelzorgers</mark>" in page
     assert "<b>" not in page  # the database drops the tags, the template escapes the rest
     assert "<mark>nep" not in page
-
-
-def test_it_falls_back_to_substring_search(client, colleague, articles, settings):
-    settings.IS_POSTGRES = False
-    client.force_login(colleague)
-    assert _titles(client, "?q=minder") == ["Bewegen"]
-    assert sorted(_titles(client, "?q=schulden")) == ["Bewegen", "Schuldhulpverlening in de wijk"]
-    assert _titles(client, "?q=schuldhulp") == ["Schuldhulpverlening in de wijk"]

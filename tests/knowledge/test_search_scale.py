@@ -14,7 +14,6 @@ def _page(client, query):
     return client.get(f"/knowledge/{query}").context["page"]
 
 
-@pytest.mark.postgres
 def test_only_the_newest_hits_are_ranked_and_pages_are_not_counted(
     client, trainer, colleague, monkeypatch
 ):
@@ -38,7 +37,6 @@ def test_only_the_newest_hits_are_ranked_and_pages_are_not_counted(
     assert _page(client, "?q=mantelzorg").object_list[0] == oldest
 
 
-@pytest.mark.postgres
 def test_a_frequent_word_within_a_theme_walks_the_themes_newest_articles(
     client, trainer, colleague, monkeypatch
 ):

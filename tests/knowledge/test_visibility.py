@@ -96,8 +96,7 @@ def test_it_sends_unverified_and_anonymous_people_away(client, library):
     assert client.get("/knowledge/?q=leefstijl").status_code == HTTPStatus.FORBIDDEN
 
 
-@pytest.mark.postgres
-def test_it_searches_only_readable_articles_on_postgresql(client, library):
+def test_it_searches_only_readable_articles(client, library):
     client.force_login(library.member)
     assert client.get("/knowledge/?q=werkafspraken").context["page"].paginator.count == 1
     client.force_login(library.outsider)
