@@ -3,6 +3,11 @@
 Open channels can be read by every verified professional; closed channels show their name and
 description to verified professionals (so they can ask to join) but their messages only to
 members; direct conversations do not exist for anyone outside them (404).
+
+Every right in a channel comes from the user's ``Membership`` row, its role mapped through
+``ROLE_PERMISSIONS``, and from nothing else: superuser and staff status grant none (DESIGN.md,
+"Revocation and administrators"). django-guardian's object permissions are not read here,
+because guardian answers "every permission" for a superuser.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404
-from guardian.core import ObjectPermissionChecker
 
 from channels_app.models import Channel, Membership, Message
 from directory.access import is_verified
@@ -38,10 +42,22 @@ class ChannelAccess:
     can_post: bool
     can_moderate: bool
     can_administer: bool
+    #: the user's membership row (their role and read marker), if they are a member
+    membership: Membership | None = None
+
+
+def membership_of(user: Any, channel: Channel) -> Membership | None:
+    """The membership of an active, signed-in ``user`` in ``channel``, or None."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return Membership.objects.filter(channel=channel, user=user).first()
 
 
 def access_for(user: Any, channel: Channel) -> ChannelAccess:
-    perms = set(ObjectPermissionChecker(user).get_perms(channel)) if user.is_active else set()
+    """The rights of ``user`` in ``channel``: their role's, as a member; reading only, in an
+    open channel, as a verified professional; nothing otherwise."""
+    membership = membership_of(user, channel)
+    perms = set(ROLE_PERMISSIONS.get(membership.role, ())) if membership else set()
     member = VIEW in perms
     can_read = member or (channel.kind == Channel.Kind.OPEN and is_verified(user))
     archived = channel.is_archived
@@ -52,6 +68,7 @@ def access_for(user: Any, channel: Channel) -> ChannelAccess:
         can_post=POST in perms and not archived,
         can_moderate=MODERATE in perms,
         can_administer=ADMINISTER in perms,
+        membership=membership if member else None,
     )
 
 

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from channels_app import access, services
-from channels_app.models import Membership, Message
+from channels_app.models import Message
 from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref, is_number
 from directory.access import is_verified
 
@@ -203,8 +203,7 @@ class PlatformConsumer(JsonFrameConsumer):
             rights = access.readable_channel(self.user, room)
         except Http404:
             raise _not_found() from None
-        membership = Membership.objects.filter(channel=rights.channel, user=self.user).first()
-        last_read = membership.last_read_seq if membership else 0
+        last_read = rights.membership.last_read_seq if rights.membership else 0
         mentions = services.unread_mentions(self.user, rights.channel, last_read).count()
         member_ids = list(rights.channel.memberships.values_list("user_id", flat=True)[:500])
         online = cache.get_many([f"presence:{uid}" for uid in member_ids])

@@ -1,9 +1,11 @@
 """Who may see and do what in the knowledge base; views, search and feeds all use these helpers.
 
 A published article is read by every verified professional, or, when its audience is
-restricted, only by the members of the chosen channels (channel membership is what
-channels_app grants its ``view_messages`` permission for). Drafts are seen by their authors
-only. Anyone else gets a 404, exactly as for an article that does not exist.
+restricted, only by the members of the chosen channels: a channel ``Membership`` row in one of
+them that is not archived (django-guardian's channel permissions are not read: they say yes to
+every superuser). Drafts are seen by their authors only. Those who may edit an article (its
+authors, platform administrators) read it too. Anyone else gets a 404, exactly as for an article
+that does not exist.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.roles import Role
-from channels_app.access import access_for
 from channels_app.models import Membership as ChannelMembership
 from directory.access import is_verified
 from knowledge.models import Article, LearningSession
@@ -53,9 +54,10 @@ def may_read(user: Any, article: Article) -> bool:
         return False
     if article.audience == Article.Audience.ALL:
         return True
-    return any(
-        access_for(user, channel).member and not channel.is_archived
-        for channel in article.channels.all()
+    # the chosen channels are usually prefetched; one query then answers for all of them
+    audience = [channel.pk for channel in article.channels.all() if not channel.is_archived]
+    return bool(audience) and (
+        ChannelMembership.objects.filter(user=user, channel_id__in=audience).exists()
     )
 
 

@@ -33,6 +33,23 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+class SuperuserFactory(UserFactory):
+    """A platform administrator as ``seed_demo`` makes one: the role, staff and superuser.
+
+    Superuser status makes django-guardian answer yes to every object permission; the platform
+    must still treat this person as an outsider to every room they are not a member of.
+    """
+
+    is_staff = True
+    is_superuser = True
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        names = ["platform_admin"] if extracted is None else extracted
+        if create and names:
+            self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in names))
+
+
 class NeighbourhoodFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "directory.Neighbourhood"

@@ -1,14 +1,19 @@
-"""Owner, member, outsider and unverified user over HTTP, for closed, open and direct rooms."""
+"""Owner, member, outsider and unverified user over HTTP, for closed, open and direct rooms.
+
+Superusers and staff are outsiders too: a platform administrator's status opens no room.
+"""
 
 from __future__ import annotations
 
 from http import HTTPStatus
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from channels_app import services
-from channels_app.models import Message
+from channels_app import access, services
+from channels_app.models import Attachment, Membership, Message, Reaction, Report
+from tests.factories import ProfessionalFactory, SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +175,167 @@ def test_the_channel_list_shows_unread_counts_and_mentions_with_constant_queries
         services.create_channel(by=room.member, kind="open", name=f"Extra {n}")
     with django_assert_max_num_queries(14):
         client.get(reverse("channels_app:index"))
+
+
+# ---- superusers and staff: their status opens no room -------------------------------------
+
+
+@pytest.fixture(params=["superuser", "staff"])
+def privileged(request, db):
+    """The seeded platform administrator (superuser and staff), or a verified staff member."""
+    if request.param == "superuser":
+        return SuperuserFactory(display_name="Sara Superuser")
+    return ProfessionalFactory(user=UserFactory(display_name="Stan Staff", is_staff=True)).user
+
+
+def _pdf(name: str = "verslag.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF\n", "application/pdf")
+
+
+def _shared(channel, author, body: str) -> tuple[Message, Attachment]:
+    """A pinned message with a file in ``channel``."""
+    file = services.upload_attachment(channel, by=author, upload=_pdf())
+    message, _ = services.post_message(
+        channel.pk, author=author, body=body, attachment_ids=[file.pk]
+    )
+    services.pin_message(message, by=author)
+    return message, file
+
+
+def _room_urls(channel, message, file) -> list[str]:
+    pk = channel.pk
+    return [
+        reverse("channels_app:thread", args=[pk, message.pk]),
+        reverse("channels_app:permalink", args=[pk, message.seq]),
+        reverse("channels_app:attachment", args=[pk, file.pk]),
+        reverse("channels_app:members", args=[pk]),
+        reverse("channels_app:settings", args=[pk]),
+    ]
+
+
+def _room_posts(channel, message) -> list[tuple[str, dict]]:
+    pk, mid = channel.pk, message.pk
+
+    def action(name: str) -> str:
+        return reverse("channels_app:message_action", args=[pk, mid, name])
+
+    return [
+        (reverse("channels_app:post", args=[pk]), {"body": "Van de beheerder"}),
+        (reverse("channels_app:post", args=[pk]), {"body": "Met bijlage", "files": [_pdf()]}),
+        (reverse("channels_app:upload", args=[pk]), {"file": _pdf()}),
+        (action("unpin"), {}),
+        (action("pin"), {}),
+        (action("delete"), {}),
+        (action("edit"), {"body": "Gewijzigd door de beheerder"}),
+        (action("react"), {"emoji": "👍"}),
+        (reverse("channels_app:report", args=[pk, mid]), {"reason": "Bekijken"}),
+        (reverse("channels_app:membership_action", args=[pk, "archive"]), {}),
+        (reverse("channels_app:member_action", args=[pk, channel.created_by_id, "remove"]), {}),
+    ]
+
+
+def _assert_untouched(channel, message, privileged) -> None:
+    message.refresh_from_db()
+    assert message.pinned_at is not None and not message.is_deleted and not message.edited_at
+    assert not Message.objects.filter(author=privileged).exists()
+    assert not Attachment.objects.filter(uploader=privileged).exists()
+    assert not Reaction.objects.filter(user=privileged).exists()
+    assert not Report.objects.filter(reporter=privileged).exists()
+    assert not Membership.objects.filter(user=privileged).exists()
+    channel.refresh_from_db()
+    assert not channel.is_archived
+    assert channel.memberships.filter(user=channel.created_by_id).exists()
+
+
+def test_it_hides_a_direct_conversation_from_superusers_and_staff(
+    client, closed_room, privileged, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    room = closed_room
+    direct = services.direct_channel(by=room.owner, others=[room.member])
+    message, file = _shared(direct, room.member, "Alleen voor ons")
+    client.force_login(privileged)
+    page = reverse("channels_app:channel", args=[direct.pk])
+    for url in [page, *_room_urls(direct, message, file)]:
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.NOT_FOUND, url
+        assert b"Alleen voor ons" not in response.content, url
+    for url, data in _room_posts(direct, message):
+        assert client.post(url, data).status_code == HTTPStatus.NOT_FOUND, url
+    _assert_untouched(direct, message, privileged)
+    # the conversation is not listed either
+    assert b"Alleen voor ons" not in client.get(reverse("channels_app:index")).content
+
+
+def test_it_shows_a_closed_channel_to_superusers_and_staff_as_to_any_outsider(
+    client, closed_room, privileged, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    room = closed_room
+    message, file = _shared(room.channel, room.owner, "Geheim overleg")
+    client.force_login(privileged)
+    response = client.get(reverse("channels_app:channel", args=[room.channel.pk]))
+    assert response.status_code == HTTPStatus.OK  # name and description, to ask to join
+    assert "Geheim overleg" not in response.content.decode()
+    rights = response.context["rights"]
+    assert not (rights.member or rights.can_read or rights.can_post or rights.can_moderate)
+    for url in _room_urls(room.channel, message, file):
+        assert client.get(url).status_code == HTTPStatus.NOT_FOUND, url
+    for url, data in _room_posts(room.channel, message):
+        assert client.post(url, data).status_code == HTTPStatus.NOT_FOUND, url
+    join = reverse("channels_app:membership_action", args=[room.channel.pk, "join"])
+    client.post(join)
+    _assert_untouched(room.channel, message, privileged)
+
+
+def test_it_gives_superusers_and_staff_nothing_in_access_for(closed_room, privileged):
+    room = closed_room
+    direct = services.direct_channel(by=room.owner, others=[room.member])
+    for channel in (room.channel, direct):
+        rights = access.access_for(privileged, channel)
+        assert (rights.member, rights.can_read, rights.can_post) == (False, False, False)
+        assert (rights.can_moderate, rights.can_administer) == (False, False)
+
+
+@pytest.mark.parametrize("role", Membership.Role.values)
+def test_a_superuser_who_is_a_member_has_exactly_the_rights_of_their_role(closed_room, role):
+    room = closed_room
+    superuser = SuperuserFactory(display_name="Sara Superuser")
+    services._add_member(room.channel, superuser, role)
+    rights = access.access_for(superuser, room.channel)
+    granted = access.ROLE_PERMISSIONS[role]
+    assert rights.member and rights.can_read
+    assert rights.can_post == (access.POST in granted)
+    assert rights.can_moderate == (access.MODERATE in granted)
+    assert rights.can_administer == (access.ADMINISTER in granted)
+
+
+def test_a_superuser_member_posts_but_does_not_moderate_or_administer(client, closed_room):
+    room = closed_room
+    superuser = SuperuserFactory(display_name="Sara Superuser")
+    services._add_member(room.channel, superuser, Membership.Role.MEMBER)
+    message, _ = services.post_message(room.channel.pk, author=room.owner, body="Van de eigenaar")
+    client.force_login(superuser)
+    pk = room.channel.pk
+    page = client.get(reverse("channels_app:channel", args=[pk]))
+    assert "Van de eigenaar" in page.content.decode()
+    client.post(reverse("channels_app:post", args=[pk]), {"body": "Als lid"})
+    assert Message.objects.filter(author=superuser, body="Als lid").exists()
+    for action in ("pin", "delete"):
+        url = reverse("channels_app:message_action", args=[pk, message.pk, action])
+        assert client.post(url).status_code == HTTPStatus.NOT_FOUND
+    message.refresh_from_db()
+    assert message.pinned_at is None and not message.is_deleted
+    assert client.get(reverse("channels_app:settings", args=[pk])).status_code == 404
+    remove = reverse("channels_app:member_action", args=[pk, room.member.pk, "remove"])
+    assert client.post(remove).status_code == HTTPStatus.NOT_FOUND
+    assert room.channel.memberships.filter(user=room.member).exists()
+
+
+def test_working_out_the_rights_in_a_channel_costs_one_query(
+    closed_room, django_assert_num_queries
+):
+    superuser = SuperuserFactory(display_name="Sara Superuser")
+    for person in (closed_room.member, closed_room.outsider, superuser):
+        with django_assert_num_queries(1):
+            access.access_for(person, closed_room.channel)

@@ -1,4 +1,7 @@
-"""The channel protocol over the websocket: owner, member, outsider; nothing lost."""
+"""The channel protocol over the websocket: owner, member, outsider; nothing lost.
+
+Superusers and staff are outsiders too: a platform administrator's status opens no room.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from channels_app import services
-from channels_app.models import Message, Notification
+from channels_app.models import Membership, Message, Notification, Reaction
+from tests.factories import ProfessionalFactory, SuperuserFactory, UserFactory
 from tests.websocket import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -338,3 +342,97 @@ async def test_a_mention_reaches_only_the_mentioned_persons_sockets(closed_room)
             assert (await sockets[name].receive_json_from())["type"] != "notification"
     for socket in sockets.values():
         await socket.disconnect()
+
+
+# ---- superusers and staff: their status opens no room -------------------------------------
+
+
+@pytest.fixture(params=["superuser", "staff"])
+def privileged(request, db):
+    """The seeded platform administrator (superuser and staff), or a verified staff member."""
+    if request.param == "superuser":
+        return SuperuserFactory(display_name="Sara Superuser")
+    return ProfessionalFactory(user=UserFactory(display_name="Stan Staff", is_staff=True)).user
+
+
+async def _error_code(communicator, frame: dict) -> str:
+    """The answer to ``frame``: an error's code or the frame's type; no message on the way."""
+    await communicator.send_json_to({**frame, "ref": "x"})
+    while True:
+        answer = await communicator.receive_json_from(5)
+        assert not answer["type"].startswith("message."), answer
+        assert answer["type"] not in {"reaction", "typing"}, answer
+        if answer.get("ref") == "x":
+            return answer["code"] if answer["type"] == "error" else answer["type"]
+
+
+async def test_superusers_and_staff_cannot_subscribe_sync_or_act_in_rooms_they_are_not_in(
+    closed_room, privileged
+):
+    room = closed_room
+
+    def rooms() -> list[tuple[int, int]]:
+        direct = services.direct_channel(by=room.owner, others=[room.member])
+        found = []
+        for channel in (room.channel, direct):
+            message, _ = services.post_message(channel.pk, author=room.owner, body="Vertrouwelijk")
+            services.toggle_reaction(message, by=room.owner, emoji="👍")
+            found.append((channel.pk, message.pk))
+        return found
+
+    targets = await database_sync_to_async(rooms)()
+    communicator, connected, _ = await connect("/ws/", privileged)
+    assert connected  # verified: the socket opens, for the rooms they are in
+    for room_id, message_id in targets:
+        for frame in (
+            {"type": "subscribe", "room": room_id},
+            {"type": "sync", "room": room_id, "after": 0},
+            {"type": "sync", "room": room_id, "after": 0, "changes_after": 0},
+            {"type": "send", "room": room_id, "body": "Beheer", "client_id": str(uuid.uuid4())},
+            {"type": "read", "room": room_id, "seq": 1},
+            {"type": "edit", "id": message_id, "body": "Gewijzigd"},
+            {"type": "react", "id": message_id, "emoji": "👍"},
+            {"type": "delete", "id": message_id},
+        ):
+            assert await _error_code(communicator, frame) == "not_found", frame
+        typing = {"type": "typing", "room": room_id}
+        assert await _error_code(communicator, typing) == "not_subscribed"
+    # not in the rooms' groups: what is said there does not reach this socket
+    for room_id, _message_id in targets:
+        await database_sync_to_async(services.post_message)(
+            room_id, author=room.owner, body="Na de poging"
+        )
+    while not await communicator.receive_nothing(timeout=0.5):
+        frame = await communicator.receive_json_from()
+        assert not frame["type"].startswith("message."), frame
+
+    def stored() -> tuple[int, int, int, int]:
+        return (
+            Message.objects.filter(author=privileged).count(),
+            Message.objects.exclude(edited_at=None, deleted_at=None).count(),
+            Reaction.objects.filter(user=privileged).count(),
+            Membership.objects.filter(user=privileged).count(),
+        )
+
+    assert await database_sync_to_async(stored)() == (0, 0, 0, 0)
+    await communicator.disconnect()
+
+
+async def test_a_superuser_member_subscribes_with_the_rights_of_their_role(closed_room):
+    room = closed_room
+
+    def superuser_member():
+        superuser = SuperuserFactory(display_name="Sara Superuser")
+        services._add_member(room.channel, superuser, Membership.Role.MEMBER)
+        services.post_message(room.channel.pk, author=room.owner, body="Welkom")
+        return superuser
+
+    superuser = await database_sync_to_async(superuser_member)()
+    communicator, connected, _ = await connect("/ws/", superuser)
+    assert connected
+    await communicator.send_json_to({"type": "subscribe", "room": room.channel.pk})
+    answer = await receive_until(communicator, "subscribed")
+    assert (answer["can_post"], answer["can_moderate"]) == (True, False)
+    await communicator.send_json_to({"type": "sync", "room": room.channel.pk, "after": 0})
+    assert (await receive_until(communicator, "message.created"))["body"] == "Welkom"
+    await communicator.disconnect()

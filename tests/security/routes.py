@@ -110,7 +110,13 @@ ROUTES: dict[str, Route | list[Route]] = {
     "channels_app:channel": in_rooms(lambda w, room, m: {"pk": room.pk}),
     "channels_app:post": in_rooms(lambda w, room, m: {"pk": room.pk}, lambda w: {"body": "Hoi"}),
     "channels_app:upload": in_rooms(lambda w, room, m: {"pk": room.pk}, lambda w: {}),
-    "channels_app:attachment": Route(lambda w: closed(w, attachment_id=w.attachment.pk)),
+    "channels_app:attachment": [
+        Route(lambda w: closed(w, attachment_id=w.attachment.pk), target="closed"),
+        Route(
+            lambda w: {"pk": w.direct.pk, "attachment_id": w.extra["direct_attachment"].pk},
+            target="direct",
+        ),
+    ],
     "channels_app:permalink": in_rooms(lambda w, room, m: {"pk": room.pk, "seq": m.seq}),
     "channels_app:thread": in_rooms(lambda w, room, m: {"pk": room.pk, "message_id": m.pk}),
     "channels_app:report": in_rooms(
@@ -120,11 +126,14 @@ ROUTES: dict[str, Route | list[Route]] = {
         lambda w, room, m: {"pk": room.pk, "message_id": m.pk, "action": "pin"}, empty
     ),
     "channels_app:members": in_rooms(lambda w, room, m: {"pk": room.pk}),
-    "channels_app:member_action": Route(
-        lambda w: closed(w, user_id=w.users["member"].pk, action="remove"), post=empty
+    "channels_app:member_action": in_rooms(
+        lambda w, room, m: {"pk": room.pk, "user_id": w.users["member"].pk, "action": "remove"},
+        empty,
     ),
     "channels_app:settings": in_rooms(lambda w, room, m: {"pk": room.pk}),
-    "channels_app:membership_action": Route(lambda w: closed(w, action="archive"), post=empty),
+    "channels_app:membership_action": in_rooms(
+        lambda w, room, m: {"pk": room.pk, "action": "archive"}, empty
+    ),
     "knowledge:index": Route(),
     "knowledge:reading_list": Route(),
     "knowledge:article_new": Route(),

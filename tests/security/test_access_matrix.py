@@ -9,6 +9,12 @@ order of ``PERSONAS``, what a request gets:
     5  405 (wrong method)   B  400 (bad input)   410  gone (a bad invitation link)
 
 Every refused POST must leave the database exactly as it was.
+
+The last persona, ``superuser``, is the platform administrator as ``seed_demo`` makes one:
+superuser and staff besides the role. django-guardian grants a superuser every object
+permission; the column proves that this opens no direct conversation and no closed channel (it
+must read exactly as the ``admin`` column). The case rooms' superuser rows are in
+``tests/security/test_superuser_rooms.py``.
 """
 
 from __future__ import annotations
@@ -16,152 +22,163 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
+from channels_app import services
+from tests.factories import SuperuserFactory
 from tests.security.routes import DELEGATED, ROUTES, Route, named_routes
-from tests.security.world import PERSONAS, World, build_world
+from tests.security.world import PERSONAS as WORLD_PERSONAS
+from tests.security.world import World, build_world
 from tests.servers import ROOT
 
 pytestmark = pytest.mark.django_db
 
+PERSONAS = (*WORLD_PERSONAS, "superuser")
+
 #: persona order:  anonymous unverified outsider member moderator trainer coordinator
-#:                 privacy_officer admin
+#:                 privacy_officer admin superuser
 MATRIX = """
-home                                         get  L O O O O O O O O
-healthz                                      get  O O O O O O O O O
-set_language                                 get  R R R R R R R R R
-set_language                                 post R R R R R R R R R
-accounts:invitation_list                     get  L 4 4 4 4 4 4 4 O
-accounts:invitation_list                     post L 4 4 4 4 4 4 4 R
-accounts:invitation_revoke                   get  L 5 5 5 5 5 5 5 5
-accounts:invitation_revoke                   post L 4 4 4 4 4 4 4 R
-accounts:accept_invitation                   get  410 R R R R R R R R
-directory:index                              get  L 3 O O O O O 3 O
-directory:profile_edit                       get  L O O O O O O O O
-directory:membership_request                 get  L 5 5 5 5 5 5 5 5
-directory:membership_request                 post L R R R R R R R R
-directory:professional                       get  L 3 O O O O O 3 O
-directory:professional_vcard                 get  L 3 O O O O O 3 O
-directory:professional_photo                 get  L 4 4 4 4 4 4 4 4
-directory:social_map                         get  L 3 O O O O O 3 O
-directory:organisation                       get  L 3 O O O O O 3 O
-directory:organisation_edit                  get  L 4 4 4 4 4 4 4 O
-directory:organisation_members               get  L 4 4 4 4 4 4 4 O
-directory:membership_action                  get  L 5 5 5 5 5 5 5 5
-directory:membership_action                  post L 4 4 4 4 4 4 4 R
-channels_app:index                           get  L 3 O O O O O 3 O
-channels_app:create                          get  L 3 O O O O O 3 O
-channels_app:create                          post L 3 R R R R R 3 R
-channels_app:search                          get  L 3 O O O O O 3 O
-channels_app:notifications                   get  L 3 O O O O O 3 O
-channels_app:open_notification               get  L 3 5 5 5 5 5 3 5
-channels_app:open_notification               post L 3 4 R 4 4 4 3 4
-channels_app:direct                          get  L 3 O O O O O 3 O
-channels_app:direct_with                     get  L 3 5 5 5 5 5 3 5
-channels_app:direct_with                     post L 3 R R R R R 3 R
-channels_app:decide                          get  L 3 5 5 5 5 5 3 5
-channels_app:decide                          post L 3 4 4 4 4 4 3 4
-channels_app:channel                 closed  get  L 3 O O O O O 3 O
-channels_app:channel                 direct  get  L 3 4 O 4 4 4 3 4
-channels_app:post                    closed  get  L 3 5 5 5 5 5 3 5
-channels_app:post                    closed  post L 3 4 R R 4 4 3 4
-channels_app:post                    direct  get  L 3 5 5 5 5 5 3 5
-channels_app:post                    direct  post L 3 4 R 4 4 4 3 4
-channels_app:upload                  closed  get  L 3 5 5 5 5 5 3 5
-channels_app:upload                  closed  post L 3 4 B B 4 4 3 4
-channels_app:upload                  direct  get  L 3 5 5 5 5 5 3 5
-channels_app:upload                  direct  post L 3 4 B 4 4 4 3 4
-channels_app:attachment                      get  L 3 4 O 4 4 4 3 4
-channels_app:permalink               closed  get  L 3 4 R R 4 4 3 4
-channels_app:permalink               direct  get  L 3 4 R 4 4 4 3 4
-channels_app:thread                  closed  get  L 3 4 O O 4 4 3 4
-channels_app:thread                  direct  get  L 3 4 O 4 4 4 3 4
-channels_app:report                  closed  get  L 3 5 5 5 5 5 3 5
-channels_app:report                  closed  post L 3 4 R R 4 4 3 4
-channels_app:report                  direct  get  L 3 5 5 5 5 5 3 5
-channels_app:report                  direct  post L 3 4 R 4 4 4 3 4
-channels_app:message_action          closed  get  L 3 5 5 5 5 5 3 5
-channels_app:message_action          closed  post L 3 4 4 R 4 4 3 4
-channels_app:message_action          direct  get  L 3 5 5 5 5 5 3 5
-channels_app:message_action          direct  post L 3 4 R 4 4 4 3 4
-channels_app:members                 closed  get  L 3 4 O O 4 4 3 4
-channels_app:members                 direct  get  L 3 4 4 4 4 4 3 4
-channels_app:member_action                   get  L 3 5 5 5 5 5 3 5
-channels_app:member_action                   post L 3 4 4 R 4 4 3 4
-channels_app:settings                closed  get  L 3 4 4 4 4 4 3 4
-channels_app:settings                direct  get  L 3 4 4 4 4 4 3 4
-channels_app:membership_action               get  L 3 5 5 5 5 5 3 5
-channels_app:membership_action               post L 3 4 4 4 4 4 3 4
-knowledge:index                              get  L 3 O O O O O 3 O
-knowledge:reading_list                       get  L 3 O O O O O 3 O
-knowledge:article_new                        get  L 3 4 4 4 O 4 3 O
-knowledge:article                            get  L 3 4 O O O 4 3 O
-knowledge:article_edit                       get  L 3 4 4 4 O 4 3 O
-knowledge:cover                              get  L 3 4 4 4 4 4 3 4
-knowledge:attachment_upload                  get  L 3 5 5 5 5 5 3 5
-knowledge:attachment_upload                  post L 3 4 4 4 R 4 3 R
-knowledge:attachment                         get  L 3 4 O O O 4 3 O
-knowledge:attachment_delete                  get  L 3 5 5 5 5 5 3 5
-knowledge:attachment_delete                  post L 3 4 4 4 R 4 3 R
-knowledge:history                            get  L 3 4 4 4 O 4 3 O
-knowledge:revision                           get  L 3 4 4 4 O 4 3 O
-knowledge:revision_restore                   get  L 3 5 5 5 5 5 3 5
-knowledge:revision_restore                   post L 3 4 4 4 R 4 3 R
-knowledge:comment_post                       get  L 3 5 5 5 5 5 3 5
-knowledge:comment_post                       post L 3 4 R R R 4 3 R
-knowledge:comment_action                     get  L 3 5 5 5 5 5 3 5
-knowledge:comment_action                     post L 3 4 R 4 R 4 3 R
-knowledge:bookmark                           get  L 3 5 5 5 5 5 3 5
-knowledge:bookmark                           post L 3 4 R R R 4 3 R
-knowledge:share                              get  L 3 5 5 5 5 5 3 5
-knowledge:share                              post L 3 4 R R R 4 3 R
-knowledge:article_status                     get  L 3 5 5 5 5 5 3 5
-knowledge:article_status                     post L 3 4 4 4 R 4 3 R
-knowledge:sessions                           get  L 3 O O O O O 3 O
-knowledge:archive                            get  L 3 O O O O O 3 O
-knowledge:session_new                        get  L 3 4 4 4 O 4 3 O
-knowledge:calendar                           get  L 3 O O O O O 3 O
-knowledge:calendar_feed                      get  O O O O O O O O O
-knowledge:session                            get  L 3 O O O O O 3 O
-knowledge:session_edit                       get  L 3 4 4 4 O 4 3 O
-knowledge:session_ics                        get  L 3 O O O O O 3 O
-knowledge:attendance                         get  L 3 4 4 4 O 4 3 O
-knowledge:material_upload                    get  L 3 5 5 5 5 5 3 5
-knowledge:material_upload                    post L 3 4 4 4 R 4 3 R
-knowledge:material                           get  L 3 O O O O O 3 O
-knowledge:registration                       get  L 3 5 5 5 5 5 3 5
-knowledge:registration                       post L 3 R R R R R 3 R
-insights:dashboard                           get  L 4 4 4 4 4 4 4 O
-account_login                                get  O R R R R R R R R
-account_login                                post O R R R R R R R R
-account_logout                               get  L O O O O O O O O
-account_logout                               post L L L L L L L L L
-account_inactive                             get  O O O O O O O O O
-account_signup                               get  O R R R R R R R R
-account_reauthenticate                       get  L O O O O O O O O
-account_request_reauthentication_code        get  L 3 3 3 3 3 3 3 3
-account_confirm_reauthentication_code        get  L 3 3 3 3 3 3 3 3
-account_email                                get  L O O O O O O O O
-account_email_verification_sent              get  O O O O O O O O O
-account_change_password                      get  L O O O O O O O O
-account_set_password                         get  L R R R R R R R R
-account_reset_password                       get  O O O O O O O O O
-account_confirm_login_code                   get  L R R R R R R R R
-account_confirm_email                        get  O O O O O O O O O
-account_reset_password_from_key_done         get  O O O O O O O O O
-account_reset_password_from_key              get  O O O O O O O O O
-account_reset_password_done                  get  O O O O O O O O O
-mfa_index                                    get  L O O O O O O O O
-mfa_authenticate                             get  L R R R R R R R R
-mfa_reauthenticate                           get  L R R R R R R R R
-mfa_activate_totp                            get  L R R R R R R R R
-mfa_deactivate_totp                          get  L 4 4 4 4 4 4 4 4
-mfa_view_recovery_codes                      get  L 4 4 4 4 4 4 4 4
-mfa_generate_recovery_codes                  get  L R R R R R R R R
-mfa_download_recovery_codes                  get  L 4 4 4 4 4 4 4 4
-insights:export                              get  L 4 4 4 4 4 4 4 O
+home                                         get  L O O O O O O O O O
+healthz                                      get  O O O O O O O O O O
+set_language                                 get  R R R R R R R R R R
+set_language                                 post R R R R R R R R R R
+accounts:invitation_list                     get  L 4 4 4 4 4 4 4 O O
+accounts:invitation_list                     post L 4 4 4 4 4 4 4 R R
+accounts:invitation_revoke                   get  L 5 5 5 5 5 5 5 5 5
+accounts:invitation_revoke                   post L 4 4 4 4 4 4 4 R R
+accounts:accept_invitation                   get  410 R R R R R R R R R
+directory:index                              get  L 3 O O O O O 3 O O
+directory:profile_edit                       get  L O O O O O O O O O
+directory:membership_request                 get  L 5 5 5 5 5 5 5 5 5
+directory:membership_request                 post L R R R R R R R R R
+directory:professional                       get  L 3 O O O O O 3 O O
+directory:professional_vcard                 get  L 3 O O O O O 3 O O
+directory:professional_photo                 get  L 4 4 4 4 4 4 4 4 4
+directory:social_map                         get  L 3 O O O O O 3 O O
+directory:organisation                       get  L 3 O O O O O 3 O O
+directory:organisation_edit                  get  L 4 4 4 4 4 4 4 O O
+directory:organisation_members               get  L 4 4 4 4 4 4 4 O O
+directory:membership_action                  get  L 5 5 5 5 5 5 5 5 5
+directory:membership_action                  post L 4 4 4 4 4 4 4 R R
+channels_app:index                           get  L 3 O O O O O 3 O O
+channels_app:create                          get  L 3 O O O O O 3 O O
+channels_app:create                          post L 3 R R R R R 3 R R
+channels_app:search                          get  L 3 O O O O O 3 O O
+channels_app:notifications                   get  L 3 O O O O O 3 O O
+channels_app:open_notification               get  L 3 5 5 5 5 5 3 5 5
+channels_app:open_notification               post L 3 4 R 4 4 4 3 4 4
+channels_app:direct                          get  L 3 O O O O O 3 O O
+channels_app:direct_with                     get  L 3 5 5 5 5 5 3 5 5
+channels_app:direct_with                     post L 3 R R R R R 3 R R
+channels_app:decide                          get  L 3 5 5 5 5 5 3 5 5
+channels_app:decide                          post L 3 4 4 4 4 4 3 4 4
+channels_app:channel                 closed  get  L 3 O O O O O 3 O O
+channels_app:channel                 direct  get  L 3 4 O 4 4 4 3 4 4
+channels_app:post                    closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:post                    closed  post L 3 4 R R 4 4 3 4 4
+channels_app:post                    direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:post                    direct  post L 3 4 R 4 4 4 3 4 4
+channels_app:upload                  closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:upload                  closed  post L 3 4 B B 4 4 3 4 4
+channels_app:upload                  direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:upload                  direct  post L 3 4 B 4 4 4 3 4 4
+channels_app:attachment              closed  get  L 3 4 O 4 4 4 3 4 4
+channels_app:attachment              direct  get  L 3 4 O 4 4 4 3 4 4
+channels_app:permalink               closed  get  L 3 4 R R 4 4 3 4 4
+channels_app:permalink               direct  get  L 3 4 R 4 4 4 3 4 4
+channels_app:thread                  closed  get  L 3 4 O O 4 4 3 4 4
+channels_app:thread                  direct  get  L 3 4 O 4 4 4 3 4 4
+channels_app:report                  closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:report                  closed  post L 3 4 R R 4 4 3 4 4
+channels_app:report                  direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:report                  direct  post L 3 4 R 4 4 4 3 4 4
+channels_app:message_action          closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:message_action          closed  post L 3 4 4 R 4 4 3 4 4
+channels_app:message_action          direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:message_action          direct  post L 3 4 R 4 4 4 3 4 4
+channels_app:members                 closed  get  L 3 4 O O 4 4 3 4 4
+channels_app:members                 direct  get  L 3 4 4 4 4 4 3 4 4
+channels_app:member_action           closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:member_action           closed  post L 3 4 4 R 4 4 3 4 4
+channels_app:member_action           direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:member_action           direct  post L 3 4 4 4 4 4 3 4 4
+channels_app:settings                closed  get  L 3 4 4 4 4 4 3 4 4
+channels_app:settings                direct  get  L 3 4 4 4 4 4 3 4 4
+channels_app:membership_action       closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:membership_action       closed  post L 3 4 4 4 4 4 3 4 4
+channels_app:membership_action       direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:membership_action       direct  post L 3 4 4 4 4 4 3 4 4
+knowledge:index                              get  L 3 O O O O O 3 O O
+knowledge:reading_list                       get  L 3 O O O O O 3 O O
+knowledge:article_new                        get  L 3 4 4 4 O 4 3 O O
+knowledge:article                            get  L 3 4 O O O 4 3 O O
+knowledge:article_edit                       get  L 3 4 4 4 O 4 3 O O
+knowledge:cover                              get  L 3 4 4 4 4 4 3 4 4
+knowledge:attachment_upload                  get  L 3 5 5 5 5 5 3 5 5
+knowledge:attachment_upload                  post L 3 4 4 4 R 4 3 R R
+knowledge:attachment                         get  L 3 4 O O O 4 3 O O
+knowledge:attachment_delete                  get  L 3 5 5 5 5 5 3 5 5
+knowledge:attachment_delete                  post L 3 4 4 4 R 4 3 R R
+knowledge:history                            get  L 3 4 4 4 O 4 3 O O
+knowledge:revision                           get  L 3 4 4 4 O 4 3 O O
+knowledge:revision_restore                   get  L 3 5 5 5 5 5 3 5 5
+knowledge:revision_restore                   post L 3 4 4 4 R 4 3 R R
+knowledge:comment_post                       get  L 3 5 5 5 5 5 3 5 5
+knowledge:comment_post                       post L 3 4 R R R 4 3 R R
+knowledge:comment_action                     get  L 3 5 5 5 5 5 3 5 5
+knowledge:comment_action                     post L 3 4 R 4 R 4 3 R R
+knowledge:bookmark                           get  L 3 5 5 5 5 5 3 5 5
+knowledge:bookmark                           post L 3 4 R R R 4 3 R R
+knowledge:share                              get  L 3 5 5 5 5 5 3 5 5
+knowledge:share                              post L 3 4 R R R 4 3 R R
+knowledge:article_status                     get  L 3 5 5 5 5 5 3 5 5
+knowledge:article_status                     post L 3 4 4 4 R 4 3 R R
+knowledge:sessions                           get  L 3 O O O O O 3 O O
+knowledge:archive                            get  L 3 O O O O O 3 O O
+knowledge:session_new                        get  L 3 4 4 4 O 4 3 O O
+knowledge:calendar                           get  L 3 O O O O O 3 O O
+knowledge:calendar_feed                      get  O O O O O O O O O O
+knowledge:session                            get  L 3 O O O O O 3 O O
+knowledge:session_edit                       get  L 3 4 4 4 O 4 3 O O
+knowledge:session_ics                        get  L 3 O O O O O 3 O O
+knowledge:attendance                         get  L 3 4 4 4 O 4 3 O O
+knowledge:material_upload                    get  L 3 5 5 5 5 5 3 5 5
+knowledge:material_upload                    post L 3 4 4 4 R 4 3 R R
+knowledge:material                           get  L 3 O O O O O 3 O O
+knowledge:registration                       get  L 3 5 5 5 5 5 3 5 5
+knowledge:registration                       post L 3 R R R R R 3 R R
+insights:dashboard                           get  L 4 4 4 4 4 4 4 O O
+account_login                                get  O R R R R R R R R R
+account_login                                post O R R R R R R R R R
+account_logout                               get  L O O O O O O O O O
+account_logout                               post L L L L L L L L L L
+account_inactive                             get  O O O O O O O O O O
+account_signup                               get  O R R R R R R R R R
+account_reauthenticate                       get  L O O O O O O O O O
+account_request_reauthentication_code        get  L 3 3 3 3 3 3 3 3 3
+account_confirm_reauthentication_code        get  L 3 3 3 3 3 3 3 3 3
+account_email                                get  L O O O O O O O O O
+account_email_verification_sent              get  O O O O O O O O O O
+account_change_password                      get  L O O O O O O O O O
+account_set_password                         get  L R R R R R R R R R
+account_reset_password                       get  O O O O O O O O O O
+account_confirm_login_code                   get  L R R R R R R R R R
+account_confirm_email                        get  O O O O O O O O O O
+account_reset_password_from_key_done         get  O O O O O O O O O O
+account_reset_password_from_key              get  O O O O O O O O O O
+account_reset_password_done                  get  O O O O O O O O O O
+mfa_index                                    get  L O O O O O O O O O
+mfa_authenticate                             get  L R R R R R R R R R
+mfa_reauthenticate                           get  L R R R R R R R R R
+mfa_activate_totp                            get  L R R R R R R R R R
+mfa_deactivate_totp                          get  L 4 4 4 4 4 4 4 4 4
+mfa_view_recovery_codes                      get  L 4 4 4 4 4 4 4 4 4
+mfa_generate_recovery_codes                  get  L R R R R R R R R R
+mfa_download_recovery_codes                  get  L 4 4 4 4 4 4 4 4 4
+insights:export                              get  L 4 4 4 4 4 4 4 O O
 """
 
 EXPECTED: dict[tuple[str, str, str], list[str]] = {}
@@ -221,10 +238,21 @@ def snapshot() -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def _with_superuser(world: World) -> World:
+    """The security world plus what only this matrix uses: the superuser persona, and a file
+    shared in the direct conversation (the direct ``attachment`` rows)."""
+    world.users["superuser"] = SuperuserFactory(display_name="Sara Superuser")
+    owner, pdf = world.owner, SimpleUploadedFile("brief.pdf", b"%PDF-1.4\n%%EOF\n")
+    file = services.upload_attachment(world.direct, by=owner, upload=pdf)
+    services.post_message(world.direct.pk, author=owner, body="Bijlage", attachment_ids=[file.pk])
+    world.extra["direct_attachment"] = file
+    return world
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
+        yield _with_superuser(build_world())
         transaction.set_rollback(True)
 
 
@@ -241,6 +269,13 @@ def test_every_route_is_in_the_matrix():
     assert set(ROUTES) - routes == set(), "matrix entries for routes that no longer exist"
     covered = {(name, route.target, method) for name, route, method in CASES}
     assert covered == set(EXPECTED)
+
+
+def test_the_superuser_gets_exactly_what_the_administrator_gets():
+    """Superuser status adds nothing to the platform administrator's role, on any route."""
+    admin, superuser = PERSONAS.index("admin"), PERSONAS.index("superuser")
+    differ = [key for key, row in EXPECTED.items() if row[admin] != row[superuser]]
+    assert differ == []
 
 
 @pytest.mark.parametrize(
