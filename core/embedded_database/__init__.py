@@ -116,4 +116,4 @@ def socket_directory(data_dir: Path = DATA_DIR) -> str:
 
 def bin_directory() -> Path:
     """Where the wheel keeps the PostgreSQL programs (psql, pg_dump, pg_ctl, …)."""
-    return Path(_package().POSTGRES_BIN_PATH)
+    return Path(_package().postgres_server.POSTGRES_BIN_PATH)

@@ -163,3 +163,17 @@ def test_the_test_run_is_on_postgresql():
     if not os.environ.get("DATABASE_URL"):
         assert settings.DATABASES["default"]["ENGINE"] == "core.embedded_database"
         assert connection.settings_dict["HOST"].startswith("/")
+
+
+def test_dbshell_opens_psql_on_the_embedded_server():
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "dbshell", "--", "-tAc", "SELECT current_database()"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == embedded_database.DATABASE_NAME
