@@ -19,9 +19,9 @@ from django.urls import reverse
 from tests.e2e.axe import axe_violations
 from tests.privacy.fixtures import build_world as build_case_world
 from tests.privacy.fixtures import mark_signed_in
-from tests.security.test_access_matrix import CASES, EXPECTED
+from tests.security.test_access_matrix import CASES, EXPECTED, build_matrix_world
+from tests.security.test_access_matrix import PERSONAS as MATRIX_PERSONAS
 from tests.security.world import PERSONAS
-from tests.security.world import build_world as build_security_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,13 +58,13 @@ def _is_html_page(page: Page) -> bool:
 
 
 def _matrix_pages() -> list[Page]:
-    world = build_security_world()
+    world = build_matrix_world()
     sessions = {persona: _session(world.users[persona]) for persona in PERSONAS}
     pages = []
     for name, route, method in CASES:
         if method != "get":
             continue
-        allowed = dict(zip(PERSONAS, EXPECTED[name, route.target, "get"], strict=True))
+        allowed = dict(zip(MATRIX_PERSONAS, EXPECTED[name, route.target, "get"], strict=True))
         persona = next((p for p in PREFERENCE if allowed[p] == "O"), None)
         if persona is None:
             continue

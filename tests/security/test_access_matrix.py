@@ -238,9 +238,10 @@ def snapshot() -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def _with_superuser(world: World) -> World:
+def build_matrix_world() -> World:
     """The security world plus what only this matrix uses: the superuser persona, and a file
     shared in the direct conversation (the direct ``attachment`` rows)."""
+    world = build_world()
     world.users["superuser"] = SuperuserFactory(display_name="Sara Superuser")
     owner, pdf = world.owner, SimpleUploadedFile("brief.pdf", b"%PDF-1.4\n%%EOF\n")
     file = services.upload_attachment(world.direct, by=owner, upload=pdf)
@@ -252,7 +253,7 @@ def _with_superuser(world: World) -> World:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     with django_db_blocker.unblock(), transaction.atomic():
-        yield _with_superuser(build_world())
+        yield build_matrix_world()
         transaction.set_rollback(True)
 
 
