@@ -22,7 +22,8 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _event(session: LearningSession, base_url: str) -> Event:
+def _event(session: LearningSession, base_url: str, *, online_link: bool) -> Event:
+    """One VEVENT; the online link only when ``online_link`` (knowledge.views.shows_online_link)."""
     event = Event()
     event.add("uid", f"{session.uid}@wijkplatform")
     event.add("dtstamp", timezone.now())
@@ -30,28 +31,30 @@ def _event(session: LearningSession, base_url: str) -> Event:
     event.add("dtend", session.ends_at)
     event.add("summary", session.title)
     event.add("sequence", session.sequence)
-    place = session.location or session.online_url
+    link = session.online_url if online_link else ""
+    place = session.location or link or ("Online" if session.online_url else "")
     if place:
         event.add("location", place)
     url = f"{base_url}/knowledge/sessions/{session.pk}/"
     event.add("url", url)
     description = session.description
-    if session.online_url:
-        description = f"{description}\n\n{session.online_url}"
+    if link:
+        description = f"{description}\n\n{link}"
     event.add("description", f"{description}\n\n{url}".strip())
     event.add("status", "CANCELLED" if session.cancelled_at else "CONFIRMED")
     return event
 
 
-def session_calendar(session: LearningSession, base_url: str) -> bytes:
+def session_calendar(session: LearningSession, base_url: str, *, online_link: bool) -> bytes:
     calendar = _calendar(session.title)
     calendar.add("method", "PUBLISH")
-    calendar.add_component(_event(session, base_url))
+    calendar.add_component(_event(session, base_url, online_link=online_link))
     return calendar.to_ical()
 
 
-def feed_calendar(sessions: Iterable[LearningSession], base_url: str) -> bytes:
+def feed_calendar(sessions: Iterable[tuple[LearningSession, bool]], base_url: str) -> bytes:
+    """The feed of (session, whether the online link goes in) pairs."""
     calendar = _calendar(f"{settings.SITE_NAME} — leersessies")
-    for session in sessions:
-        calendar.add_component(_event(session, base_url))
+    for session, online_link in sessions:
+        calendar.add_component(_event(session, base_url, online_link=online_link))
     return calendar.to_ical()

@@ -526,6 +526,19 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _session_editor(request, access.run_session(request.user, pk))
 
 
+def shows_online_link(
+    user: Any, session: LearningSession, registration: Registration | None
+) -> bool:
+    """Whether ``user`` sees the session's online link: on its page, in its .ics, in the feed.
+
+    Those with a confirmed place (not the waiting list) and those who run the session.
+    ``registration`` is the user's registration for the session, if any.
+    """
+    if registration is not None and registration.status == Registration.Status.CONFIRMED:
+        return True
+    return access.may_run(user, session)
+
+
 @verified_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.visible_session(request.user, pk)
@@ -552,6 +565,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "mine": mine,
             "position": position,
             "can_run": can_run,
+            "show_online_link": shows_online_link(request.user, session, mine),
             "materials": session.materials.all(),
             "material_form": AttachmentForm() if can_run else None,
         },
@@ -643,8 +657,11 @@ def _base_url(request: HttpRequest) -> str:
 @verified_required
 def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.visible_session(request.user, pk)
+    mine = Registration.objects.filter(session=session, user=request.user).first()
+    online_link = shows_online_link(request.user, session, mine)
     response = HttpResponse(
-        ical.session_calendar(session, _base_url(request)), content_type="text/calendar"
+        ical.session_calendar(session, _base_url(request), online_link=online_link),
+        content_type="text/calendar",
     )
     response["Content-Disposition"] = f'attachment; filename="leersessie-{session.pk}.ics"'
     return response
@@ -669,17 +686,25 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None or not feed.user.is_active or not access.is_verified(feed.user):
         raise Http404
     user = feed.user
-    sessions = (
+    sessions = list(
         LearningSession.objects.filter(
             Q(registrations__user=user, registrations__status=Registration.Status.CONFIRMED)
             | Q(trainers=user)
         )
         .filter(ends_at__gt=timezone.now() - timedelta(days=90))
+        .prefetch_related("trainers")
         .distinct()
         .order_by("starts_at")
     )
+    mine = {
+        registration.session_id: registration
+        for registration in Registration.objects.filter(user=user, session__in=sessions)
+    }
+    events = [
+        (session, shows_online_link(user, session, mine.get(session.pk))) for session in sessions
+    ]
     response = HttpResponse(
-        ical.feed_calendar(sessions, _base_url(request)), content_type="text/calendar"
+        ical.feed_calendar(events, _base_url(request)), content_type="text/calendar"
     )
     response["Cache-Control"] = "private, max-age=900"
     return response

@@ -16,7 +16,7 @@ def session_cookie_for(user) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-async def connect(path: str, user=None, origin: str = "http://localhost", extra_cookie: str = ""):
+async def connect(path: str, user=None, origin: str = "http://testserver", extra_cookie: str = ""):
     """Open ``path``; return (communicator, connected, close code or subprotocol)."""
     cookies = [await session_cookie_for(user)] if user is not None else []
     if extra_cookie:

@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from knowledge import services
 from knowledge.models import CalendarFeed
-from tests.knowledge.fixtures import make_session
+from tests.knowledge.fixtures import make_session, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,87 @@ def test_a_deactivated_user_loses_the_feed(client, colleague):
     colleague.is_active = False
     colleague.save()
     assert client.get(f"/knowledge/sessions/calendar/{token}.ics").status_code == 404
+
+
+# ---- the online link: only for those the session page shows it to -------------------------
+
+ONLINE = "https://meet.example/leersessie-42"
+
+
+def _online_session(trainer):
+    return make_session(trainer, title="Online sessie", location="", online_url=ONLINE)
+
+
+def _feed(client, user) -> bytes:
+    token = services.calendar_feed(user).token
+    response = client.get(f"/knowledge/sessions/calendar/{token}.ics")
+    assert response.status_code == HTTPStatus.OK
+    return response.content
+
+
+def _session_ics(client, user, session) -> bytes:
+    client.force_login(user)
+    response = client.get(f"/knowledge/sessions/{session.pk}/session.ics")
+    assert response.status_code == HTTPStatus.OK
+    return response.content
+
+
+def test_it_leaves_the_online_link_out_for_someone_not_registered(client, trainer, colleague):
+    session = _online_session(trainer)
+    content = _session_ics(client, colleague, session)
+    assert ONLINE.encode() not in content
+    [event] = _events(content)
+    assert str(event["LOCATION"]) == "Online"
+    page = client.get(f"/knowledge/sessions/{session.pk}/")
+    assert ONLINE not in page.content.decode()
+
+
+def test_it_leaves_the_online_link_out_for_the_waiting_list(client, trainer, colleague):
+    session = make_session(trainer, capacity=1, location="", online_url=ONLINE)
+    services.register(session.pk, user=verified("Eerste Deelnemer"))
+    services.register(session.pk, user=colleague)  # full: on the waiting list
+    assert ONLINE.encode() not in _session_ics(client, colleague, session)
+    page = client.get(f"/knowledge/sessions/{session.pk}/")
+    assert ONLINE not in page.content.decode()
+
+
+def test_it_gives_the_online_link_to_someone_registered(client, trainer, colleague):
+    session = _online_session(trainer)
+    services.register(session.pk, user=colleague)
+    [event] = _events(_session_ics(client, colleague, session))
+    assert ONLINE in str(event["DESCRIPTION"])
+    assert str(event["LOCATION"]) == ONLINE
+    page = client.get(f"/knowledge/sessions/{session.pk}/")
+    assert ONLINE in page.content.decode()
+
+
+def test_it_gives_the_online_link_to_the_sessions_trainer(client, trainer):
+    session = _online_session(trainer)
+    assert ONLINE.encode() in _session_ics(client, trainer, session)
+    assert ONLINE.encode() in _feed(client, trainer)
+
+
+def test_the_feed_carries_the_link_only_for_a_confirmed_place(client, trainer, colleague):
+    registered = _online_session(trainer)
+    waiting = make_session(
+        trainer, title="Vol", capacity=1, location="", online_url=ONLINE + "-vol"
+    )
+    services.register(registered.pk, user=colleague)
+    services.register(waiting.pk, user=verified("Eerste Deelnemer"))
+    services.register(waiting.pk, user=colleague)  # waiting list: not in the feed at all
+    outsider = verified("Otto Buiten")
+    assert _events(_feed(client, outsider)) == []
+
+    [event] = _events(_feed(client, colleague))
+    assert ONLINE in str(event["DESCRIPTION"])
+    services.unregister(registered.pk, user=colleague)
+    assert ONLINE.encode() not in _feed(client, colleague)
+
+
+def test_a_trainer_who_lost_the_role_no_longer_gets_the_link_in_the_feed(client, trainer):
+    session = _online_session(trainer)
+    trainer.groups.remove(*trainer.groups.filter(name="trainer"))
+    content = _feed(client, trainer)
+    [event] = _events(content)  # still listed: they are among the session's trainers
+    assert str(event["SUMMARY"]) == session.title
+    assert ONLINE.encode() not in content

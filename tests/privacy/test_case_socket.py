@@ -37,7 +37,7 @@ def _cookie(user, seconds_ago: float = 0) -> str:
 
 
 async def open_socket(user, room_id: int, *, seconds_ago: float = 0):
-    headers = [(b"origin", b"http://localhost"), (b"host", b"testserver")]
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
     cookie = await _cookie(user, seconds_ago)
     if cookie:
         headers.append((b"cookie", cookie.encode()))

@@ -1,7 +1,9 @@
 """Cross-site websockets, session fixation, and what signing out ends.
 
 - A websocket opened from another site's page (a foreign ``Origin``, or none) is refused on
-  every websocket route, even with a valid session cookie.
+  every websocket route, even with a valid session cookie; the whole origin counts (scheme,
+  host and port), as in Django's CSRF check. tests/security/test_origin_live.py does the same
+  through a real daphne.
 - Signing in, with a password and with the second factor, gives the browser a new session
   key; a key planted before sign-in (or seen half-way) opens nothing afterwards.
 - Signing out ends the session for pages and sockets: the open sockets of that session are
@@ -40,7 +42,13 @@ FOREIGN_ORIGINS = [
     "https://localhost@evil.example",
     "null",
     "file://",
+    # the same host with another scheme or port, or another name for this machine
+    "https://testserver",
+    "http://testserver:8000",
+    "ws://testserver",
+    "http://localhost",
 ]
+OWN_ORIGIN = "http://testserver"  # WebsocketCommunicator: Host "testserver", scheme "ws"
 
 
 @pytest.fixture
@@ -92,7 +100,16 @@ async def test_a_socket_from_another_site_is_refused_on_every_route(world, origi
 async def test_the_sites_own_origin_is_accepted_on_every_route(world):
     key = await database_sync_to_async(_signed_in_cookie)(world.member)
     for path in _paths(world):
-        communicator, connected = await _open(path, key, "http://localhost")
+        communicator, connected = await _open(path, key, OWN_ORIGIN)
+        assert connected, path
+        await communicator.disconnect()
+
+
+async def test_a_trusted_origin_is_accepted_on_every_route(world, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://wijk.example"]
+    key = await database_sync_to_async(_signed_in_cookie)(world.member)
+    for path in _paths(world):
+        communicator, connected = await _open(path, key, "https://wijk.example")
         assert connected, path
         await communicator.disconnect()
 
@@ -173,10 +190,10 @@ async def test_signing_out_closes_that_sessions_sockets_and_no_other(world):
 
     sockets = []
     for path in _paths(world):
-        communicator, connected = await _open(path, key, "http://localhost")
+        communicator, connected = await _open(path, key, OWN_ORIGIN)
         assert connected, path
         sockets.append(communicator)
-    bystander, connected = await _open("/ws/", other_key, "http://localhost")
+    bystander, connected = await _open("/ws/", other_key, OWN_ORIGIN)
     assert connected
 
     response = await database_sync_to_async(client.post)(reverse("account_logout"))
@@ -195,7 +212,7 @@ async def test_signing_out_closes_that_sessions_sockets_and_no_other(world):
 
     # the old cookie opens nothing any more, neither a socket nor a page
     for path in _paths(world):
-        communicator, connected = await _open(path, key, "http://localhost")
+        communicator, connected = await _open(path, key, OWN_ORIGIN)
         assert not connected, path
         await communicator.disconnect()
     assert not await database_sync_to_async(_is_signed_in_with)(key)

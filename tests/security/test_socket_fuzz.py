@@ -164,7 +164,7 @@ def _is_json_object_with_type(text: str) -> bool:
 
 async def _exchange(target: Target, payloads: list[str | bytes]) -> list[list[dict]]:
     """Send each payload, then a ping; return the error frames each payload got."""
-    headers = [(b"origin", b"http://localhost"), (b"host", b"testserver"),
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver"),
                (b"cookie", target.cookie.encode())]  # fmt: skip
     communicator = WebsocketCommunicator(application, target.path, headers=headers)
     connected, _detail = await communicator.connect(timeout=5)
