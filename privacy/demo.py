@@ -42,6 +42,7 @@ CONVERSATIONS = [
 
 def _with_totp(user: User) -> None:
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        # through allauth, so the MFA adapter (accounts.mfa) stores the secret encrypted
         TOTP.activate(user, DEMO_TOTP_SECRET)
 
 

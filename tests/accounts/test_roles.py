@@ -49,8 +49,17 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client, settings):
     assert 55 <= counts[1] <= 70
     domains = set(Professional.objects.values_list("disciplines__domain", flat=True))
     assert {"medical", "social", "debt", "youth", "mental_health"} <= domains
+    from allauth.mfa.models import Authenticator
+
     from privacy.demo import DEMO_TOTP_SECRET
     from tests.accounts.test_invitations import totp_now
+
+    # the published demo secret is stored encrypted, like every other (accounts.mfa)
+    stored = Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list(
+        "data", flat=True
+    )
+    assert len(stored) == 3
+    assert all(DEMO_TOTP_SECRET not in str(data) for data in stored)
 
     for local in ["beheer", "anouk.aerts", "mirjam.eurlings"]:
         response = client.post(

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, env_subset, env_url
@@ -62,7 +63,9 @@ def test_bad_values_raise(call, message):
 
 def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MFA_ENCRYPTION_KEYS"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", "check", *args],
@@ -96,6 +99,7 @@ def test_production_settings_pass_the_deploy_check():
         {
             "DEBUG": "false",
             "SECRET_KEY": "a-long-random-production-secret-key-" + "x7Qp2" * 10,
+            "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "wijkplatform.example",
             "CSRF_TRUSTED_ORIGINS": "https://wijkplatform.example",
         },
