@@ -266,8 +266,15 @@ def session_cookies(users: list[Any]) -> list[str]:
 
 def prepare_django(database_url: str) -> str:
     """A fresh, migrated benchmark database and production-like settings; the secret key."""
+    from cryptography.fernet import Fernet
+
     secret = secrets.token_urlsafe(40)
-    os.environ |= {"SECRET_KEY": secret, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    os.environ |= {
+        "SECRET_KEY": secret,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
     recreate_database(database_url)
     configure_django(database_url)
     import django
