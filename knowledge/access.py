@@ -18,7 +18,7 @@ from django.http import Http404
 from accounts.roles import Role
 from channels_app.models import Membership as ChannelMembership
 from directory.access import is_verified
-from knowledge.models import Article, LearningSession
+from knowledge.models import Article, LearningSession, Registration
 
 
 def is_trainer(user: Any) -> bool:
@@ -118,6 +118,19 @@ def may_run(user: Any, session: LearningSession) -> bool:
     if user.is_platform_admin:
         return True
     return any(trainer.pk == user.pk for trainer in session.trainers.all())
+
+
+def shows_online_link(
+    user: Any, session: LearningSession, registration: Registration | None
+) -> bool:
+    """Whether ``user`` sees the session's online link: on its page, in its .ics, in the feed.
+
+    Those with a confirmed place (not the waiting list) and those who run the session.
+    ``registration`` is the user's registration for the session, if any.
+    """
+    if registration is not None and registration.status == Registration.Status.CONFIRMED:
+        return True
+    return may_run(user, session)
 
 
 def run_session(user: Any, pk: Any) -> LearningSession:

@@ -23,7 +23,7 @@ def _calendar(name: str) -> Calendar:
 
 
 def _event(session: LearningSession, base_url: str, *, online_link: bool) -> Event:
-    """One VEVENT; the online link only when ``online_link`` (knowledge.views.shows_online_link)."""
+    """One VEVENT; the online link only when ``online_link`` (access.shows_online_link)."""
     event = Event()
     event.add("uid", f"{session.uid}@wijkplatform")
     event.add("dtstamp", timezone.now())

@@ -526,19 +526,6 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _session_editor(request, access.run_session(request.user, pk))
 
 
-def shows_online_link(
-    user: Any, session: LearningSession, registration: Registration | None
-) -> bool:
-    """Whether ``user`` sees the session's online link: on its page, in its .ics, in the feed.
-
-    Those with a confirmed place (not the waiting list) and those who run the session.
-    ``registration`` is the user's registration for the session, if any.
-    """
-    if registration is not None and registration.status == Registration.Status.CONFIRMED:
-        return True
-    return access.may_run(user, session)
-
-
 @verified_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.visible_session(request.user, pk)
@@ -565,7 +552,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "mine": mine,
             "position": position,
             "can_run": can_run,
-            "show_online_link": shows_online_link(request.user, session, mine),
+            "show_online_link": access.shows_online_link(request.user, session, mine),
             "materials": session.materials.all(),
             "material_form": AttachmentForm() if can_run else None,
         },
@@ -658,7 +645,7 @@ def _base_url(request: HttpRequest) -> str:
 def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.visible_session(request.user, pk)
     mine = Registration.objects.filter(session=session, user=request.user).first()
-    online_link = shows_online_link(request.user, session, mine)
+    online_link = access.shows_online_link(request.user, session, mine)
     response = HttpResponse(
         ical.session_calendar(session, _base_url(request), online_link=online_link),
         content_type="text/calendar",
@@ -701,7 +688,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         for registration in Registration.objects.filter(user=user, session__in=sessions)
     }
     events = [
-        (session, shows_online_link(user, session, mine.get(session.pk))) for session in sessions
+        (session, access.shows_online_link(user, session, mine.get(session.pk)))
+        for session in sessions
     ]
     response = HttpResponse(
         ical.feed_calendar(events, _base_url(request)), content_type="text/calendar"
