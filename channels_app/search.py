@@ -9,14 +9,13 @@ while a rare word comes from the GIN index; and pages are not counted (``Lookahe
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.contrib.postgres.search import SearchHeadline
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -25,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from channels_app.models import Channel, Membership, Message
 from config.forms import PlainSelect
+from core.search import WORD, prefix_query, search_words
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 PAGE_SIZE = 25
 
 
@@ -64,9 +63,9 @@ class MessageSearchForm(forms.Form):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end date lies before the start date."))
-        if data.get("q") and not _WORD.findall(data["q"]):
+        if data.get("q") and not WORD.findall(data["q"]):
             self.add_error("q", _("Type at least one word."))
-        if data.get("author") and not _WORD.findall(data["author"]):
+        if data.get("author") and not WORD.findall(data["author"]):
             self.add_error("author", _("Type at least one word."))
         return data
 
@@ -75,7 +74,7 @@ def _authors_named(text: str) -> QuerySet[User]:
     """Users whose name holds every word of ``text``, case and accents ignored (unaccent,
     migration 0007), so "Anais" and "Anaïs" both find Anaïs."""
     authors = User.objects.all()
-    for word in _WORD.findall(text)[:4]:
+    for word in WORD.findall(text)[:4]:
         authors = authors.filter(display_name__unaccent__icontains=_without_accents(word))
     return authors
 
@@ -177,11 +176,8 @@ def search_messages(user: User, data: dict[str, Any]) -> QuerySet[Message]:
         messages = messages.filter(created_at__gte=_start_of(data["date_from"]))
     if data.get("date_to"):
         messages = messages.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
-    words = [w.lower() for w in _WORD.findall(data["q"])][:8]
-    # every word, each also as the start of a longer one ("schuld" finds "schuldhulp")
-    query = SearchQuery(
-        " & ".join(f"{w}:*" for w in words), search_type="raw", config=settings.SEARCH_CONFIG
-    )
+    words = search_words(data["q"])
+    query = prefix_query(words)
     messages = messages.filter(search_vector=query).annotate(
         snippet=SearchHeadline(
             F("body"),

@@ -20,16 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, FloatField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from core.search import prefix_query, search_words
 from directory.models import (
     Discipline,
     Domain,
@@ -55,7 +55,6 @@ UNFILTERED_COUNTS_KEY = "directory:search:unfiltered-counts"
 UNFILTERED_COUNTS_SECONDS = 300
 # The labels of facet values (names of disciplines, organisations, …), shared the same way.
 FACET_LABELS_KEY = "directory:search:facet-labels"
-_WORD = re.compile(r"\w+", re.UNICODE)
 _POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*(?:[A-Za-z]{2})?\s*$")
 
 
@@ -139,10 +138,6 @@ FACETS = ["neighbourhood", "domain", "discipline", "organisation", "expertise", 
 FILTERS = ["postcode", *FACETS]
 
 
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)][:8]
-
-
 def listed() -> QuerySet[Professional]:
     """The professionals the directory lists: a verified membership and an active account. The
     few inactive accounts come from a partial index (migration 0004) instead of a join with every
@@ -184,13 +179,6 @@ def _filtered(data: dict[str, Any]) -> QuerySet[Professional]:
     return hits
 
 
-def _text_query(words: list[str]) -> SearchQuery:
-    """Every word, stemmed, as a prefix: "schuld" also finds "schuldhulpverlener". The words
-    are made of letters and digits only (_WORD), so they carry no tsquery syntax."""
-    raw = " & ".join(f"{word}:*" for word in words)
-    return SearchQuery(raw, search_type="raw", config=settings.SEARCH_CONFIG)
-
-
 def _hits(data: dict[str, Any], words: list[str]) -> QuerySet[Professional]:
     """The listed professionals that pass the filters and match the words: the document
     matches, or else the name looks like what was typed, or one of their disciplines does (a
@@ -202,7 +190,7 @@ def _hits(data: dict[str, Any], words: list[str]) -> QuerySet[Professional]:
         typed = " ".join(words)
         professions = Discipline.objects.filter(name__trigram_word_similar=typed).values("pk")
         hits = hits.filter(
-            Q(search_vector=_text_query(words))
+            Q(search_vector=prefix_query(words))
             | Q(search_name__trigram_word_similar=typed)
             | Q(discipline_ids__overlap=ArraySubquery(professions))
         )
@@ -223,7 +211,7 @@ def _ranked(hits: QuerySet[Professional], words: list[str], sort: str) -> QueryS
     """``hits`` with what the order of ``sort`` needs besides their own columns."""
     if sort != "relevance":
         return hits
-    query = _text_query(words)
+    query = prefix_query(words)
     return hits.annotate(
         rank=SearchRank(F("search_vector"), query),
         similarity=Case(
@@ -428,7 +416,7 @@ def people_on_page(ids: list[int]) -> list[Professional]:
 def search(data: dict[str, Any], page_number: Any) -> SearchResult:
     """Run a validated ``DirectorySearchForm``'s cleaned data."""
     text = data.get("q") or ""
-    words = _words(text)
+    words = search_words(text)
     sort = data.get("sort") or "relevance"
     if sort == "relevance" and not words:
         sort = "name"

@@ -7,7 +7,6 @@ not even as a count, for someone outside its channels.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from django.conf import settings
@@ -22,10 +21,10 @@ from django.db import connection
 from django.db.models import F, OuterRef, QuerySet
 from django.db.models.functions import Left
 
+from core.search import prefix_query, prefix_tsquery, search_words
 from knowledge.access import readable_articles
 from knowledge.models import Article
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 # Long columns a list of results does not show: not read from the database.
 NOT_LISTED = ("body", "search_text", "search_vector")
 # How many hits are ranked at most (the newest): ranking reads each whole document.
@@ -39,15 +38,7 @@ HEADLINE_CHARS = 2500
 
 
 def _words(data: dict[str, Any]) -> list[str]:
-    return [w.lower() for w in _WORD.findall(data.get("q") or "")][:8]
-
-
-def _raw_query(words: list[str]) -> str:
-    return " & ".join(f"{w}:*" for w in words)
-
-
-def _query(words: list[str]) -> SearchQuery:
-    return SearchQuery(_raw_query(words), search_type="raw", config=settings.SEARCH_CONFIG)
+    return search_words(data.get("q"))
 
 
 def search_articles(user: Any, data: dict[str, Any]) -> QuerySet[Article]:
@@ -59,7 +50,7 @@ def search_articles(user: Any, data: dict[str, Any]) -> QuerySet[Article]:
     words = _words(data)
     if not words:
         return articles.annotate(snippet=F("summary")).order_by("-published_at", "-pk")
-    query = _query(words)
+    query = prefix_query(words)
     # The snippets are made afterwards for the page only (``add_snippets``): a headline parses
     # the whole text, and in this query it would be made for every skipped row too. Ranking
     # reads each hit's whole document, and a frequent word is in nearly every article: only the
@@ -122,7 +113,7 @@ def _newest_hits(articles: QuerySet[Article], words: list[str]) -> list[int]:
         cursor.execute(
             f"SELECT walk.pk FROM ({sql} OFFSET 0) walk "  # noqa: S608 (the ORM's own SQL)
             "WHERE walk.search_vector @@ to_tsquery(%s::regconfig, %s) LIMIT %s",
-            [*params, settings.SEARCH_CONFIG, _raw_query(words), RANK_CANDIDATES],
+            [*params, settings.SEARCH_CONFIG, prefix_tsquery(words), RANK_CANDIDATES],
         )
         return [pk for (pk,) in cursor.fetchall()]
 
@@ -159,7 +150,7 @@ def add_snippets(page: Page, data: dict[str, Any]) -> None:
         .annotate(
             headline=SearchHeadline(
                 Left("search_text", HEADLINE_CHARS),
-                _query(words),
+                prefix_query(words),
                 config=settings.SEARCH_CONFIG,
                 start_sel="[[[",
                 stop_sel="]]]",
