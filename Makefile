@@ -4,15 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The host names the local server answers to; with HOST=0.0.0.0 add the machine's own name.
+ALLOWED_HOSTS ?= 127.0.0.1,localhost
 PYTEST_ARGS ?=
 FULL ?= 0
 
+# Serving on this machine over plain HTTP, with the secrets production sets in its environment
+# generated once into .data/secrets/ (config/local_secrets.py).
+LOCAL_ENV = HTTPS=false LOCAL_SECRETS_DIR=.data/secrets ALLOWED_HOSTS=$(ALLOWED_HOSTS)
+# `make run`: DEBUG off, as in production: error pages without the platform's internals, static
+# files collected and served by ServeStatic.
+RUN_ENV = DEBUG=false $(LOCAL_ENV)
+# `make dev`, `make migrate`, `make seed`: DEBUG on (seed_demo refuses to load the demo's
+# published password with DEBUG off); the same secrets, so `make run` reads what they wrote.
+DEV_ENV = DEBUG=true $(LOCAL_ENV)
+# daphne with the platform's websocket frame limits (config/daphne.py), as the Docker image runs it
+SERVE = $(BIN)/python -m config.daphne -b $(HOST) -p $(PORT) --websocket_connect_timeout 30 config.asgi:application
+
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev install-bench run migrate seed test bench lint format messages vendor clean
+.PHONY: help install install-dev install-bench run dev migrate seed static test bench lint format messages vendor clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
-	@echo "             (embedded PostgreSQL in .data/postgres unless DATABASE_URL is set)"
+	@echo "             (DEBUG off; embedded PostgreSQL in .data/postgres unless DATABASE_URL is set)"
+	@echo "make dev    - the same with DEBUG on, for development"
 	@echo "make test   - install test tools and run the whole test suite"
 	@echo "make bench - short benchmark run (a few minutes); make bench FULL=1 writes docs/BENCHMARKS.md"
 	@echo "make lint   - ruff check and format check"
@@ -41,14 +56,21 @@ install-dev: $(VENV)/.installed-dev
 install-bench: $(VENV)/.installed-bench
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 
-run: seed
+static: install
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: seed static
 	@echo "Wijkplatform: http://$(HOST):$(PORT)/"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) --websocket_connect_timeout 30 config.asgi:application
+	$(RUN_ENV) $(SERVE)
+
+dev: seed
+	@echo "Wijkplatform (DEBUG on): http://$(HOST):$(PORT)/"
+	$(DEV_ENV) $(SERVE)
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -51,6 +51,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Whether the user can sign in to the administration site."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    #: the last change to the password, the e-mail addresses or the second factor (accounts.
+    #: security_log); case rooms then need a second-factor sign-in made after it
+    credentials_changed_at = models.DateTimeField(
+        _("credentials last changed"), null=True, blank=True, editable=False
+    )
 
     objects = UserManager()
 
@@ -73,6 +78,22 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.display_name
+
+    # Checking a password may save a fresh hash of the same password (a stronger hasher or more
+    # iterations); that is no change of credentials, and accounts.signals must not log it.
+    def check_password(self, raw_password: str) -> bool:
+        self._rehashing_password = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing_password = False
+
+    async def acheck_password(self, raw_password: str) -> bool:
+        self._rehashing_password = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing_password = False
 
     def get_short_name(self) -> str:
         return self.display_name.split(" ")[0] if self.display_name else self.email
@@ -185,3 +206,146 @@ class Invitation(models.Model):
                 "pending": _("Waiting for acceptance"),
             }[self.status]
         )
+
+
+class SecurityEvent(models.Model):
+    """One line of the security log: a change to someone's credentials or e-mail addresses, an
+    administrator's step about them, or a refused step-up. Written by ``accounts.security_log``
+    and never changed afterwards; names are kept as they were at the time."""
+
+    class Kind(models.TextChoices):
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_SET = "password_set", _("Password set")
+        PASSWORD_RESET = "password_reset", _("Password reset with an e-mailed link")
+        EMAIL_CHANGED = "email_changed", _("Primary e-mail address changed")
+        EMAIL_ADDED = "email_added", _("E-mail address added")
+        EMAIL_VERIFIED = "email_verified", _("E-mail address verified")
+        EMAIL_REMOVED = "email_removed", _("E-mail address removed")
+        SECOND_FACTOR_ADDED = "second_factor_added", _("Second factor added")
+        SECOND_FACTOR_REMOVED = "second_factor_removed", _("Second factor removed")
+        RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("Recovery codes regenerated")
+        RESET_LINK_SENT = "reset_link_sent", _("Password reset link sent by an administrator")
+        REMOVAL_REQUESTED = "removal_requested", _("Removal of the second factor requested")
+        REMOVAL_CONFIRMED = (
+            "removal_confirmed",
+            _("Removal of the second factor confirmed by the user"),
+        )
+        REMOVAL_APPROVED = (
+            "removal_approved",
+            _("Removal of the second factor approved by a second administrator"),
+        )
+        REMOVAL_REFUSED = "removal_refused", _("Removal of the second factor refused")
+        STEP_UP_REFUSED = "step_up_refused", _("Wrong second-factor code when confirming identity")
+        SIGN_IN_REFUSED = "sign_in_refused", _("Wrong second-factor code at sign-in")
+
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+    kind = models.CharField(_("what"), max_length=40, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("whose account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="security_events",
+    )
+    user_name = models.CharField(_("account name"), max_length=254)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("by (name)"), max_length=254, blank=True)
+    address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security log")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-occurred_at"], name="security_event_user")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user_name}"
+
+
+class SecondFactorRemovalQuerySet(models.QuerySet["SecondFactorRemoval"]):
+    def pending(self) -> SecondFactorRemovalQuerySet:
+        """Open requests whose link has not expired."""
+        return self.filter(
+            status=SecondFactorRemoval.Status.PENDING,
+            requested_at__gt=timezone.now() - SecondFactorRemoval.VALID_FOR,
+        )
+
+
+class SecondFactorRemoval(models.Model):
+    """An administrator's request to remove someone's second factor (a lost phone).
+
+    Nothing is removed until the person confirms it through the link mailed to their own
+    address, with their password, or a second, different administrator approves it.
+    """
+
+    VALID_FOR = timedelta(hours=24)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed by the user")
+        APPROVED = "approved", _("Approved by a second administrator")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="second_factor_removals",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    objects = SecondFactorRemovalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("second-factor removal")
+        verbose_name_plural = _("second-factor removals")
+        ordering = ["-requested_at"]
+        constraints = [
+            # The four-eyes rule, also where the code is bypassed.
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("requested_by")),
+                name="second_factor_removal_two_administrators",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("user")),
+                name="second_factor_removal_not_approved_by_the_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.requested_at + self.VALID_FOR
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING and not self.is_expired

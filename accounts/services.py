@@ -1,22 +1,29 @@
-"""State changes for accounts: invitations and their acceptance."""
+"""State changes for accounts: invitations and their acceptance; the administrator's steps
+about someone else's credentials (a reset link, removing a lost second factor)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from allauth.account.forms import ResetPasswordForm
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Invitation, User
+from accounts import security_log
+from accounts.models import Invitation, SecondFactorRemoval, SecurityEvent, User
+
+Kind = SecurityEvent.Kind
 
 
 class InvitationRefused(Exception):
@@ -125,3 +132,186 @@ def accept_invitation(token: str, *, display_name: str, password: str) -> User:
         invitation.user = user
         invitation.save(update_fields=["accepted_at", "user"])
     return user
+
+
+# ---- an administrator's steps about someone else's credentials --------------------------------
+#
+# Administrators never hold another person's password or second factor. They can mail a reset
+# link to the person's own address, and ask for a lost second factor to be removed: the person
+# confirms through a link mailed to their own address (with their password), or a second,
+# different administrator approves. Each step is in the security log.
+
+
+class RemovalRefused(Exception):
+    """The removal cannot go ahead; ``message`` says why, for the person or administrator."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def check_is_administrator(user: User) -> None:
+    if not (user.is_active and user.is_staff and user.is_platform_admin):
+        raise PermissionDenied
+
+
+def send_password_reset(user: User, *, by: User, request: HttpRequest) -> bool:
+    """Mail allauth's reset link to ``user``'s own address; the administrator never sees it."""
+    check_is_administrator(by)
+    if not user.is_active:
+        return False
+    form = ResetPasswordForm(data={"email": user.email})
+    if not form.is_valid() or not any(found.pk == user.pk for found in form.users):
+        return False
+    form.save(request)
+    security_log.record(Kind.RESET_LINK_SENT, user=user, actor=by, request=request)
+    return True
+
+
+_REMOVAL_SALT = "accounts.second-factor-removal"
+
+
+def removal_token(removal: SecondFactorRemoval) -> str:
+    return signing.TimestampSigner(salt=_REMOVAL_SALT).sign(f"{removal.pk}.{removal.user_id}")
+
+
+def has_second_factor(user: User) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def request_second_factor_removal(
+    user: User, *, by: User, request: HttpRequest
+) -> SecondFactorRemoval | None:
+    """Open a removal request for ``user``'s second factor and mail them the confirmation
+    link. None if they have no second factor or a request is already open."""
+    check_is_administrator(by)
+    if not has_second_factor(user):
+        return None
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time
+        if SecondFactorRemoval.objects.pending().filter(user=user).exists():
+            return None
+        removal = SecondFactorRemoval.objects.create(user=user, requested_by=by)
+        link = request.build_absolute_uri(
+            reverse("accounts:confirm_second_factor_removal", args=[removal_token(removal)])
+        )
+        security_log.record(Kind.REMOVAL_REQUESTED, user=user, actor=by, request=request)
+        context = {
+            "name": user.display_name or user.email,
+            "requested_by": by.display_name,
+            "link": link,
+            "valid_hours": int(SecondFactorRemoval.VALID_FOR.total_seconds() // 3600),
+            "site_name": settings.SITE_NAME,
+        }
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = render_to_string(
+                "accounts/email/second_factor_removal_subject.txt", context
+            ).strip()
+            body = render_to_string("accounts/email/second_factor_removal_message.txt", context)
+        address = user.email
+        transaction.on_commit(lambda: send_mail(subject, body, None, [address]))
+    return removal
+
+
+def removal_for_token(token: str) -> SecondFactorRemoval:
+    """The pending request behind a confirmation link, or ``RemovalRefused``."""
+    try:
+        value = signing.TimestampSigner(salt=_REMOVAL_SALT).unsign(
+            token, max_age=SecondFactorRemoval.VALID_FOR
+        )
+        removal_id, user_id = (int(part) for part in value.split("."))
+    except (signing.BadSignature, ValueError):
+        raise RemovalRefused(
+            _("This link is not valid or has expired. Ask the administrator for a new one.")
+        ) from None
+    removal = (
+        SecondFactorRemoval.objects.select_related("user", "requested_by")
+        .filter(pk=removal_id, user_id=user_id)
+        .first()
+    )
+    if removal is None or not removal.is_pending:
+        raise RemovalRefused(
+            _("This link has been used or withdrawn. Ask the administrator for a new one.")
+        )
+    return removal
+
+
+def confirm_second_factor_removal(
+    token: str, *, password: str, request: HttpRequest
+) -> SecondFactorRemoval:
+    """The person confirms through the mailed link, with their password: the second factor and
+    its recovery codes are removed. Nobody is signed in by this."""
+    removal = removal_for_token(token)
+    user = removal.user
+    if not user.is_active or not user.check_password(password):
+        security_log.record(
+            Kind.REMOVAL_REFUSED, user=user, request=request, detail="wrong password"
+        )
+        raise RemovalRefused(_("That is not the password of this account."))
+    with transaction.atomic():
+        removal = (
+            SecondFactorRemoval.objects.select_for_update(of=("self",))
+            .select_related("requested_by")
+            .get(pk=removal.pk)
+        )
+        if not removal.is_pending:
+            raise RemovalRefused(_("This link has been used or withdrawn."))
+        _complete(removal, SecondFactorRemoval.Status.CONFIRMED)
+        security_log.record(
+            Kind.REMOVAL_CONFIRMED,
+            user=user,
+            actor=user,
+            request=request,
+            detail=f"requested by {removal.requested_by}",
+        )
+        _remove_second_factor(user)
+    return removal
+
+
+def approve_second_factor_removal(
+    removal: SecondFactorRemoval, *, by: User, request: HttpRequest
+) -> None:
+    """A second administrator approves: the second factor and recovery codes are removed.
+    The administrator who asked, and the person themselves, cannot approve."""
+    check_is_administrator(by)
+    refusal = None
+    if removal.requested_by_id == by.pk:
+        refusal = _("A second administrator must approve the request, not the one who made it.")
+    elif removal.user_id == by.pk:
+        refusal = _("Confirm the removal of your own second factor through the e-mailed link.")
+    if refusal is not None:
+        security_log.record(
+            Kind.REMOVAL_REFUSED, user=removal.user, actor=by, request=request, detail="approval"
+        )
+        raise RemovalRefused(refusal)
+    with transaction.atomic():
+        removal = (
+            SecondFactorRemoval.objects.select_for_update(of=("self",))
+            .select_related("user", "requested_by")
+            .get(pk=removal.pk)
+        )
+        if not removal.is_pending:
+            raise RemovalRefused(_("This request is no longer open."))
+        removal.approved_by = by
+        _complete(removal, SecondFactorRemoval.Status.APPROVED)
+        security_log.record(
+            Kind.REMOVAL_APPROVED,
+            user=removal.user,
+            actor=by,
+            request=request,
+            detail=f"requested by {removal.requested_by}",
+        )
+        _remove_second_factor(removal.user)
+
+
+def _complete(removal: SecondFactorRemoval, status: str) -> None:
+    removal.status = status
+    removal.completed_at = timezone.now()
+    removal.save(update_fields=["status", "approved_by", "completed_at"])
+
+
+def _remove_second_factor(user: User) -> None:
+    # Each removed TOTP authenticator is logged, mailed and ends case-room access through
+    # accounts.signals; the recovery codes go with it.
+    for authenticator in Authenticator.objects.filter(user=user):
+        authenticator.delete()

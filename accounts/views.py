@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,10 +9,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
-from accounts.forms import AcceptInvitationForm, InvitationForm
+from accounts.forms import AcceptInvitationForm, ConfirmSecondFactorRemovalForm, InvitationForm
 from accounts.models import Invitation, User
 
 
@@ -105,5 +108,53 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "accounts/accept_invitation.html",
         {"form": form, "invitation": invitation},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_second_factor_removal(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed when an administrator asks to remove someone's lost second factor.
+
+    It works without signing in (whoever lost their phone cannot finish signing in), asks for
+    the account's password besides the link, removes the second factor only on a POST, and
+    signs nobody in.
+    """
+    try:
+        removal = services.removal_for_token(token)
+    except services.RemovalRefused as refusal:
+        return render(
+            request,
+            "accounts/second_factor_removal_refused.html",
+            {"reason": refusal.message},
+            status=410,
+        )
+    form = ConfirmSecondFactorRemovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # The same limit as failed sign-ins: the password must not be guessable here.
+        if not ratelimit.consume(
+            request, action="login_failed", key=f"second-factor-removal:{removal.user_id}"
+        ):
+            form.add_error(None, _("Too many attempts. Wait a few minutes and try again."))
+            return render(
+                request,
+                "accounts/second_factor_removal_confirm.html",
+                {"form": form, "removal": removal},
+                status=429,
+            )
+        try:
+            services.confirm_second_factor_removal(
+                token, password=form.cleaned_data["password"], request=request
+            )
+        except services.RemovalRefused as refusal:
+            form.add_error("password", refusal.message)
+        else:
+            return render(request, "accounts/second_factor_removal_done.html")
+    return render(
+        request,
+        "accounts/second_factor_removal_confirm.html",
+        {"form": form, "removal": removal},
         status=400 if request.method == "POST" else 200,
     )

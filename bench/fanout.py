@@ -274,6 +274,7 @@ def prepare_django(database_url: str) -> str:
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ACCESS_LOG_KEYS": f"bench:{secrets.token_urlsafe(32)}",
     }
     recreate_database(database_url)
     configure_django(database_url)

@@ -27,6 +27,7 @@ if [ "${FULL:-0}" = 1 ]; then
     run bench.fanout --redis-url "$redis_url" --write-docs
     run bench.connections --redis-url "$redis_url" --write-docs
     run bench.ceiling --redis-url "$redis_url" --write-docs
+    run bench.case_reads --write-docs
 else
     run bench.directory_search --quick
     run bench.search_scale messages --quick
@@ -34,5 +35,6 @@ else
     run bench.fanout --redis-url "$redis_url" --quick
     run bench.connections --redis-url "$redis_url" --quick
     run bench.ceiling --redis-url "$redis_url" --quick
+    run bench.case_reads --quick
 fi
 printf '\n==> [%s] benchmarks done in %ss\n' "$(date -u +%H:%M:%S)" "$SECONDS"

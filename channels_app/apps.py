@@ -9,7 +9,10 @@ class ChannelsAppConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_out
 
+        from channels_app import revocation
+
         user_logged_out.connect(_close_sockets_of_session, dispatch_uid="close-sockets-on-logout")
+        revocation.connect()
 
 
 def _close_sockets_of_session(sender, request, user, **kwargs) -> None:

@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 
 from channels_app import access, services
 from channels_app.models import Message
-from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref, is_number
+from channels_app.protocol import (
+    CLOSE_FORBIDDEN,
+    Frame,
+    FrameError,
+    JsonFrameConsumer,
+    frame_ref,
+    is_number,
+)
 from directory.access import is_verified
 
 SYNC_BATCH = 200
@@ -54,18 +61,29 @@ class PlatformConsumer(JsonFrameConsumer):
     async def authorise(self, user: Any) -> bool:
         return await database_sync_to_async(is_verified)(user)
 
+    def rights_hold(self, user: Any, session: Any) -> tuple[int | None, float | None]:
+        # Channel rights themselves are checked in every service call; removal from a room
+        # takes the socket out of its group (``leave_room``).
+        return (None if is_verified(user) else CLOSE_FORBIDDEN), None
+
     async def on_accepted(self) -> None:
-        self.user = self.scope["user"]
         self.rooms: set[int] = set()
         await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
         await database_sync_to_async(self._presence)(1)
 
-    async def disconnect(self, code: int) -> None:
+    async def leave_groups(self) -> None:
+        await super().leave_groups()
         if not hasattr(self, "rooms"):
             return
         for room in list(self.rooms):
             await self.channel_layer.group_discard(f"channel.{room}", self.channel_name)
+        self.rooms.clear()
         await self.channel_layer.group_discard(services.user_group(self.user.pk), self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "rooms"):
+            return
+        await self.leave_groups()
         await database_sync_to_async(self._presence)(-1)
 
     # ---- events from the channel layer ------------------------------------------------------
@@ -81,6 +99,8 @@ class PlatformConsumer(JsonFrameConsumer):
         await super().dispatch(message)
 
     async def frame_forward(self, event: dict[str, Any]) -> None:
+        if getattr(self, "ended", False):
+            return  # rights ended: the groups are being left
         room = event.get("leave_room")
         if room is not None and room in self.rooms:
             # removed from the room: this socket stops receiving it before anything else

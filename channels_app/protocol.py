@@ -13,14 +13,18 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from asgiref.sync import SyncToAsync, async_to_sync
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -49,6 +53,10 @@ def is_number(value: Any, *, minimum: int = 0) -> bool:
 #: Close codes sent before ``accept()`` are turned into an HTTP 403 by daphne; these are used
 #: after accept, when a session ends while the socket is open.
 CLOSE_UNAUTHENTICATED = 4401
+#: the socket's user may no longer use it (deactivated, unverified, removed, not covered)
+CLOSE_FORBIDDEN = 4403
+#: a case room's recent sign-in with the second factor has run out: confirm it is you again
+CLOSE_REAUTHENTICATE = 4428
 
 
 def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
@@ -60,7 +68,28 @@ def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
     """
     # Serialised once here; consumers forward the text as it is to each recipient.
     text = json.dumps(frame, separators=(",", ":"), default=str)
-    event = {"type": "frame.forward", "text": text, **control}
+    group_send_after_commit(group, {"type": "frame.forward", "text": text, **control})
+
+
+def rights_group(user_id: int) -> str:
+    """The group of every open socket of one user, on every transport and in every process."""
+    return f"rights.{user_id}"
+
+
+def rights_changed(user_id: int) -> None:
+    """Something that may take rights away from this user has changed: every open socket of
+    the user, in every process, checks its rights again as soon as the change has committed,
+    and closes if they are gone.
+
+    Called for deactivation, lost verification, credential changes, a removed second factor
+    and ended sessions. Sockets also check their rights before every frame, so a frame that
+    arrives before this event is refused all the same.
+    """
+    group_send_after_commit(rights_group(user_id), {"type": "rights.changed"})
+
+
+def group_send_after_commit(group: str, event: dict[str, Any]) -> None:
+    """Send a channel-layer ``event`` to ``group`` once the transaction has committed."""
 
     def send() -> None:
         layer = get_channel_layer()
@@ -73,12 +102,21 @@ def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
             future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
             future.add_done_callback(lambda done: _log_failure(group, done))
             return
+        running = _running_loop()
+        if running is not None:
+            # Committed by code running inside an event loop's own thread (allowed to use the
+            # ORM there): async_to_sync cannot wait here, so the loop sends it.
+            task = running.create_task(layer.group_send(group, event))
+            _pending_sends.add(task)
+            task.add_done_callback(_pending_sends.discard)
+            task.add_done_callback(lambda done: _log_failure(group, done))
+            return
         try:
             async_to_sync(layer.group_send)(group, event)
         except Exception:
             # The change is committed; live delivery is best effort and clients fill any
             # gap with ``sync``. Failing here would tell the sender that nothing was stored.
-            logger.warning("Broadcast to %s failed", group, exc_info=True)
+            logger.warning("Send to %s failed", group, exc_info=True)
 
     transaction.on_commit(send)
 
@@ -93,7 +131,18 @@ def _event_loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
 
 
-def _log_failure(group: str, done: concurrent.futures.Future) -> None:
+#: sends handed to a running loop, kept until done (the loop holds tasks only weakly)
+_pending_sends: set[asyncio.Task] = set()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _log_failure(group: str, done: concurrent.futures.Future | asyncio.Task) -> None:
     if done.cancelled():
         return
     error = done.exception()
@@ -118,6 +167,30 @@ def end_session_sockets(session_key: str | None) -> None:
         logger.warning("Closing the sockets of a signed-out session failed", exc_info=True)
 
 
+def fresh_session(session: Any) -> Any:
+    """The socket's session as it is now in the store; None if it has ended or expired."""
+    key = getattr(session, "session_key", None)
+    if not key:
+        return None
+    store = session.__class__(key)
+    store.items()  # loads it: an ended or expired session loads empty and loses its key
+    return store if store.session_key == key else None
+
+
+def session_expiry(session: Any) -> float:
+    """When the session expires, as a timestamp (the database's own date where it has one)."""
+    model = getattr(session, "get_model_class", None)
+    if model is None:
+        return session.get_expiry_date().timestamp()
+    expires = (
+        model()
+        .objects.filter(session_key=session.session_key)
+        .values_list("expire_date", flat=True)
+        .first()
+    )
+    return expires.timestamp() if expires is not None else time.time()
+
+
 class FrameError(Exception):
     """Raised by a frame handler to answer with an ``error`` frame."""
 
@@ -137,6 +210,9 @@ def frame_ref(frame: Frame | None) -> str | None:
 class JsonFrameConsumer(AsyncWebsocketConsumer):
     """Authenticated websocket that dispatches JSON frames to ``handle_<type>`` methods."""
 
+    # Larger frames are answered with ``too_large``; the server process (config.daphne) lets
+    # frames far larger than this through so that they get that answer, and closes the socket
+    # with 1009 only beyond its own limit.
     max_frame_bytes: ClassVar[int] = 64 * 1024
     #: frame type -> name of the coroutine method that handles it
     frame_handlers: ClassVar[dict[str, str]] = {"ping": "handle_ping"}
@@ -144,28 +220,121 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     language: str = settings.LANGUAGE_CODE
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
-        # Join the session's group before anything else, so that signing out closes this socket.
+        # Join the session's and the user's groups before anything else, so that signing out
+        # or losing a right reaches this socket from any process.
         session = self.scope.get("session")
         key = getattr(session, "session_key", None)
         self.groups = [*self.groups, session_group(key)] if key else list(self.groups)
+        user = self.scope.get("user")
+        if getattr(user, "is_authenticated", False):
+            self.groups.append(rights_group(user.pk))
         await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        self._cancel_rights_timer()
+        await super().websocket_disconnect(message)
 
     async def session_end(self, event: dict[str, Any]) -> None:
         """The browser session behind this socket signed out: nothing more reaches it."""
-        await self.send_frame({"type": "session.ended"})
-        await self.close(code=CLOSE_UNAUTHENTICATED)
+        await self.end_socket(CLOSE_UNAUTHENTICATED)
+
+    async def rights_changed(self, event: dict[str, Any]) -> None:
+        """Something that may take rights away has changed for this user: check them now."""
+        if getattr(self, "accepted", False):
+            await self.enforce_rights()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close()
             return
+        self.user = user
         if not await self.authorise(user):
             await self.close()
             return
         self.language = self._language_from_cookie()
         await self.accept()
+        self.accepted = True
         await self.on_accepted()
+        await self.enforce_rights()  # also schedules the next check (session expiry …)
+
+    # ---- rights for the whole life of the socket -------------------------------------------
+
+    async def enforce_rights(self, *, reschedule: bool = True) -> bool:
+        """Check the socket's rights again; close it if they are gone. True while they hold.
+
+        Runs before every frame, on every ``rights.changed`` event and when a deadline passes
+        (the session's expiry, a case room's recent sign-in), so a right taken away ends at
+        once on every socket in every process, and a frame that races the event is refused.
+        """
+        if getattr(self, "ended", False):
+            return False
+        code, next_check = await database_sync_to_async(self._check_rights)(reschedule)
+        if code is not None:
+            await self.end_socket(code)
+            return False
+        if reschedule:
+            self._schedule_rights_check(next_check)
+        return True
+
+    def _check_rights(self, with_deadline: bool) -> tuple[int | None, float | None]:
+        session = fresh_session(self.scope.get("session"))
+        if session is None:
+            return CLOSE_UNAUTHENTICATED, None
+        user = get_user(SimpleNamespace(session=session))
+        if not user.is_authenticated or user.pk != self.user.pk:
+            # signed out, expired, password changed elsewhere, or the account was deactivated
+            return CLOSE_UNAUTHENTICATED, None
+        self.user = user  # a fresh object: nothing cached from before (verification, roles)
+        code, deadline = self.rights_hold(user, session)
+        if code is not None or not with_deadline:
+            return code, None
+        expiry = session_expiry(session)
+        return None, expiry if deadline is None else min(deadline, expiry)
+
+    def rights_hold(self, user: Any, session: Any) -> tuple[int | None, float | None]:
+        """The consumer's own rule, run in a thread with a fresh user and session.
+
+        Returns a close code if the rights are gone, else None, and the time at which they
+        must be checked again (None: only the session's expiry).
+        """
+        return None, None
+
+    async def end_socket(self, code: int) -> None:
+        """Rights ended: say why, leave every group, close. Nothing more reaches this socket."""
+        if getattr(self, "ended", False):
+            return
+        self.ended = True
+        self._cancel_rights_timer()
+        kind = {
+            CLOSE_UNAUTHENTICATED: "session.ended",
+            CLOSE_REAUTHENTICATE: "reauthentication.required",
+        }.get(code, "access.ended")
+        await self.send_frame({"type": kind, "code": code})
+        await self.leave_groups()
+        await self.close(code=code)
+
+    async def leave_groups(self) -> None:
+        """Leave every group this socket joined (overridden by consumers with their own)."""
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    def _schedule_rights_check(self, at: float | None) -> None:
+        self._cancel_rights_timer()
+        if at is None:
+            return
+        delay = max(0.0, at - time.time()) + 0.05
+        loop = asyncio.get_running_loop()
+        self._rights_timer = loop.call_later(delay, self._rights_deadline)
+
+    def _rights_deadline(self) -> None:
+        self._rights_task = asyncio.ensure_future(self.enforce_rights())
+
+    def _cancel_rights_timer(self) -> None:
+        timer = getattr(self, "_rights_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._rights_timer = None
 
     async def authorise(self, user: Any) -> bool:
         """Decide, before accepting, whether ``user`` may open this socket."""
@@ -193,6 +362,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             try:
                 frame = self._parse(text_data, bytes_data)
                 handler = self._handler_for(frame)
+                if not await self.enforce_rights(reschedule=False):
+                    return
                 await handler(frame)
             except FrameError as error:
                 await self.send_error(error.code, error.message, frame_ref(frame))
@@ -207,7 +378,10 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     def _parse(self, text_data: str | None, bytes_data: bytes | None) -> Frame:
         if text_data is None:
             raise FrameError("bad_frame", _("Frames must be JSON text, not binary data."))
-        if len(text_data.encode("utf-8", "surrogatepass")) > self.max_frame_bytes:
+        # A character takes at least one byte: a frame longer in characters needs no encoding.
+        if len(text_data) > self.max_frame_bytes or (
+            len(text_data.encode("utf-8", "surrogatepass")) > self.max_frame_bytes
+        ):
             raise FrameError(
                 "too_large",
                 _("This frame is larger than %(limit)d bytes.") % {"limit": self.max_frame_bytes},

@@ -19,11 +19,22 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config import local_secrets
 from config.env import env_bool, env_choice, env_int, env_list, env_str, env_subset, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=True)
+# Browsers reach the site over HTTPS (in production through a TLS terminator and nginx): secure
+# cookies, HTTP redirected, HSTS. Off only to serve over plain HTTP on one's own machine
+# (``make run``), and by default with DEBUG on.
+HTTPS = env_bool("HTTPS", default=not DEBUG)
+
+# ``make run`` and ``make dev`` only: the secrets that production sets in the environment, and
+# that DEBUG off requires, are generated once into this directory (.data/secrets/) and read from
+# there when the environment does not set them (config.local_secrets).
+if env_str("LOCAL_SECRETS_DIR"):
+    local_secrets.provide(BASE_DIR / env_str("LOCAL_SECRETS_DIR"))
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -216,7 +227,7 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # Confirming one's identity again (case rooms ask for it) takes the password or the second
 # factor; not a code sent by e-mail, which proves only access to the mailbox.
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # allauth's defaults, written out so nobody switches them off by accident.
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
@@ -252,6 +263,38 @@ for _key in MFA_ENCRYPTION_KEYS:
         raise ImproperlyConfigured(
             "MFA_ENCRYPTION_KEYS must be Fernet keys: 32 bytes in URL-safe base64, comma-separated."
         ) from None
+# The access log's entries, its chain and its checkpoints are signed with HMAC-SHA256 under keys
+# from the environment, never from the database (privacy.audit): whoever can write the database
+# but lacks the key cannot rewrite the log so that it verifies. Comma-separated, newest first,
+# each "id:secret" or a bare secret (its id is then a fingerprint of it); the first signs, all
+# verify. Required with DEBUG off; in development a key derived from SECRET_KEY stands in.
+ACCESS_LOG_KEYS: dict[str, str] = {}
+for _item in env_list("ACCESS_LOG_KEYS"):
+    _key_id, _sep, _secret = _item.strip().partition(":")
+    if not _sep:
+        _key_id, _secret = "k" + hashlib.sha256(_key_id.encode()).hexdigest()[:8], _key_id
+    if len(_secret) < 32 or not _key_id.replace("-", "").replace("_", "").isalnum():
+        raise ImproperlyConfigured(
+            "ACCESS_LOG_KEYS must be comma-separated secrets of at least 32 characters, each "
+            'optionally preceded by an id of letters, digits, "-" or "_" and a colon.'
+        )
+    if len(_key_id) > 20 or _key_id in ACCESS_LOG_KEYS:
+        raise ImproperlyConfigured("ACCESS_LOG_KEYS ids must be unique and at most 20 characters.")
+    ACCESS_LOG_KEYS[_key_id] = _secret
+if not ACCESS_LOG_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("ACCESS_LOG_KEYS must be set when DEBUG is off.")
+    ACCESS_LOG_KEYS = {
+        "dev": hashlib.sha256(f"wijkplatform-access-log:{SECRET_KEY}".encode()).hexdigest()
+    }
+# Checkpoints of the log's chain head, outside the database: an append-only file (by default
+# .data/access-log/<database name>.jsonl in the checkout) and the application log. Written by
+# ``manage.py checkpoint_access_log`` (cron, hourly) and every purge; the web processes also
+# write one when the last is older than ACCESS_LOG_CHECKPOINT_MINUTES (0: never).
+ACCESS_LOG_CHECKPOINT_FILE = env_str("ACCESS_LOG_CHECKPOINT_FILE")
+ACCESS_LOG_CHECKPOINT_MINUTES = env_int(
+    "ACCESS_LOG_CHECKPOINT_MINUTES", 0 if DEBUG else 60, minimum=0
+)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
@@ -297,7 +340,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
-LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
@@ -342,7 +385,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-if not DEBUG:
+# A failed CSRF check shows the platform's own 403 page, in the user's language.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)

@@ -20,3 +20,6 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# 403 and 404 are Django's own views with templates/403.html and 404.html.
+handler500 = "config.views.server_error"

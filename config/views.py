@@ -1,15 +1,24 @@
-"""Project-wide pages that belong to no single app: the home page and the health probe."""
+"""Project-wide pages that belong to no single app: the home page, the health probe and the
+error pages that are not plain templates."""
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.context_processors import site
 from directory.access import is_verified
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -27,3 +36,22 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form that failed the CSRF check (``CSRF_FAILURE_VIEW``): the platform's 403 page."""
+    return render(request, "403.html", status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page (``handler500``), rendered without the request's context: its context
+    processors read the session and the database, which may be what failed."""
+    try:
+        html = loader.render_to_string("500.html", site(request))
+    except Exception:
+        # Even the template failed (a static file missing from the manifest, …): a bare page.
+        logger.exception("The 500 page could not be rendered")
+        html = format_html(
+            "<!DOCTYPE html><title>{0}</title><h1>{0}</h1>", _("Something went wrong")
+        )
+    return HttpResponseServerError(html)

@@ -23,8 +23,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from directory.access import is_verified
-from privacy import audit
+from directory.access import is_verified, organisation_ids_of
+from privacy import audit, policy
 from privacy.models import CaseMember, CaseRoom
 
 ROLE_PRIVACY_OFFICER = "privacy_officer"
@@ -53,10 +53,17 @@ class CaseAccess:
     room: CaseRoom
     membership: CaseMember | None
     privacy_officer: bool
+    #: whether the member still works for an organisation the consent covers
+    covered: bool = True
 
     @property
     def is_member(self) -> bool:
-        return self.membership is not None and self.membership.is_active
+        return self.membership is not None and self.membership.is_active and self.covered
+
+    @property
+    def is_suspended(self) -> bool:
+        """An active member whose organisations the consent no longer covers."""
+        return self.membership is not None and self.membership.is_active and not self.covered
 
     @property
     def is_coordinator(self) -> bool:
@@ -68,7 +75,7 @@ class CaseAccess:
 
     @property
     def can_read(self) -> bool:
-        return self.is_member
+        return self.is_member and policy.may_read_after(self.room, self.membership)
 
     @property
     def can_write(self) -> bool:
@@ -93,6 +100,8 @@ class CaseAccess:
     def purpose(self) -> str:
         if self.privacy_officer and not (self.is_member or self.is_invited):
             return audit.Purpose.SUPERVISION
+        if not (self.is_member or self.is_invited):
+            return audit.Purpose.REFUSED  # an outsider's attempt serves no purpose of care
         return audit.Purpose.CARE
 
 
@@ -121,11 +130,36 @@ def content_allowed(room: CaseRoom) -> bool:
     return consent is None or consent.is_active
 
 
+def is_covered(room: CaseRoom, membership: CaseMember) -> bool:
+    """Whether the member works, verified, for an organisation the room's consent covers.
+
+    Checked at every access, not only when inviting: someone who leaves the organisation
+    through which they were invited is no longer covered. The coordinator opened the room and
+    records the consent, so is always covered; without any consent there are no members.
+    """
+    if membership.role == CaseMember.Role.COORDINATOR:
+        return True
+    consent = current_consent(room)
+    if consent is None:
+        return False
+    covered = {organisation.pk for organisation in consent.organisations.all()}
+    return bool(covered & organisation_ids_of(membership.user))
+
+
 def access_for(user: Any, room: CaseRoom) -> CaseAccess:
     membership = None
+    covered = True
     if getattr(user, "is_authenticated", False) and user.is_active:
         membership = CaseMember.objects.filter(room=room, user=user).first()
-    return CaseAccess(room=room, membership=membership, privacy_officer=is_privacy_officer(user))
+        if membership is not None and membership.is_active:
+            membership.user = user
+            covered = is_covered(room, membership)
+    return CaseAccess(
+        room=room,
+        membership=membership,
+        privacy_officer=is_privacy_officer(user),
+        covered=covered,
+    )
 
 
 def room_for(user: Any, room_id: Any, need: str = Need.MEMBER, *, address=None) -> CaseAccess:
@@ -138,7 +172,7 @@ def room_for(user: Any, room_id: Any, need: str = Need.MEMBER, *, address=None) 
         raise Http404 from None
     rights = access_for(user, room)
     allowed = {
-        Need.MEMBER: rights.is_member,
+        Need.MEMBER: rights.can_read,
         Need.COORDINATOR: rights.is_coordinator,
         Need.INVITED: rights.is_invited or rights.is_member,
         Need.LOG: rights.can_see_log and (rights.privacy_officer or is_verified(user)),
@@ -164,16 +198,30 @@ def has_mfa(user: Any) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-def signed_in_recently(session: Any, user: Any) -> bool:
-    """Whether this session's last password, MFA or re-authentication step is recent enough.
+def recent_sign_in_until(session: Any, user: Any) -> float | None:
+    """Until when (a timestamp) this session's step with the second factor counts as recent.
 
-    allauth records every authentication step of a session; unlike its own re-authentication
-    check (5 minutes, re-authentication only), case rooms accept any step within the period.
+    allauth records each authentication step of a session; only its ``"mfa"`` records count
+    here. A password, a reset link or an e-mailed code is not enough: whoever reset a password
+    or reads the mailbox holds those. ``User.credentials_changed_at`` (accounts.security_log)
+    ends every step made before a change of password, e-mail address or second factor.
+    None if no step counts at all.
     """
     if session is None:
-        return False
+        return None
     records = get_authentication_records(SimpleNamespace(session=session), user)
-    if not records:
-        return False
-    latest = max(record.get("at", 0) for record in records)
-    return time.time() - latest < settings.CASE_REAUTHENTICATION_SECONDS
+    second_factor = [record.get("at", 0) for record in records if record.get("method") == "mfa"]
+    if not second_factor:
+        return None
+    latest = max(second_factor)
+    changed = getattr(user, "credentials_changed_at", None)
+    if changed is not None and latest <= changed.timestamp():
+        return None
+    return latest + settings.CASE_REAUTHENTICATION_SECONDS
+
+
+def signed_in_recently(session: Any, user: Any) -> bool:
+    """Whether this session used the user's own second factor (at sign-in or at a step-up)
+    within ``CASE_REAUTHENTICATION_SECONDS`` and after the last change to their credentials."""
+    until = recent_sign_in_until(session, user)
+    return until is not None and time.time() < until

@@ -1,7 +1,9 @@
 """The socket of one case room at ``/ws/cases/<id>/``.
 
 Stricter than ``/ws/``: the room is fixed by the URL and checked before ``accept()`` (active
-member, two-factor authentication, recent sign-in); opening the socket and every ``sync`` are
+member covered by the consent, two-factor authentication, recent sign-in), and again before
+every frame, on every change to the member's rights and when the recent sign-in runs out, so
+the socket stops at once when any of them ends. Opening the socket and every ``sync`` are
 logged as reads; every forwarded event re-checks membership, and a removal closes the socket.
 Frames: ``send`` (idempotent by ``client_id``, answered with ``ack``), ``sync`` (replay after
 ``after``), ``read``, ``ping``; errors as ``error`` frames, as on ``/ws/``.
@@ -9,6 +11,7 @@ Frames: ``send`` (idempotent by ``client_id``, answered with ``ack``), ``sync`` 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -16,13 +19,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from channels_app.protocol import Frame, FrameError, JsonFrameConsumer, frame_ref, is_number
+from channels_app.protocol import (
+    CLOSE_FORBIDDEN,
+    CLOSE_REAUTHENTICATE,
+    Frame,
+    FrameError,
+    JsonFrameConsumer,
+    frame_ref,
+    is_number,
+)
 from privacy import access, audit, services
 from privacy.models import CaseMember, CaseMessage
 
 SYNC_BATCH = 200
 #: closed by the server because the member was removed or lost access
-CLOSE_REMOVED = 4403
+CLOSE_REMOVED = CLOSE_FORBIDDEN
 
 
 def _not_found() -> FrameError:
@@ -67,6 +78,17 @@ class CaseRoomConsumer(JsonFrameConsumer):
         self.last_seq = rights.room.last_seq
         return strong
 
+    def rights_hold(self, user: Any, session: Any) -> tuple[int | None, float | None]:
+        try:
+            access.room_for(user, self.room_id, address=audit.client_address(self.scope))
+        except Http404:
+            return CLOSE_REMOVED, None
+        fresh_until = access.recent_sign_in_until(session, user)
+        if fresh_until is None or fresh_until <= time.time() or not access.has_mfa(user):
+            return CLOSE_REAUTHENTICATE, None
+        self.fresh_until = fresh_until
+        return None, fresh_until
+
     @property
     def groups_of_socket(self) -> list[str]:
         return [f"case.{self.room_id}", services.member_group(self.room_id, self.user.pk)]
@@ -80,18 +102,24 @@ class CaseRoomConsumer(JsonFrameConsumer):
             "can_post": self.can_write,
         })  # fmt: skip
 
+    async def leave_groups(self) -> None:
+        await super().leave_groups()
+        for group in self.groups_of_socket:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "joined", False):
             return
         self.joined = False
-        for group in self.groups_of_socket:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.leave_groups()
 
     # ---- events from the channel layer ------------------------------------------------------
 
     async def frame_forward(self, event: dict[str, Any]) -> None:
-        if not getattr(self, "joined", False):
+        if not getattr(self, "joined", False) or getattr(self, "ended", False):
             return
+        if time.time() >= getattr(self, "fresh_until", 0) and not await self.enforce_rights():
+            return  # the recent sign-in ran out: no case content after that moment
         if event.get("close"):
             await self.send(text_data=event["text"])  # "membership.removed", then the close
             removed = True
@@ -102,6 +130,7 @@ class CaseRoomConsumer(JsonFrameConsumer):
             removed = True  # lost access while the control message went astray
         if removed:
             # nothing more reaches this socket
+            self.ended = True
             await self.disconnect(CLOSE_REMOVED)
             await self.close(code=CLOSE_REMOVED)
 

@@ -207,6 +207,8 @@ class CaseMember(models.Model):
     invited_at = models.DateTimeField(default=timezone.now)
     joined_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    #: set while an active member's organisations fall outside the consent (no access then)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
     last_read_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
@@ -419,10 +421,13 @@ class HealthRecord(models.Model):
 class AccessLogEntry(models.Model):
     """One access to case content, with the fields NEN 7513 asks for.
 
-    Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE (except deleting entries past
-    the retention period), and every entry carries the hash of the one before it, so that an
-    edit made around the trigger is found by ``manage.py verify_access_log``. Deliberately no
-    foreign keys: the log outlives users, rooms and content.
+    Append-only: a database trigger refuses UPDATE and DELETE (except deleting entries past
+    the retention period). ``entry_hash`` is an HMAC of the entry's fields under the key
+    ``key_id`` names (``settings.ACCESS_LOG_KEYS``, kept outside the database); an
+    ``AccessLogSeal`` then puts the entry in the chain, so that an edit made around the
+    trigger is found by ``manage.py verify_access_log`` (``privacy.audit``). Entries written
+    before the keyed chain have an empty ``key_id``: a plain SHA-256 hash, chained through
+    ``previous_hash``. Deliberately no foreign keys: the log outlives users, rooms and content.
     """
 
     class Action(models.TextChoices):
@@ -454,6 +459,8 @@ class AccessLogEntry(models.Model):
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     previous_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, editable=False)
+    #: the ACCESS_LOG_KEYS id of the key that signed ``entry_hash``; empty: plain SHA-256
+    key_id = models.CharField(max_length=20, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("access log entry")
@@ -463,3 +470,74 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id} at {self.occurred_at}"
+
+
+class AccessLogSeal(models.Model):
+    """An entry's place in the access log's chain: position ``seq`` (1, 2, 3, … without gaps).
+
+    Written after the entry's own transaction commits, by whoever holds the sealing lock
+    (``privacy.audit.seal_pending``), so that no reader's transaction waits for the chain.
+    ``chain_hash`` is an HMAC over the position, the entry's id, hash and time, and the
+    previous seal's ``chain_hash``. Append-only like the log (the same trigger).
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    entry_ref = models.BigIntegerField(unique=True)
+    #: the entry's time, so that the retention purge (and its trigger) need not join the log
+    occurred_at = models.DateTimeField()
+    previous_hash = models.CharField(max_length=64)
+    chain_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=20)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("access log seal")
+        verbose_name_plural = _("access log seals")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} of entry {self.entry_ref}"
+
+
+class PendingSeal(models.Model):
+    """An access-log entry waiting for its seal: written in the entry's own transaction.
+
+    A work queue, not evidence: the sealer deletes the row when it seals the entry, and an
+    entry whose row went missing is still found (and sealed) by the sweep of
+    ``privacy.audit.seal_pending``.
+    """
+
+    entry_ref = models.BigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return f"entry {self.entry_ref} waiting for its seal"
+
+
+class AccessLogVerification(models.Model):
+    """One run of the access log's verification, for the privacy officer's log page."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        INTACT = "intact", _("Intact")
+        BROKEN = "broken", _("Broken")
+        FAILED = "failed", _("Could not finish")
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.RUNNING
+    )
+    started_by_ref = models.BigIntegerField(null=True, blank=True)
+    started_by_name = models.CharField(_("started by"), max_length=150, blank=True)
+    entries_checked = models.PositiveBigIntegerField(default=0)
+    checkpoints_checked = models.PositiveIntegerField(default=0)
+    #: what was found, as ``privacy.audit.Problem`` dicts (shown translated)
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("access log verification")
+        verbose_name_plural = _("access log verifications")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"verification {self.pk}: {self.outcome}"

@@ -8,7 +8,9 @@ case rooms never carry content or the pseudonym.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from copy import copy
 from datetime import date
 from typing import Any
 
@@ -35,7 +37,7 @@ from channels_app.services import (
 from config.rendering import render_markdown
 from directory.access import is_verified, organisation_ids_of
 from directory.models import Organisation
-from privacy import access, audit
+from privacy import access, audit, policy
 from privacy.access import CaseAccess
 from privacy.models import (
     DIMENSIONS,
@@ -53,6 +55,7 @@ from privacy.models import (
 __all__ = ["RateLimited"]
 
 Action = audit.Action
+logger = logging.getLogger(__name__)
 
 
 def member_group(room_id: int, user_id: int) -> str:
@@ -69,6 +72,7 @@ def _log(
     room: CaseRoom,
     address: str | None = None,
     detail: str = "",
+    purpose: str | None = None,
 ) -> None:
     audit.record(
         action=action,
@@ -77,7 +81,7 @@ def _log(
         object_id=object_id,
         room_id=room.pk,
         role=rights.role if rights else "",
-        purpose=rights.purpose if rights else audit.Purpose.CARE,
+        purpose=purpose or (rights.purpose if rights else audit.Purpose.CARE),
         address=address,
         detail=detail,
     )
@@ -161,26 +165,101 @@ def update_room(
     return room
 
 
-def _stop_content(room: CaseRoom) -> None:
-    """No new content from now on; the retention period starts counting."""
+def _stop_content(room: CaseRoom, *, close: bool) -> None:
+    """No new content from now on; the retention period starts counting.
+
+    Closing also sets the status; a withdrawal leaves the room open, so that new consent can
+    put it back in use (``record_consent``).
+    """
     now = timezone.now()
-    room.status = CaseRoom.Status.CLOSED
-    room.closed_at = room.closed_at or now
     room.content_stopped_at = room.content_stopped_at or now
-    room.save(update_fields=["status", "closed_at", "content_stopped_at"])
-    broadcast_after_commit(room.group_name, {"type": "room.closed", "room": room.pk})
+    fields = ["content_stopped_at"]
+    if close:
+        room.status = CaseRoom.Status.CLOSED
+        room.closed_at = room.closed_at or now
+        fields += ["status", "closed_at"]
+    room.save(update_fields=fields)
+
+
+def _places(room: CaseRoom):
+    return CaseMember.objects.filter(
+        room=room, status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED]
+    )
+
+
+def _end_places(
+    room: CaseRoom, rights: CaseAccess, by: User, *, reason: str, address: str | None
+) -> list[CaseMember]:
+    """End every membership and invitation ``policy`` no longer allows; their pages stop."""
+    ended = policy.places_to_end(room, _places(room).select_for_update())
+    now = timezone.now()
+    for membership in ended:
+        invited = membership.status == CaseMember.Status.INVITED
+        kind = "invitation revoked" if invited else "access ended"
+        membership.status = CaseMember.Status.REMOVED
+        membership.removed_at = now
+        membership.save(update_fields=["status", "removed_at"])
+        _log(rights, by, Action.DELETE, "case_member", membership.user_id, room=room,
+             address=address, detail=f"{kind}: {reason.replace('_', ' ')}")  # fmt: skip
+        broadcast_after_commit(
+            member_group(room.pk, membership.user_id),
+            {"type": "membership.removed", "room": room.pk, "reason": reason},
+            close=True,
+        )
+    return ended
+
+
+def _tell_those_left(room: CaseRoom, *frames: dict[str, Any]) -> None:
+    """Send ``frames`` to the sockets of whoever still reads ``room`` (``policy``), one by one.
+
+    Not to the whole room: sends to different groups may arrive in any order, and a frame for
+    the room reaching someone whose place just ended would close their socket before their own
+    ``membership.removed`` says why.
+    """
+    for membership in CaseMember.objects.filter(room=room, status=CaseMember.Status.ACTIVE):
+        if policy.may_read_after(room, membership):
+            for frame in frames:
+                broadcast_after_commit(member_group(room.pk, membership.user_id), frame)
+
+
+def _ending_places(room_after: CaseRoom) -> list[CaseMember]:
+    places = _places(room_after).select_related("user", "organisation")
+    return policy.places_to_end(room_after, places.order_by("user__display_name"))
+
+
+def preview_closing(room: CaseRoom) -> list[CaseMember]:
+    """Whose membership or invitation closing ``room`` now would end (for the confirmation)."""
+    after = copy(room)
+    after.status = CaseRoom.Status.CLOSED
+    after.content_stopped_at = after.content_stopped_at or timezone.now()
+    return _ending_places(after)
+
+
+def preview_withdrawal(room: CaseRoom) -> list[CaseMember]:
+    """Whose membership or invitation withdrawing the consent now would end."""
+    after = copy(room)
+    after.content_stopped_at = after.content_stopped_at or timezone.now()
+    return _ending_places(after)
 
 
 @transaction.atomic
 def close_room(room: CaseRoom, *, by: User, address: str | None = None) -> None:
+    """The work is done: no new content, and only the coordinator keeps reading (``policy``).
+
+    Every other member loses access and open invitations are revoked, at once and on every open
+    page. A closed room cannot be opened again.
+    """
     room = CaseRoom.objects.select_for_update().get(pk=room.pk)
     rights = _rights(room, by)
     _require(rights.is_coordinator)
     if room.status == CaseRoom.Status.CLOSED:
         return
-    _stop_content(room)
+    _stop_content(room, close=True)
     _log(rights, by, Action.UPDATE, "case_room", room.pk, room=room, address=address,
          detail="closed")  # fmt: skip
+    _end_places(room, rights, by, reason=policy.ROOM_CLOSED, address=address)
+    _tell_those_left(room, {"type": "members.changed", "room": room.pk},
+                     {"type": "room.closed", "room": room.pk})  # fmt: skip
 
 
 # ---- consent -------------------------------------------------------------------------------
@@ -199,7 +278,11 @@ def record_consent(
     given_by_description: str = "",
     address: str | None = None,
 ) -> Consent:
-    """Record consent as the coordinator heard or received it; it replaces an earlier one."""
+    """Record consent as the coordinator heard or received it; it replaces an earlier one.
+
+    After a withdrawal this puts the room back in use (the retention clock stops); whoever lost
+    access then is not let back in by this, but invited again (``invite``).
+    """
     room = CaseRoom.objects.select_for_update().get(pk=room.pk)
     rights = _rights(room, by)
     _require(rights.is_coordinator)
@@ -220,15 +303,26 @@ def record_consent(
         recorded_by=by,
     )
     consent.full_clean(exclude=["room", "recorded_by"])
+    reopens = policy.consent_withdrawn(room)
     consent.save()
     consent.organisations.set(organisations)
     _log(rights, by, Action.CREATE, "consent", consent.pk, room=room, address=address)
+    if reopens:
+        room.content_stopped_at = None
+        room.save(update_fields=["content_stopped_at"])
+        _log(rights, by, Action.UPDATE, "case_room", room.pk, room=room, address=address,
+             detail="in use again: new consent after a withdrawal")  # fmt: skip
     return consent
 
 
 @transaction.atomic
 def withdraw_consent(room: CaseRoom, *, by: User, address: str | None = None) -> Consent:
-    """The resident withdrew consent: no new content from now on, the retention clock starts."""
+    """The resident withdrew consent (art. 7(3) GDPR); only the coordinator keeps reading.
+
+    No new content from now on and the retention clock starts; every other member loses access
+    and open invitations are revoked, at once and on every open page (``policy``). The room
+    stays open so that new consent can put it back in use.
+    """
     room = CaseRoom.objects.select_for_update().get(pk=room.pk)
     rights = _rights(room, by)
     _require(rights.is_coordinator)
@@ -238,9 +332,12 @@ def withdraw_consent(room: CaseRoom, *, by: User, address: str | None = None) ->
     consent.withdrawn_at = timezone.now()
     consent.withdrawal_recorded_by = by
     consent.save(update_fields=["withdrawn_at", "withdrawal_recorded_by"])
-    _stop_content(room)
+    _stop_content(room, close=False)
     _log(rights, by, Action.UPDATE, "consent", consent.pk, room=room, address=address,
          detail="withdrawn")  # fmt: skip
+    _end_places(room, rights, by, reason=policy.CONSENT_WITHDRAWN, address=address)
+    _tell_those_left(room, {"type": "members.changed", "room": room.pk},
+                     {"type": "room.closed", "room": room.pk})  # fmt: skip
     return consent
 
 
@@ -350,8 +447,10 @@ def respond(room: CaseRoom, *, user: User, accept: bool, address: str | None = N
     membership.joined_at = timezone.now() if accept else None
     membership.last_read_seq = 0
     membership.save(update_fields=["status", "joined_at", "last_read_seq"])
+    # a decline leaves no role in the room; the purpose is still the invitation's
     _log(_rights(room, user), user, Action.UPDATE, "case_member", user.pk, room=room,
-         address=address, detail="accepted" if accept else "declined")  # fmt: skip
+         address=address, detail="accepted" if accept else "declined",
+         purpose=audit.Purpose.CARE)  # fmt: skip
     if accept:
         broadcast_after_commit(room.group_name, {"type": "members.changed", "room": room.pk})
 
@@ -423,7 +522,10 @@ def post_message(
     """Store a message (with files) and broadcast it; a retried ``client_id`` stores nothing new.
 
     Returns (message, created). Raises PermissionDenied (not a member), ValidationError
-    (bad body, content stopped) or RateLimited.
+    (bad body, content stopped, refused file) or RateLimited. Files written for a message that
+    is then not stored are deleted again: a failed post leaves nothing on disk. (Callers run
+    this in autocommit, as the views and the socket do; an outer transaction rolled back later
+    would leave its files behind.)
     """
     uploads = list(uploads)
     body = clean_body(body, allow_empty=bool(uploads))
@@ -437,6 +539,7 @@ def post_message(
         _require(_rights(existing.room, author).is_member)
         return existing, False
     check_rate(author)
+    stored: list[str] = []
     try:
         with transaction.atomic():
             room = CaseRoom.objects.select_for_update().get(pk=room_id)
@@ -455,20 +558,40 @@ def post_message(
                 created_at=room.last_message_at,
             )
             for upload in uploads:
-                _store_file(room, message, author, upload)
+                _store_file(room, message, author, upload, stored)
             CaseMember.objects.filter(room=room, user=author).update(last_read_seq=room.last_seq)
             _log(rights, author, Action.CREATE, "case_message", message.pk, room=room,
                  address=address)  # fmt: skip
             broadcast_after_commit(room.group_name, message_frame(message))
     except IntegrityError:
+        _delete_files(stored)
         existing = CaseMessage.objects.select_related("author").get(
             room_id=room_id, author=author, client_id=client_uuid
         )
         return existing, False
+    except BaseException:
+        _delete_files(stored)
+        raise
     return message, True
 
 
-def _store_file(room: CaseRoom, message: CaseMessage, by: User, upload: Any) -> CaseFile:
+def _file_storage():
+    return CaseFile._meta.get_field("file").storage
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    storage = _file_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            # no row refers to it any more; an undeletable file is for the operator to see
+            logger.warning("Could not delete case file %s", name, exc_info=True)
+
+
+def _store_file(
+    room: CaseRoom, message: CaseMessage, by: User, upload: Any, stored: list[str]
+) -> CaseFile:
     try:
         sniffed = sniff(upload)
     except RefusedFile as refusal:
@@ -482,6 +605,7 @@ def _store_file(room: CaseRoom, message: CaseMessage, by: User, upload: Any) -> 
         size=upload.size,
     )
     item.file.save("upload", upload, save=False)
+    stored.append(item.file.name)  # written to disk now: deleted again if the post fails
     item.save()
     return item
 
@@ -604,12 +728,18 @@ def rooms_past_retention(now=None):
 
 
 @transaction.atomic
-def purge_room(room: CaseRoom) -> dict[str, int]:
-    """Delete a room's content (messages, files, plan, records); keep its outline and log."""
+def purge_room(room: CaseRoom, *, purpose: str = audit.Purpose.RETENTION) -> dict[str, int]:
+    """Delete a room's content (messages, files, plan, records); keep its outline and log.
+
+    ``purpose`` is ``RETENTION`` for the daily run, ``ERASURE`` for an early erasure on the
+    resident's request (art. 17 GDPR). Files leave the disk only once the deletion has
+    committed: a purge that fails keeps rows and files together.
+    """
     room = CaseRoom.objects.select_for_update().get(pk=room.pk)
     counts = {}
-    for item in CaseFile.objects.filter(room=room):
-        item.file.delete(save=False)
+    names = list(CaseFile.objects.filter(room=room).values_list("file", flat=True))
+    # dropped if anything below fails: the rows roll back, the files stay
+    transaction.on_commit(lambda: _delete_files(names))
     counts["files"] = CaseFile.objects.filter(room=room).delete()[0]
     counts["messages"] = CaseMessage.objects.filter(room=room).delete()[0]
     counts["agreements"] = Agreement.objects.filter(room=room).delete()[0]
@@ -628,7 +758,9 @@ def purge_room(room: CaseRoom) -> dict[str, int]:
         object_id=room.pk,
         room_id=room.pk,
         role="system",
-        purpose=audit.Purpose.RETENTION,
-        detail="content purged after retention period",
+        purpose=purpose,
+        detail="content purged on an erasure request"
+        if purpose == audit.Purpose.ERASURE
+        else "content purged after retention period",
     )
     return counts

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
     path("log/", views.all_logs, name="all_logs"),
+    path("log/verify/", views.verify_log, name="verify_log"),
     path("<int:pk>/", views.room_detail, name="room"),
     path("<int:pk>/post/", views.post, name="post"),
     path("<int:pk>/files/<int:file_id>/", views.file_download, name="file"),

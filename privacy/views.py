@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from allauth.core.exceptions import ReauthenticationRequired
+from allauth.account.internal.flows.reauthentication import suspend_request
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,13 +22,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from directory.access import is_verified
-from privacy import access, audit, charts, services
+from privacy import access, audit, charts, policy, services, verification
 from privacy.access import CaseAccess, Need
 from privacy.forms import (
     AgreementForm,
@@ -64,7 +66,7 @@ def _address(request: HttpRequest) -> str | None:
 
 
 def _strong_access(request: HttpRequest) -> HttpResponse | None:
-    """Two-factor authentication on, and a recent sign-in; else where to go first."""
+    """Two-factor authentication on, and a recent step with it; else where to go first."""
     if not access.has_mfa(request.user):
         messages.warning(
             request,
@@ -74,8 +76,9 @@ def _strong_access(request: HttpRequest) -> HttpResponse | None:
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('mfa_activate_totp')}?{query}")
     if not access.signed_in_recently(request.session, request.user):
-        # allauth's middleware sends the user to re-authenticate, then back here
-        raise ReauthenticationRequired()
+        # To allauth's second-factor step-up (a password alone is not enough), then back here;
+        # allauth keeps a POST and replays it afterwards.
+        return suspend_request(request, reverse("mfa_reauthenticate"))
     return None
 
 
@@ -167,7 +170,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if context["needs_mfa"] or context["needs_sign_in"]:
         next_query = urlencode({"next": request.get_full_path()})
         context["enrol_url"] = f"{reverse('mfa_activate_totp')}?{next_query}"
-        context["reauthenticate_url"] = f"{reverse('account_reauthenticate')}?{next_query}"
+        context["reauthenticate_url"] = f"{reverse('mfa_reauthenticate')}?{next_query}"
         return render(request, "privacy/index.html", context)
     memberships = (
         CaseMember.objects.filter(
@@ -351,19 +354,89 @@ def members(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
                 return redirect("privacy:members", room.pk)
         status = 400
     member_list = list(_members(room))
+    # the coordinator's record: who was in the room, to invite again after new consent
+    earlier = (
+        list(
+            room.members.filter(status=CaseMember.Status.REMOVED)
+            .select_related("user", "organisation")
+            .order_by("user__display_name")
+        )
+        if rights.is_coordinator
+        else []
+    )
     _read(request, rights, "case_member", detail="member list")
     return render(
         request,
         "privacy/members.html",
-        {"room": room, "rights": rights, "members": member_list, "invite_form": form},
+        {
+            "room": room,
+            "rights": rights,
+            "members": member_list,
+            "earlier_members": earlier,
+            "invite_form": form,
+        },
         status=status,
     )
 
 
+# ---- confirmations of what cannot be undone ----------------------------------------------------
+#
+# Withdrawing consent, closing the room and removing a member each ask first, on a page of their
+# own (no JavaScript needed) that names what will happen. The pages link there (GET); the page's
+# form posts to the same address, which acts.
+
+
+def _confirm(
+    request: HttpRequest,
+    rights: CaseAccess,
+    *,
+    heading: str,
+    intro: str,
+    consequences: list[dict[str, Any]],
+    button: str,
+    cancel: str,
+) -> HttpResponse:
+    return render(
+        request,
+        "privacy/confirm.html",
+        {
+            "room": rights.room,
+            "rights": rights,
+            "heading": heading,
+            "intro": intro,
+            "consequences": consequences,
+            "button": button,
+            "cancel_url": cancel,
+        },
+    )
+
+
+def _day(moment) -> str:
+    return date_format(timezone.localtime(moment), "j F Y")
+
+
+def _ending(places: list[CaseMember]) -> list[dict[str, Any]]:
+    """What ending these places means, as lines of a confirmation page."""
+    members = [place for place in places if place.status == CaseMember.Status.ACTIVE]
+    invited = [place for place in places if place.status == CaseMember.Status.INVITED]
+    lines = []
+    if members:
+        lines.append({
+            "text": _("These members lose access at once; pages of the room they have open "
+                      "stop:"),
+            "people": members,
+        })  # fmt: skip
+    if invited:
+        lines.append({"text": _("These open invitations are revoked:"), "people": invited})
+    return lines
+
+
 @case_view(Need.COORDINATOR)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_member(request: HttpRequest, rights: CaseAccess, user_id: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_id)
+    if request.method == "GET":
+        return _confirm_removal(request, rights, user)
     try:
         services.remove_member(rights.room, by=request.user, user=user, address=_address(request))
     except ValidationError as error:
@@ -373,6 +446,40 @@ def remove_member(request: HttpRequest, rights: CaseAccess, user_id: int) -> Htt
             request, _("%(name)s no longer has access to this room.") % {"name": user.display_name}
         )
     return redirect("privacy:members", rights.room.pk)
+
+
+def _confirm_removal(request: HttpRequest, rights: CaseAccess, user: User) -> HttpResponse:
+    membership = (
+        rights.room.members.filter(
+            user=user, status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED]
+        )
+        .exclude(role=CaseMember.Role.COORDINATOR)
+        .first()
+    )
+    if membership is None:
+        messages.error(request, _("This person is not in the room."))
+        return redirect("privacy:members", rights.room.pk)
+    _read(request, rights, "case_member", user.pk, detail="removal confirmation")
+    name = {"name": user.display_name}
+    if membership.status == CaseMember.Status.INVITED:
+        consequences = [{"text": _("The invitation of %(name)s is revoked.") % name}]
+    else:
+        consequences = [
+            {"text": _("%(name)s loses access at once; pages of the room they have open "
+                       "stop.") % name},
+            {"text": _("What %(name)s wrote stays in the room.") % name},
+        ]  # fmt: skip
+    intro = _("You cannot undo this. You can invite %(name)s again later, as long as the "
+              "consent covers their organisation.")  # fmt: skip
+    return _confirm(
+        request,
+        rights,
+        heading=_("Remove %(name)s from the case room?") % name,
+        intro=intro % name,
+        consequences=consequences,
+        button=_("Yes, remove %(name)s") % name,
+        cancel=reverse("privacy:members", args=[rights.room.pk]),
+    )
 
 
 @case_view(Need.INVITED)
@@ -412,6 +519,7 @@ def consent(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
         if not rights.is_coordinator:
             raise Http404
         if form.is_valid():
+            reopens = policy.consent_withdrawn(room)
             try:
                 services.record_consent(room, by=request.user, address=_address(request),
                                         **form.cleaned_data)  # fmt: skip
@@ -419,6 +527,12 @@ def consent(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
                 _form_errors(form, error)
             else:
                 messages.success(request, _("The consent has been recorded."))
+                if reopens:
+                    messages.info(
+                        request,
+                        _("The room can be used again. Invite again whoever should take part: "
+                          "the new consent decides who can."),
+                    )  # fmt: skip
                 return redirect("privacy:members", room.pk)
         status = 400
     consents = list(
@@ -436,8 +550,10 @@ def consent(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
 
 
 @case_view(Need.COORDINATOR)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw_consent(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    if request.method == "GET":
+        return _confirm_withdrawal(request, rights)
     try:
         services.withdraw_consent(rights.room, by=request.user, address=_address(request))
     except ValidationError as error:
@@ -445,10 +561,44 @@ def withdraw_consent(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Consent withdrawn. The room takes no new content; its content is kept until the "
-              "retention period ends."),
+            _("Consent withdrawn. Only you can still read this room, and it takes no new "
+              "content; its content is kept until the retention period ends."),
         )  # fmt: skip
     return redirect("privacy:consent", rights.room.pk)
+
+
+def _confirm_withdrawal(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    room = rights.room
+    consent = access.current_consent(room)
+    if consent is None or consent.withdrawn_at is not None:
+        messages.error(request, _("There is no consent to withdraw."))
+        return redirect("privacy:consent", room.pk)
+    _read(request, rights, "consent", consent.pk, detail="withdrawal confirmation")
+    deleted_on = room.retention_until or timezone.now() + timedelta(days=room.retention_days)
+    consequences = [
+        {"text": _("The room takes no new messages, files, plan changes or Positieve "
+                   "Gezondheid conversations from now on.")},
+        *_ending(services.preview_withdrawal(room)),
+        {"text": _("You keep read-only access as coordinator. The record of the consent and its "
+                   "withdrawal, the members and the access log stay with you, so that you can "
+                   "answer the resident's request for access or erasure.")},
+        {"text": _("The content is deleted on %(date)s, when the retention period ends, or "
+                   "earlier if the resident asks for erasure.") % {"date": _day(deleted_on)}},
+        {"text": _("If the resident gives consent again, record it on this room's consent "
+                   "page: the room can then be used again, and you invite the members "
+                   "again.")},
+    ]  # fmt: skip
+    intro = _("Only do this when the resident, or whoever gave consent for them, has withdrawn "
+              "it. You cannot undo it.")  # fmt: skip
+    return _confirm(
+        request,
+        rights,
+        heading=_("Record the withdrawal of consent?"),
+        intro=intro,
+        consequences=consequences,
+        button=_("Yes, record the withdrawal"),
+        cancel=reverse("privacy:consent", args=[room.pk]),
+    )
 
 
 @case_view(Need.COORDINATOR)
@@ -479,12 +629,45 @@ def settings_view(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
 
 
 @case_view(Need.COORDINATOR)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def close(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    if request.method == "GET":
+        return _confirm_closing(request, rights)
     services.close_room(rights.room, by=request.user, address=_address(request))
     messages.success(request, _("The case room is closed. Its content is kept until the "
                                 "retention period ends."))  # fmt: skip
     return redirect("privacy:room", rights.room.pk)
+
+
+def _confirm_closing(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
+    room = rights.room
+    if room.status == CaseRoom.Status.CLOSED:
+        return redirect("privacy:room", room.pk)
+    _read(request, rights, "case_room", detail="closing confirmation")
+    deleted_on = room.retention_until or timezone.now() + timedelta(days=room.retention_days)
+    ending = services.preview_closing(room)
+    consequences = [
+        {"text": _("Nobody can add anything to the room any more.")},
+        *_ending(ending),
+    ]
+    if any(place.status == CaseMember.Status.ACTIVE for place in ending):
+        consequences.append({"text": _("Agree beforehand that every member has recorded what "
+                                       "they need in their own file: the room is not a "
+                                       "record.")})  # fmt: skip
+    consequences.append({"text": _("You keep read-only access as coordinator until the content "
+                                   "is deleted on %(date)s. The access log is kept.")
+                         % {"date": _day(deleted_on)}})  # fmt: skip
+    intro = _("Close the room when the work is done. You cannot undo this: a closed room does "
+              "not open again, not even with new consent.")  # fmt: skip
+    return _confirm(
+        request,
+        rights,
+        heading=_("Close the case room?"),
+        intro=intro,
+        consequences=consequences,
+        button=_("Yes, close the case room"),
+        cancel=reverse("privacy:settings", args=[room.pk]),
+    )
 
 
 # ---- plan ----------------------------------------------------------------------------------------
@@ -657,6 +840,35 @@ def all_logs(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def verify_log(request: HttpRequest) -> HttpResponse:
+    """Start a verification of the whole access log; its outcome shows on the log page."""
+    if not access.is_privacy_officer(request.user):
+        raise Http404
+    refusal = _strong_access(request)
+    if refusal is not None:
+        return refusal
+    audit.record(
+        action=Action.READ,
+        user=request.user,
+        object_type="access_log",
+        role=access.ROLE_PRIVACY_OFFICER,
+        purpose=audit.Purpose.SUPERVISION,
+        address=_address(request),
+        detail="verification",
+    )
+    _run, started = verification.start(request.user)
+    if not started:
+        messages.info(request, _("A verification of the access log is already running."))
+    else:
+        messages.success(
+            request,
+            _("The verification of the access log has started. Reload the page for its outcome."),
+        )
+    return redirect("privacy:all_logs")
+
+
 def _report_entries(room: CaseRoom):
     """Who looked at what, when: successful accesses by people (not the system)."""
     return AccessLogEntry.objects.filter(
@@ -735,5 +947,7 @@ def purpose_label(purpose: str) -> str:
         audit.Purpose.SUPERVISION: gettext_lazy("supervision by the privacy officer"),
         audit.Purpose.SUBJECT_ACCESS: gettext_lazy("resident's access request"),
         audit.Purpose.RETENTION: gettext_lazy("retention period ended"),
+        audit.Purpose.ERASURE: gettext_lazy("erasure at the resident's request"),
+        audit.Purpose.REFUSED: gettext_lazy("attempt without access (refused)"),
     }
     return str(labels.get(purpose, purpose))

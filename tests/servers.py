@@ -44,22 +44,31 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
 
 @contextmanager
 def daphne(port: int, output: list[str] | None = None, **env: str) -> Iterator[str]:
-    """``daphne -b 127.0.0.1 -p PORT --websocket_connect_timeout 30 config.asgi:application``.
+    """``python -m config.daphne -b 127.0.0.1 -p PORT --websocket_connect_timeout 30 …``.
 
     As the Dockerfile runs it, on the test database. When it has stopped, what it printed is
     appended to ``output`` if one is given.
     """
-    environment = {**os.environ, "DATABASE_URL": database_url_of_test_database(), **env}
+    command = [sys.executable, "-m", "config.daphne", "-b", "127.0.0.1", "-p", str(port),
+               "--websocket_connect_timeout", "30", "config.asgi:application"]  # fmt: skip
+    with serve(command, port, output, **env) as base:
+        yield base
+
+
+@contextmanager
+def serve(
+    command: list[str], port: int, output: list[str] | None = None, **env: str
+) -> Iterator[str]:
+    """Run ``command``, a server on 127.0.0.1:``port``, on the test database while the block
+    runs; yield its base URL once ``/healthz`` answers. ``env`` is added to the environment,
+    which otherwise leaves DEBUG to its default."""
+    environment = {**os.environ, "DATABASE_URL": database_url_of_test_database()}
     environment.pop("DEBUG", None)
+    environment.update(env)
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port),
-             "--websocket_connect_timeout", "30", "config.asgi:application"],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
@@ -72,8 +81,8 @@ def daphne(port: int, output: list[str] | None = None, **env: str) -> Iterator[s
                         server.kill()
                         server.wait()
                         log.seek(0)
-                        output = log.read().decode(errors="replace")
-                        raise RuntimeError(f"daphne did not serve: {output}") from None
+                        printed = log.read().decode(errors="replace")
+                        raise RuntimeError(f"the server did not serve: {printed}") from None
                     time.sleep(0.3)
             yield base
         finally:

@@ -1,4 +1,6 @@
-"""Start daphne exactly as the README does and fetch a page and a static file."""
+"""Start daphne as the Docker image and `make dev` do (``python -m config.daphne``; DEBUG is on
+by default here) and fetch a page and a static file. For `make run`: config/test_make_run.py.
+"""
 
 from __future__ import annotations
 

@@ -7,7 +7,17 @@
 import { h, newClientId, shortMoment } from "./dom.js";
 import { Connection } from "./socket.js";
 
-const CLOSE_REMOVED = 4403;
+// Close codes for good (channels_app/protocol.py), and the data attribute with their text.
+const CLOSED_TEXT = {
+  4401: "signedOutText", // signed out, or the password changed elsewhere
+  4403: "removedText", // no access to this room any more
+  4428: "reauthenticateText", // the recent step with the second factor ran out
+};
+// Why a place in the room ended (privacy.policy), and the data attribute that says so.
+const ENDED_TEXT = {
+  consent_withdrawn: "endedConsentWithdrawnText",
+  room_closed: "endedRoomClosedText",
+};
 
 class CaseRoom {
   constructor(root) {
@@ -27,7 +37,7 @@ class CaseRoom {
         state: (state) => this.setConnection(state === "offline" ? "closed" : state),
         lost: () => this.say(this.status?.dataset.offlineText),
         ended: (code) => {
-          const text = code === CLOSE_REMOVED ? "removedText" : "offlineText";
+          const text = CLOSED_TEXT[code] ?? "offlineText";
           this.stop(this.status?.dataset[text]);
         },
       },
@@ -102,9 +112,11 @@ class CaseRoom {
         this.composer?.remove();
         this.say(this.status?.dataset.closedText);
         break;
-      case "membership.removed":
-        this.stop(this.status?.dataset.removedText);
+      case "membership.removed": {
+        const data = this.status?.dataset ?? {};
+        this.stop(data[ENDED_TEXT[frame.reason]] ?? data.removedText);
         break;
+      }
       case "error":
         this.say(frame.message);
         if (frame.ref) this.pending.delete(frame.ref);

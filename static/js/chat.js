@@ -14,6 +14,8 @@ const TYPING_SHOWN = 5_000;
 const READ_DELAY = 1_000;
 const ACK_WAIT = 3_000;
 const RECONNECTED_SHOWN = 4_000;
+// The server closed the socket because its user may no longer use the channels (protocol.py).
+const CLOSE_FORBIDDEN = 4403;
 // Closer than this to the end of the list counts as "reading the latest messages".
 const NEAR_END = 96;
 
@@ -65,7 +67,7 @@ class LiveRoom {
       frame: (frame) => this.onFrame(frame),
       state: (state) => this.setConnection(state),
       lost: () => this.onLost(),
-      ended: () => this.onSignedOut(),
+      ended: (code) => this.onSignedOut(code),
     });
     this.everOpen = false;
     this.offlineShown = false;
@@ -130,9 +132,11 @@ class LiveRoom {
     }
   }
 
-  onSignedOut() {
+  /** The server closed the socket for good: signed out (4401) or no access any more (4403). */
+  onSignedOut(code) {
     this.stop();
-    this.showStatus(this.status?.dataset.signedOutText, "error");
+    const text = code === CLOSE_FORBIDDEN ? "accessEndedText" : "signedOutText";
+    this.showStatus(this.status?.dataset[text], "error");
   }
 
   stop() {

@@ -137,6 +137,7 @@ def run_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         "DEBUG": "false",
         "SECRET_KEY": "a-long-random-production-secret-key-" + "x7Qp2" * 10,
         "ALLOWED_HOSTS": "wijkplatform.example",
+        "ACCESS_LOG_KEYS": "access-log-key-for-this-test-" + "x7Qp2" * 4,
     }
     return subprocess.run(
         [sys.executable, "manage.py", "check"],

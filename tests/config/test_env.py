@@ -100,6 +100,7 @@ def test_production_settings_pass_the_deploy_check():
             "DEBUG": "false",
             "SECRET_KEY": "a-long-random-production-secret-key-" + "x7Qp2" * 10,
             "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "ACCESS_LOG_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "wijkplatform.example",
             "CSRF_TRUSTED_ORIGINS": "https://wijkplatform.example",
         },

@@ -1,5 +1,9 @@
 """A coordinator opens a case room, records consent and invites a colleague; the colleague signs
-in with two-factor authentication, joins, and they talk live. The access log shows both."""
+in with two-factor authentication, joins, and they talk live. The access log shows both.
+
+What cannot be undone (removing a member, withdrawing consent, closing) first shows a page that
+names the consequences; confirmed, the colleague's open page stops at once and says why. New
+consent after a withdrawal puts the room back in use, and the colleague is invited again."""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from privacy.models import CaseRoom
+from privacy import services
+from privacy.models import CaseMember, CaseRoom
 from tests.accounts.test_invitations import totp_now
 from tests.e2e import BROWSER_TIME_ZONE
+from tests.e2e.axe import axe_violations
 from tests.factories import OrganisationFactory
 from tests.privacy.fixtures import professional, with_mfa
 
@@ -113,13 +119,113 @@ def test_coordinator_and_colleague_work_together_in_a_case_room(
         texts = rows.all_inner_texts()
         assert any("Mirjam Welzijn" in row and "berichten" in row.lower() for row in texts)
 
-        # removed from the room, the colleague's page stops at once and says why
+        # removing asks first, naming the consequences; nothing happens until confirmed
         coordinator.goto(f"{room_url}members/")
         coordinator.locator(f"form[action$='/members/{mirjam.pk}/remove/'] button").click()
+        expect(coordinator).to_have_url(re.compile(rf"/members/{mirjam.pk}/remove/"))
+        expect(coordinator.locator("[data-consequences]")).to_contain_text(
+            "Mirjam Welzijn verliest meteen de toegang"
+        )
         room = colleague.locator("[data-case-room]")
+        expect(room).to_have_attribute("data-connection", "open")
+        coordinator.locator("[data-confirm]").click()
+        expect(coordinator).to_have_url(f"{room_url}members/")
+
+        # removed from the room, the colleague's page stops at once and says why
         expect(room).to_have_attribute("data-connection", "removed", timeout=LIVE)
         expect(room.locator("[data-status]")).to_contain_text("geen toegang")
         expect(room.locator("[data-composer]")).to_have_count(0)
     finally:
         colleague_context.close()
     assert CaseRoom.objects.get().messages.count() == 2
+
+
+def _room_with_colleague(practice, welfare, anouk, mirjam) -> CaseRoom:
+    room = services.create_room(
+        by=anouk, pseudonym="Gezin K., Hoensbroek", purpose="Samen werken aan geldzorgen.",
+        legal_ground="consent",
+    )  # fmt: skip
+    today = timezone.localdate()
+    services.record_consent(
+        room, by=anouk, given_by="resident", given_on=today,
+        valid_until=today + timedelta(days=365), organisations=[practice, welfare],
+    )  # fmt: skip
+    services.invite(room, by=anouk, user=mirjam)
+    services.respond(room, user=mirjam, accept=True)
+    return room
+
+
+def test_withdrawal_and_closing_are_confirmed_and_stop_the_colleague_at_once(
+    live_asgi_server, browser_page, password
+):
+    practice = OrganisationFactory(name="Huisartsenpraktijk Kasteelpark", slug="hp-kasteelpark")
+    welfare = OrganisationFactory(name="Welzijn Samen Hoensbroek", slug="welzijn-samen")
+    anouk = with_mfa(professional("Anouk Regie", practice), COORDINATOR_SECRET)
+    mirjam = with_mfa(professional("Mirjam Welzijn", welfare), COLLEAGUE_SECRET)
+    room = _room_with_colleague(practice, welfare, anouk, mirjam)
+    server = f"http://{live_asgi_server}"
+    room_url = f"{server}/cases/{room.pk}/"
+
+    coordinator = browser_page
+    sign_in(coordinator, server, anouk.email, password, COORDINATOR_SECRET)
+    colleague_context = coordinator.context.browser.new_context(timezone_id=BROWSER_TIME_ZONE)
+    colleague = colleague_context.new_page()
+    try:
+        sign_in(colleague, server, mirjam.email, password, COLLEAGUE_SECRET)
+        colleague.goto(room_url)
+        live = colleague.locator("[data-case-room]")
+        expect(live).to_have_attribute("data-connection", "open", timeout=LIVE)
+
+        # the withdrawal asks first, in Dutch, naming who loses access; cancel changes nothing
+        coordinator.goto(f"{room_url}consent/")
+        coordinator.locator("form[action$='/consent/withdraw/'] button").click()
+        expect(coordinator).to_have_url(re.compile(r"/consent/withdraw/"))
+        consequences = coordinator.locator("[data-consequences]")
+        expect(consequences).to_contain_text("Deze leden verliezen meteen hun toegang")
+        expect(consequences).to_contain_text("Mirjam Welzijn")
+        expect(coordinator.locator("main")).to_contain_text("Je kunt dit niet ongedaan maken")
+        assert axe_violations(coordinator) == []
+        coordinator.get_by_role("link", name="Annuleren").click()
+        expect(coordinator).to_have_url(f"{room_url}consent/")
+        expect(live).to_have_attribute("data-connection", "open")
+
+        # confirmed: the colleague's page stops at once and says why
+        coordinator.locator("form[action$='/consent/withdraw/'] button").click()
+        coordinator.locator("[data-confirm]").click()
+        expect(coordinator).to_have_url(f"{room_url}consent/")
+        expect(live).to_have_attribute("data-connection", "removed", timeout=LIVE)
+        expect(live.locator("[data-status]")).to_contain_text("toestemming is ingetrokken")
+        expect(live.locator("[data-composer]")).to_have_count(0)
+        assert colleague.goto(room_url).status == 404
+        assert colleague.goto(f"{server}/cases/{room.pk}/join/").status == 404
+
+        # new consent puts the room back in use; the colleague is invited again and accepts
+        until = (timezone.localdate() + timedelta(days=180)).isoformat()
+        coordinator.locator("input[name=given_by][value=resident]").check()
+        coordinator.locator("input[name=valid_until]").fill(until)
+        coordinator.locator(f"input[name=organisations][value='{welfare.pk}']").check()
+        coordinator.locator("form:has(input[name=valid_until]) button[type=submit]").click()
+        expect(coordinator).to_have_url(f"{room_url}members/")
+        coordinator.locator("[data-invite-again] button").click()
+        expect(coordinator.locator("table")).to_contain_text("Mirjam Welzijn")
+        colleague.goto(f"{server}/cases/")
+        colleague.locator("a[href$='/join/']").click()
+        colleague.locator("button[name=decision][value=accept]").click()
+        expect(colleague).to_have_url(room_url)
+        expect(live).to_have_attribute("data-connection", "open", timeout=LIVE)
+        expect(live.locator("[data-composer]")).to_have_count(1)
+
+        # closing asks first as well; confirmed, the colleague's page stops again
+        coordinator.goto(f"{room_url}settings/")
+        coordinator.locator("form[action$='/close/'] button").click()
+        expect(coordinator.locator("[data-consequences]")).to_contain_text("Mirjam Welzijn")
+        assert axe_violations(coordinator) == []
+        coordinator.locator("[data-confirm]").click()
+        expect(coordinator).to_have_url(room_url)
+        expect(live).to_have_attribute("data-connection", "removed", timeout=LIVE)
+        expect(live.locator("[data-status]")).to_contain_text("gesloten")
+    finally:
+        colleague_context.close()
+    room.refresh_from_db()
+    assert room.status == CaseRoom.Status.CLOSED
+    assert CaseMember.objects.get(room=room, user=mirjam).status == CaseMember.Status.REMOVED

@@ -1,7 +1,8 @@
 """People and a case room for the privacy tests.
 
 ``CaseRoomWorld`` has one person per row of the access matrix. Members have a TOTP
-authenticator; ``strong_client`` signs someone in as if they had just entered their password.
+authenticator; ``strong_client`` signs someone in as if they had just entered their password and
+authenticator code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 from django.utils import timezone
@@ -51,13 +53,20 @@ def professional(name: str, organisation: Organisation, **kwargs) -> User:
     ).user
 
 
-def mark_signed_in(client: Client, user: User, *, seconds_ago: float = 0) -> None:
-    """What allauth stores in the session when someone signs in with their password."""
+def mark_signed_in(
+    client: Client, user: User, *, seconds_ago: float = 0, second_factor: bool = True
+) -> None:
+    """What allauth stores in the session when someone signs in with their password and then
+    their authenticator code (case rooms count only the second step); with
+    ``second_factor=False``, a sign-in with the password alone."""
+    at = time.time() - seconds_ago
+    records = [{"method": "password", "at": at, "email": user.email}]
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if second_factor and totp is not None:
+        records.append({"method": "mfa", "at": at, "id": totp.pk, "type": "totp"})
     session = client.session
     session["account_authentication_methods_user"] = str(user.pk)
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time() - seconds_ago, "email": user.email}
-    ]
+    session["account_authentication_methods"] = records
     session.save()
 
 

@@ -198,7 +198,8 @@ def test_a_sign_in_older_than_the_period_asks_to_reauthenticate(world, settings)
     client = strong_client(world.member, seconds_ago=13 * 3600)
     response = client.get(reverse("privacy:room", args=[world.room.pk]))
     assert response.status_code == FOUND
-    assert "reauthenticate" in response["Location"]
+    # the step-up asks for the authenticator code: a password alone is not enough
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
     fresh = strong_client(world.member, seconds_ago=11 * 3600)
     assert fresh.get(reverse("privacy:room", args=[world.room.pk])).status_code == OK
 
@@ -229,7 +230,7 @@ def test_the_index_explains_what_is_needed_before_listing_rooms(world):
     assert world.room.pseudonym.encode() not in response.content
     stale = strong_client(world.member, seconds_ago=13 * 3600)
     response = stale.get(reverse("privacy:index"))
-    assert reverse("account_reauthenticate").encode() in response.content
+    assert reverse("mfa_reauthenticate").encode() in response.content
     assert world.room.pseudonym.encode() not in response.content
     fresh = strong_client(world.member).get(reverse("privacy:index"))
     assert world.room.pseudonym.encode() in fresh.content
@@ -254,3 +255,24 @@ def test_opening_a_room_needs_a_verified_professional_with_mfa(world, persona):
     response = client.post(reverse("privacy:create"), {})
     assert response.status_code == CREATE_EXPECTED.get(persona, HTTPStatus.BAD_REQUEST)
     assert CaseMember.objects.count() == rooms
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_privacy_officer_starts_a_log_verification(world, persona):
+    from privacy.models import AccessLogVerification
+
+    client = strong_client(_user(world, persona))
+    url = reverse("privacy:verify_log")
+    response = client.post(url)
+    if persona == "anonymous":
+        assert response.status_code == FOUND
+        assert response["Location"].startswith(reverse("account_login"))
+    elif persona == "privacy_officer":
+        assert response.status_code == FOUND
+        assert response["Location"] == reverse("privacy:all_logs")
+    else:
+        assert response.status_code == MISSING
+    started = AccessLogVerification.objects.exists()
+    assert started == (persona == "privacy_officer")
+    if persona != "anonymous":
+        assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED

@@ -160,7 +160,8 @@ async def test_a_removed_members_socket_is_closed_at_once(world):
 
 
 async def test_withdrawn_consent_refuses_new_messages(world):
-    member, _ = await open_socket(world.member, world.room.pk)
+    """The coordinator keeps the room (read-only); members' sockets close at the withdrawal."""
+    member, _ = await open_socket(world.coordinator, world.room.pk)
     await receive_until(member, "subscribed")
     await database_sync_to_async(services.withdraw_consent)(world.room, by=world.coordinator)
     assert (await receive_until(member, "room.closed"))["room"] == world.room.pk

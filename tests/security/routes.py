@@ -77,6 +77,9 @@ ROUTES: dict[str, Route | list[Route]] = {
     ),
     "accounts:invitation_revoke": Route(lambda w: {"pk": w.extra["invitation"].pk}, post=empty),
     "accounts:accept_invitation": Route(lambda w: {"token": "not-a-token"}),
+    "accounts:confirm_second_factor_removal": Route(
+        lambda w: {"token": "not-a-token"}, post=lambda w: {"password": "geraden"}
+    ),
     "directory:index": Route(),
     "directory:profile_edit": Route(),
     "directory:membership_request": Route(post=lambda w: {"organisation": w.organisation.pk}),

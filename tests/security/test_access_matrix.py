@@ -6,7 +6,7 @@ order of ``PERSONAS``, what a request gets:
 
     O  200              R  redirect (not to sign-in)     L  redirect to sign-in
     3  403 (for the unverified: "awaiting verification")   4  404
-    5  405 (wrong method)   B  400 (bad input)   410  gone (a bad invitation link)
+    5  405 (wrong method)   B  400 (bad input)   410  gone (a bad invitation or confirmation link)
 
 Every refused POST must leave the database exactly as it was.
 
@@ -50,6 +50,8 @@ accounts:invitation_list                     post L 4 4 4 4 4 4 4 R R
 accounts:invitation_revoke                   get  L 5 5 5 5 5 5 5 5 5
 accounts:invitation_revoke                   post L 4 4 4 4 4 4 4 R R
 accounts:accept_invitation                   get  410 R R R R R R R R R
+accounts:confirm_second_factor_removal       get  410 410 410 410 410 410 410 410 410 410
+accounts:confirm_second_factor_removal       post 410 410 410 410 410 410 410 410 410 410
 directory:index                              get  L 3 O O O O O 3 O O
 directory:profile_edit                       get  L O O O O O O O O O
 directory:membership_request                 get  L 5 5 5 5 5 5 5 5 5

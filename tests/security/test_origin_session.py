@@ -202,7 +202,7 @@ async def test_signing_out_closes_that_sessions_sockets_and_no_other(world):
     for communicator in sockets:
         frames, code = await _receive_until_closed(communicator)
         assert code == CLOSE_UNAUTHENTICATED
-        assert {"type": "session.ended"} in frames
+        assert {"type": "session.ended", "code": CLOSE_UNAUTHENTICATED} in frames
     # the same person's other session (another browser) is untouched
     await bystander.send_json_to({"type": "ping", "ref": "still-here"})
     while (frame := await bystander.receive_json_from(timeout=5))["type"] != "pong":

@@ -1,0 +1,91 @@
+"""Tell a user's open sockets, in every process, that a right may have been taken away.
+
+Each of these changes sends ``rights.changed`` (after commit) to the user's sockets, which
+check their rights afresh and close if they are gone: deactivation, organisation memberships
+and roles (verification). Changes to passwords, e-mail addresses and second factors send it
+from ``accounts.signals``, which also logs them. A deleted
+session (signing out everywhere, ``clearsessions``, an administrator ending it) closes the
+sockets opened with it. Sockets also check before every frame, so nothing depends on these
+events arriving; they make the end immediate for a socket that is only listening.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+from channels_app.protocol import end_session_sockets, rights_changed
+
+#: fields of the user whose change can end rights (credentials: accounts.signals)
+WATCHED_FIELDS = ("is_active",)
+
+
+def _remember_user(sender, instance: Any, update_fields=None, **kwargs) -> None:
+    if instance.pk is None or (
+        update_fields is not None and not set(update_fields) & set(WATCHED_FIELDS)
+    ):
+        instance._rights_before = None
+        return
+    instance._rights_before = (
+        sender.objects.filter(pk=instance.pk).values_list(*WATCHED_FIELDS).first()
+    )
+
+
+def _user_saved(sender, instance: Any, created: bool, **kwargs) -> None:
+    before = getattr(instance, "_rights_before", None)
+    if before is not None and before != tuple(getattr(instance, f) for f in WATCHED_FIELDS):
+        rights_changed(instance.pk)
+
+
+def _user_groups_changed(sender, instance: Any, action: str, reverse: bool, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if not reverse:
+        rights_changed(instance.pk)
+    else:  # users added to or removed from a group (a role)
+        for user_id in pk_set or ():
+            rights_changed(user_id)
+
+
+def _of_user(sender, instance: Any, **kwargs) -> None:
+    rights_changed(instance.user_id)
+
+
+def _of_professional(sender, instance: Any, **kwargs) -> None:
+    from directory.models import Professional
+
+    user_id = (
+        Professional.objects.filter(pk=instance.professional_id)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    if user_id is not None:
+        rights_changed(user_id)
+
+
+def _user_deleted(sender, instance: Any, **kwargs) -> None:
+    rights_changed(instance.pk)
+
+
+def _session_deleted(sender, instance: Session, **kwargs) -> None:
+    key = instance.session_key
+    transaction.on_commit(lambda: end_session_sockets(key))
+
+
+def connect() -> None:
+    from directory.models import Membership, Professional
+
+    user = get_user_model()
+    uid = "channels_app.revocation"
+    pre_save.connect(_remember_user, sender=user, dispatch_uid=uid)
+    post_save.connect(_user_saved, sender=user, dispatch_uid=uid)
+    m2m_changed.connect(_user_groups_changed, sender=user.groups.through, dispatch_uid=uid)
+    post_delete.connect(_user_deleted, sender=user, dispatch_uid=uid)
+    post_save.connect(_of_user, sender=Professional, dispatch_uid=uid)
+    post_save.connect(_of_professional, sender=Membership, dispatch_uid=uid)
+    post_delete.connect(_of_professional, sender=Membership, dispatch_uid=uid)
+    post_delete.connect(_session_deleted, sender=Session, dispatch_uid=uid)
