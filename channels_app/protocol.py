@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
@@ -25,6 +26,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -76,15 +78,41 @@ def rights_group(user_id: int) -> str:
     return f"rights.{user_id}"
 
 
+#: a socket checks its rights in full at least this often while it receives frames
+FULL_CHECK_SECONDS = 60
+#: how long a user's rights version is kept; a missing one only causes a full check
+RIGHTS_VERSION_SECONDS = 24 * 3600
+
+
+def rights_version_key(user_id: int) -> str:
+    return f"rights:{user_id}"
+
+
+def _current_rights_version(user_id: int) -> str | None:
+    try:
+        return cache.get(rights_version_key(user_id))
+    except Exception:
+        return None
+
+
 def rights_changed(user_id: int) -> None:
     """Something that may take rights away from this user has changed: every open socket of
     the user, in every process, checks its rights again as soon as the change has committed,
     and closes if they are gone.
 
     Called for deactivation, lost verification, credential changes, a removed second factor
-    and ended sessions. Sockets also check their rights before every frame, so a frame that
-    arrives before this event is refused all the same.
+    and ended sessions. At commit a new rights version is written to the shared cache first,
+    so a frame that reaches a socket before the event is checked in full all the same.
     """
+
+    def new_version() -> None:
+        try:
+            cache.set(rights_version_key(user_id), uuid.uuid4().hex, RIGHTS_VERSION_SECONDS)
+        except Exception:
+            # Sockets still get the event, and check in full every FULL_CHECK_SECONDS.
+            logger.warning("Could not record a rights change for user %s", user_id, exc_info=True)
+
+    transaction.on_commit(new_version)  # runs before the event below: callbacks keep order
     group_send_after_commit(rights_group(user_id), {"type": "rights.changed"})
 
 
@@ -260,24 +288,43 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     # ---- rights for the whole life of the socket -------------------------------------------
 
-    async def enforce_rights(self, *, reschedule: bool = True) -> bool:
-        """Check the socket's rights again; close it if they are gone. True while they hold.
+    async def enforce_rights(self) -> bool:
+        """Check the socket's rights in full; close it if they are gone. True while they hold.
 
-        Runs before every frame, on every ``rights.changed`` event and when a deadline passes
-        (the session's expiry, a case room's recent sign-in), so a right taken away ends at
-        once on every socket in every process, and a frame that races the event is refused.
+        Runs when the socket opens, on every ``rights.changed`` event, when a deadline passes
+        (the session's expiry, a case room's recent sign-in), and before a frame whenever
+        ``rights_unchanged`` cannot vouch for the last check.
         """
         if getattr(self, "ended", False):
             return False
-        code, next_check = await database_sync_to_async(self._check_rights)(reschedule)
+        code, next_check = await database_sync_to_async(self._check_rights)()
         if code is not None:
             await self.end_socket(code)
             return False
-        if reschedule:
-            self._schedule_rights_check(next_check)
+        self._schedule_rights_check(next_check)
         return True
 
-    def _check_rights(self, with_deadline: bool) -> tuple[int | None, float | None]:
+    async def rights_unchanged(self) -> bool:
+        """Whether the last full check still holds, at the cost of one cache read.
+
+        ``rights_changed`` writes a new version for the user in the shared cache when the
+        change commits, before any event is sent: a frame that reaches any process after the
+        change finds the version changed and gets a full check. A full check at least every
+        ``FULL_CHECK_SECONDS`` covers changes made without the signals (raw SQL). (A full check
+        before every frame cost 2.5–3 ms a frame: a cheap ``sync`` took 6–8 ms instead of 3.5–4.5.)
+        """
+        if time.monotonic() - getattr(self, "_checked_at", -FULL_CHECK_SECONDS) >= (
+            FULL_CHECK_SECONDS
+        ) or time.time() >= getattr(self, "_valid_until", 0):
+            return False
+        try:
+            version = await cache.aget(rights_version_key(self.user.pk))
+        except Exception:  # the cache is unavailable: the database decides
+            return False
+        return version == getattr(self, "_rights_version", object())
+
+    def _check_rights(self) -> tuple[int | None, float | None]:
+        self._rights_version = _current_rights_version(self.user.pk)
         session = fresh_session(self.scope.get("session"))
         if session is None:
             return CLOSE_UNAUTHENTICATED, None
@@ -287,10 +334,13 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return CLOSE_UNAUTHENTICATED, None
         self.user = user  # a fresh object: nothing cached from before (verification, roles)
         code, deadline = self.rights_hold(user, session)
-        if code is not None or not with_deadline:
+        if code is not None:
             return code, None
         expiry = session_expiry(session)
-        return None, expiry if deadline is None else min(deadline, expiry)
+        until = expiry if deadline is None else min(deadline, expiry)
+        self._checked_at = time.monotonic()
+        self._valid_until = until
+        return None, until
 
     def rights_hold(self, user: Any, session: Any) -> tuple[int | None, float | None]:
         """The consumer's own rule, run in a thread with a fresh user and session.
@@ -362,7 +412,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             try:
                 frame = self._parse(text_data, bytes_data)
                 handler = self._handler_for(frame)
-                if not await self.enforce_rights(reschedule=False):
+                if not await self.rights_unchanged() and not await self.enforce_rights():
                     return
                 await handler(frame)
             except FrameError as error:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -73,6 +73,9 @@ def _user_deleted(sender, instance: Any, **kwargs) -> None:
 
 def _session_deleted(sender, instance: Session, **kwargs) -> None:
     key = instance.session_key
+    user_id = instance.get_decoded().get(SESSION_KEY)
+    if user_id is not None:
+        rights_changed(user_id)  # a frame racing the close below is checked in full
     transaction.on_commit(lambda: end_session_sockets(key))
 
 

@@ -46,11 +46,15 @@ WITHIN = 1.0
 PASSWORD = "Correct-horse-battery-9"
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    """One daphne process on the test database and Redis; the changes come from elsewhere."""
+@pytest.fixture
+def server(transactional_db):
+    """A daphne process on the test database and Redis; the changes come from elsewhere.
+
+    One per test: it has stopped (and with it whatever it still wrote, such as sealing the
+    access log) before the test database is emptied for the next test.
+    """
     env = {"REDIS_URL": settings.REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    with django_db_blocker.unblock(), daphne(free_port(), **env) as base:
+    with daphne(free_port(), **env) as base:
         yield base
 
 
