@@ -399,6 +399,11 @@ def test_a_member_the_consent_no_longer_covers_is_suspended_and_restored(server)
     mark_signed_in(client, member)
     for name in ("privacy:room", "privacy:plan", "privacy:members"):
         assert client.get(reverse(name, args=[world.room.pk])).status_code == 404
+    coordinator = Client()
+    coordinator.force_login(world.coordinator)
+    mark_signed_in(coordinator, world.coordinator)
+    members = coordinator.get(reverse("privacy:members", args=[world.room.pk])).content.decode()
+    assert "Geschorst: valt niet onder de toestemming" in members
     told = [m for m in mail.outbox if world.coordinator.email in m.to]
     assert told and member.display_name in told[-1].body
     assert "Gezin K." not in told[-1].body  # never the pseudonym
