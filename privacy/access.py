@@ -140,10 +140,12 @@ def is_covered(room: CaseRoom, membership: CaseMember) -> bool:
     if membership.role == CaseMember.Role.COORDINATOR:
         return True
     consent = current_consent(room)
-    if consent is None:
-        return False
-    covered = {organisation.pk for organisation in consent.organisations.all()}
-    return bool(covered & organisation_ids_of(membership.user))
+    return consent is not None and bool(covered_organisation_ids(consent, membership.user))
+
+
+def covered_organisation_ids(consent: Any, user: Any) -> set[int]:
+    """The organisations of ``consent`` in which ``user`` is a verified member."""
+    return set(consent.organisations.values_list("pk", flat=True)) & organisation_ids_of(user)
 
 
 def access_for(user: Any, room: CaseRoom) -> CaseAccess:

@@ -86,7 +86,6 @@ class CaseRoomConsumer(JsonFrameConsumer):
         fresh_until = access.recent_sign_in_until(session, user)
         if fresh_until is None or fresh_until <= time.time() or not access.has_mfa(user):
             return CLOSE_REAUTHENTICATE, None
-        self.fresh_until = fresh_until
         return None, fresh_until
 
     @property
@@ -118,7 +117,7 @@ class CaseRoomConsumer(JsonFrameConsumer):
     async def frame_forward(self, event: dict[str, Any]) -> None:
         if not getattr(self, "joined", False) or getattr(self, "ended", False):
             return
-        if time.time() >= getattr(self, "fresh_until", 0) and not await self.enforce_rights():
+        if self.past_deadline() and not await self.enforce_rights():
             return  # the recent sign-in ran out: no case content after that moment
         if event.get("close"):
             await self.send(text_data=event["text"])  # "membership.removed", then the close

@@ -359,7 +359,7 @@ def covered_organisation(room: CaseRoom, user: User) -> Organisation | None:
     consent = access.current_consent(room)
     if consent is None or not consent.is_active:
         return None
-    covered = set(consent.organisations.values_list("pk", flat=True)) & organisation_ids_of(user)
+    covered = access.covered_organisation_ids(consent, user)
     if not covered:
         return None
     return Organisation.objects.get(pk=min(covered))
