@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from http import HTTPStatus
 
 import pytest
@@ -12,7 +9,6 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from cryptography.fernet import Fernet
-from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.urls import reverse
@@ -23,7 +19,9 @@ from accounts.mfa import (
     encrypt_secret,
     reencrypt_authenticators,
 )
+from tests import settings_check
 from tests.accounts.test_invitations import totp_now
+from tests.settings_check import production_without
 
 pytestmark = pytest.mark.django_db
 
@@ -127,26 +125,8 @@ def test_a_wrong_key_is_an_error_not_a_plaintext_fallback(settings):
         decrypt_secret(token)
 
 
-def run_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MFA_ENCRYPTION_KEYS"}
-    }
-    production = {
-        "DEBUG": "false",
-        "SECRET_KEY": "a-long-random-production-secret-key-" + "x7Qp2" * 10,
-        "ALLOWED_HOSTS": "wijkplatform.example",
-        "ACCESS_LOG_KEYS": "access-log-key-for-this-test-" + "x7Qp2" * 4,
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=django_settings.BASE_DIR,
-        env={**clean, **production, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run_check(env: dict[str, str]):
+    return settings_check.run_check({**production_without("MFA_ENCRYPTION_KEYS"), **env})
 
 
 @pytest.mark.parametrize(

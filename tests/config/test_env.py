@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +7,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, env_subset, env_url
+from tests.settings_check import run_check
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,22 +57,6 @@ def test_values_are_parsed():
 def test_bad_values_raise(call, message):
     with pytest.raises(ImproperlyConfigured, match=message):
         call()
-
-
-def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MFA_ENCRYPTION_KEYS"}
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,6 @@ import hashlib
 import hmac
 import json
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +19,6 @@ from unittest import mock
 
 import pytest
 from django.apps import apps
-from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
@@ -36,6 +33,7 @@ from privacy.models import (
 )
 from tests.factories import UserFactory
 from tests.privacy.fixtures import build_world, strong_client
+from tests.settings_check import production_without, run_check
 
 LOG = AccessLogEntry._meta.db_table
 SEALS = AccessLogSeal._meta.db_table
@@ -525,24 +523,8 @@ def test_the_web_processes_write_a_checkpoint_when_the_last_is_an_hour_old(setti
 # ---- the key setting ---------------------------------------------------------------------------
 
 
-def _check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    names = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MFA_ENCRYPTION_KEYS", "ACCESS_LOG_KEYS",
-             "LOCAL_SECRETS_DIR"}  # fmt: skip
-    clean = {k: v for k, v in os.environ.items() if k not in names}
-    production = {
-        "DEBUG": "false",
-        "SECRET_KEY": "a-long-random-production-secret-key-" + "x7Qp2" * 10,
-        "ALLOWED_HOSTS": "wijkplatform.example",
-        "MFA_ENCRYPTION_KEYS": "Qm9ndXMta2V5LW9mLTMyLWJ5dGVzLWZvci10ZXN0cyE=",
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=django_settings.BASE_DIR,
-        env={**clean, **production, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def _check(env: dict[str, str]):
+    return run_check({**production_without("ACCESS_LOG_KEYS"), **env})
 
 
 @pytest.mark.parametrize(
