@@ -4,7 +4,7 @@ Each of these changes sends ``rights.changed`` (after commit) to the user's sock
 check their rights afresh and close if they are gone: deactivation, organisation memberships
 and roles (verification). Changes to passwords, e-mail addresses and second factors send it
 from ``accounts.signals``, which also logs them. A deleted
-session (signing out everywhere, ``clearsessions``, an administrator ending it) closes the
+session (signing out, ``clearsessions``, an administrator ending it) closes the
 sockets opened with it. Sockets also check before every frame, so nothing depends on these
 events arriving; they make the end immediate for a socket that is only listening.
 """
