@@ -15,10 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from channels_app.models import Channel, Membership, Message
+from accounts.models import Role, User
+from channels_app.models import Channel, Membership, Message, Report
 from directory.access import is_verified
+
+#: the global permission of platform moderators, who handle reports in every channel (and are the
+#: only ones who can in direct conversations): they see the reported message, nothing else
+MODERATE_REPORTS = "channels_app.moderate_reports"
 
 VIEW = "view_messages"
 POST = "post_messages"
@@ -100,3 +107,51 @@ def readable_message(user: Any, message_id: Any) -> tuple[Message, ChannelAccess
     except (Message.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
     return message, readable_channel(user, message.channel_id)
+
+
+# ---- reported messages ---------------------------------------------------------------------
+
+MODERATING_ROLES = [role for role, perms in ROLE_PERMISSIONS.items() if MODERATE in perms]
+
+
+def moderates_platform(user: Any) -> bool:
+    """Whether ``user`` handles reports in every channel: platform administrators, and whoever
+    is given the permission. What a report shows them is the reported message alone, and each
+    look is logged (``ModerationEntry``)."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    return user.is_platform_admin or user.has_perm(MODERATE_REPORTS)
+
+
+def platform_moderator_ids() -> set[int]:
+    """Who is told of a report in a conversation that has no moderators of its own."""
+    holders = ModelBackend().with_perm(MODERATE_REPORTS)  # superusers included
+    moderators = User.objects.filter(
+        Q(pk__in=holders.values("pk")) | Q(groups__name=Role.PLATFORM_ADMIN), is_active=True
+    )
+    return set(moderators.values_list("pk", flat=True))
+
+
+def reports_for(user: Any) -> QuerySet[Report]:
+    """The reports ``user`` may handle: all for platform moderators, otherwise those in the
+    channels where the user is a verified moderator."""
+    if moderates_platform(user):
+        return Report.objects.all()
+    if not is_verified(user):
+        return Report.objects.none()
+    return Report.objects.filter(
+        message__channel__memberships__user=user,
+        message__channel__memberships__role__in=MODERATING_ROLES,
+    )
+
+
+def handled_report(user: Any, report_id: Any) -> Report:
+    """A report ``user`` may handle, or 404 (never a hint that it exists)."""
+    try:
+        return (
+            reports_for(user)
+            .select_related("message__channel", "message__author", "reporter", "resolved_by")
+            .get(pk=int(report_id))
+        )
+    except (Report.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None

@@ -79,3 +79,15 @@ class InviteForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].label_from_instance = lambda user: user.display_name
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong with this message?"),
+        max_length=500,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=_(
+            "The moderators see this message as it is now and your reason, not the rest of the "
+            "conversation. Every look at a report is logged."
+        ),
+    )

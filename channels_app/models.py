@@ -243,28 +243,68 @@ class Mention(models.Model):
 
 
 class Report(models.Model):
-    """A message someone thinks breaks the rules; the channel's moderators are told."""
+    """A message someone thinks breaks the rules. The channel's moderators handle it, or, where a
+    conversation has none (direct conversations), the platform's moderators; those see the
+    reported message only, as it was when it was reported, and every look is logged."""
+
+    class Outcome(models.TextChoices):
+        DISMISSED = "dismissed", _("Closed without action")
+        REMOVED = "removed", _("Message removed")
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=500)
+    #: the message's text when it was reported: what moderators judge, even if it is edited since
+    body = models.TextField(_("reported text"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
 
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        permissions = [("moderate_reports", _("Can handle reported messages in any channel"))]
         constraints = [
             models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_person")
         ]
 
     def __str__(self) -> str:
         return f"Report on {self.message}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class ModerationEntry(models.Model):
+    """One look at or decision on a reported message, by whom and when (append-only)."""
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", _("Viewed the reported message")
+        DISMISSED = "dismissed", _("Closed the report without action")
+        REMOVED = "removed", _("Removed the message")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="log")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    #: the actor's name at the time, kept if the account is deleted later
+    actor_name = models.CharField(max_length=200)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("moderation log entry")
+        verbose_name_plural = _("moderation log")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.action} report {self.report_id}"
 
 
 class Notification(models.Model):

@@ -34,6 +34,7 @@ from channels_app.models import (
     MembershipRequest,
     Mention,
     Message,
+    ModerationEntry,
     Notification,
     Reaction,
     Report,
@@ -587,6 +588,10 @@ def edit_message(message: Message, *, by: User, body: Any) -> Message:
 def delete_message(message: Message, *, by: User) -> Message:
     """Authors delete their own messages, moderators anyone's; a tombstone stays in place."""
     _editable(message, by)
+    return _tombstone(message, by)
+
+
+def _tombstone(message: Message, by: User) -> Message:
     message.deleted_at = timezone.now()
     message.deleted_by = by
     message.body = ""
@@ -665,30 +670,64 @@ def announce_presence(user: User, *, online: bool) -> None:
 
 @transaction.atomic
 def report_message(message: Message, *, by: User, reason: Any) -> Report:
-    """Anyone who can read a message can report it; the channel's moderators are notified."""
+    """Anyone who can read a message can report it. The channel's moderators are notified, or,
+    where it has none (direct conversations), the platform's moderators."""
     _require(access.access_for(by, message.channel).can_read)
+    if message.is_deleted:
+        raise ValidationError(_("This message has been deleted."))
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationError(_("Say briefly what is wrong with this message."))
     if len(reason) > 500:
         raise ValidationError(_("Keep the reason under 500 characters."))
     report, created = Report.objects.get_or_create(
-        message=message, reporter=by, defaults={"reason": reason}
+        message=message, reporter=by, defaults={"reason": reason, "body": message.body}
     )
     if created:
-        moderators = message.channel.memberships.filter(
-            role__in=[Membership.Role.MODERATOR, Membership.Role.ADMIN]
-        ).values_list("user_id", flat=True)
+        moderators = set(
+            message.channel.memberships.filter(role__in=access.MODERATING_ROLES).values_list(
+                "user_id", flat=True
+            )
+        ) - {by.pk}
+        if not moderators:
+            moderators = access.platform_moderator_ids()
         notify(moderators, Notification.Kind.REPORT, message.channel, message=message, actor=by)
     return report
 
 
+def log_moderation(report: Report, *, by: User, action: str) -> ModerationEntry:
+    return ModerationEntry.objects.create(
+        report=report, actor=by, actor_name=by.display_name or by.email, action=action
+    )
+
+
 @transaction.atomic
-def resolve_report(report: Report, *, by: User) -> None:
-    _require(access.access_for(by, report.message.channel).can_moderate)
-    report.resolved_at = timezone.now()
-    report.resolved_by = by
-    report.save(update_fields=["resolved_at", "resolved_by"])
+def resolve_report(report: Report, *, by: User, outcome: str) -> None:
+    """Close a report without action, or remove the message (which closes every open report on
+    it); each decision is logged."""
+    if outcome not in Report.Outcome.values:
+        raise ValidationError(_("Choose what to do with the report."))
+    try:
+        report = access.reports_for(by).select_for_update(of=("self",)).get(pk=report.pk)
+    except Report.DoesNotExist:
+        raise PermissionDenied from None
+    if not report.is_open:
+        raise ValidationError(_("This report has already been handled."))
+    reports = [report]
+    if outcome == Report.Outcome.REMOVED:
+        message = Message.objects.select_for_update().get(pk=report.message_id)
+        if not message.is_deleted:
+            _tombstone(message, by)
+        reports += list(
+            message.reports.select_for_update()
+            .filter(resolved_at__isnull=True)
+            .exclude(pk=report.pk)
+        )
+    now = timezone.now()
+    for each in reports:
+        each.resolved_at, each.resolved_by, each.outcome = now, by, outcome
+        each.save(update_fields=["resolved_at", "resolved_by", "outcome"])
+        log_moderation(each, by=by, action=outcome)
 
 
 @transaction.atomic

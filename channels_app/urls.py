@@ -14,6 +14,8 @@ urlpatterns = [
         views.open_notification,
         name="open_notification",
     ),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<int:report_id>/", views.report_detail, name="report_detail"),
     path("direct/", views.direct, name="direct"),
     path("direct/<int:user_id>/", views.direct_with, name="direct_with"),
     path("requests/<int:request_id>/<slug:decision>/", views.decide_request, name="decide"),

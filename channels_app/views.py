@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from functools import wraps
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -23,6 +26,7 @@ from channels_app.forms import (
     DirectMessageForm,
     InviteForm,
     MessageForm,
+    ReportForm,
 )
 from channels_app.models import (
     Attachment,
@@ -30,12 +34,28 @@ from channels_app.models import (
     Membership,
     MembershipRequest,
     Message,
+    ModerationEntry,
     Notification,
+    Report,
 )
 from channels_app.search import MessageSearchForm, search_page
-from directory.access import verified_required
+from config.rendering import render_markdown
+from directory.access import is_verified, verified_required
 
 PAGE = 50
+
+
+def _moderator_required(view):
+    """Reports are for the channels' moderators (verified) and the platform's moderators."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (access.moderates_platform(request.user) or is_verified(request.user)):
+            return render(request, "directory/awaiting_verification.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _my_channels(user: User):
@@ -66,6 +86,8 @@ def _my_channels(user: User):
 def _title(channel: Channel, user: User) -> str:
     if not channel.is_direct:
         return channel.name
+    if not hasattr(channel, "members"):
+        channel.members = list(channel.memberships.select_related("user"))
     names = [m.user.display_name for m in channel.members if m.user_id != user.pk]
     return ", ".join(names) or user.display_name
 
@@ -470,7 +492,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@verified_required
+@_moderator_required
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.mark_notifications_read(request.user)
@@ -484,11 +506,18 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(request, "channels_app/notifications.html", {"page": page})
 
 
-@verified_required
+@_moderator_required
 @require_POST
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=notification_id, user=request.user)
     services.mark_notifications_read(request.user, [notification.pk])
+    if notification.kind == Notification.Kind.REPORT:
+        reported = access.reports_for(request.user).filter(
+            message_id=notification.message_id, reporter_id=notification.actor_id
+        )
+        if report := reported.first():
+            return redirect("channels_app:report_detail", report.pk)
+        return redirect("channels_app:reports")
     if notification.message_id:
         try:
             access.readable_channel(request.user, notification.channel_id)
@@ -501,20 +530,88 @@ def open_notification(request: HttpRequest, notification_id: int) -> HttpRespons
 
 
 @verified_required
-@require_POST
 def report(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
-    message, _rights = access.readable_message(request.user, message_id)
+    """Report a message to the moderators: a form (GET), then the report (POST)."""
+    message, rights = access.readable_message(request.user, message_id)
     if message.channel_id != pk:
         raise Http404
-    try:
-        services.report_message(message, by=request.user, reason=request.POST.get("reason"))
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_message(message, by=request.user, reason=form.cleaned_data["reason"])
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you. The moderators have been told."))
+            return redirect("channels_app:permalink", pk, message.seq)
+    return render(
+        request,
+        "channels_app/report.html",
+        {"message": message, "channel": message.channel, "rights": rights, "form": form,
+         "title": _title(message.channel, request.user)},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@_moderator_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """The reports the user handles, open ones first; what was reported shows only on a report's
+    own page, where looking at it is logged."""
+    handled = request.GET.get("status") == "handled"
+    items = (
+        access.reports_for(request.user)
+        .filter(resolved_at__isnull=not handled)
+        .select_related("message__channel", "reporter", "resolved_by")
+        .order_by("-resolved_at" if handled else "created_at", "pk")
+    )
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return render(request, "channels_app/reports.html", {"page": page, "handled": handled})
+
+
+@_moderator_required
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    """One report: the reported message as it was reported, the reason, the log; close it or
+    remove the message (after a confirmation that names the consequences)."""
+    report = access.handled_report(request.user, report_id)
+    confirm_removal = False
+    if request.method == "POST":
+        outcome = request.POST.get("outcome")
+        if outcome == Report.Outcome.REMOVED and request.POST.get("confirmed") != "1":
+            confirm_removal = True
+        else:
+            try:
+                services.resolve_report(report, by=request.user, outcome=outcome)
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    _("The message has been removed.")
+                    if outcome == Report.Outcome.REMOVED
+                    else _("The report has been closed."),
+                )
+            return redirect("channels_app:report_detail", report.pk)
     else:
-        messages.success(request, _("Thank you. The channel's moderators have been told."))
-    return redirect("channels_app:permalink", pk, message.seq)
+        services.log_moderation(report, by=request.user, action=ModerationEntry.Action.VIEWED)
+    channel = report.message.channel
+    return render(
+        request,
+        "channels_app/report_detail.html",
+        {
+            "report": report,
+            "message": report.message,
+            "body_html": render_markdown(report.body, chat=True),
+            "place": channel.name if not channel.is_direct else _("a direct conversation"),
+            "in_channel": access.access_for(request.user, channel).can_read,
+            "other_reports": report.message.reports.exclude(pk=report.pk).count(),
+            "log": report.log.all(),
+            "confirm_removal": confirm_removal,
+        },
+    )
 
 
 @verified_required

@@ -1,6 +1,7 @@
 """The controls under each message of a channel or thread page.
 
-A page lists up to fifty messages, each with up to four controls (reply, react, delete, pin),
+A page lists up to fifty messages, each with up to five controls (reply, react, delete, pin,
+report),
 the forms among them with their own CSRF field so that they work without JavaScript. As
 template markup (or through ``format_html``) they were the larger part of the page's rendering
 time; this tag joins plain strings, escaped with the standard library's ``html.escape`` (what
@@ -33,6 +34,7 @@ def _labels(language: str) -> dict[str, str]:
             "delete": translation.gettext("Delete"),
             "pin": translation.gettext("Pin"),
             "unpin": translation.gettext("Unpin"),
+            "report": translation.gettext("Report"),
         }
     return {key: escape(text) for key, text in texts.items()}
 
@@ -55,8 +57,9 @@ def _button(label: str, aria_label: str = "") -> str:
 
 @register.simple_tag(takes_context=True)
 def message_actions(context: template.Context, message: Any, in_thread: bool = False) -> SafeString:
-    """Reply (outside a thread), react (who may post), delete (the author and moderators) and pin
-    or unpin (moderators) for ``message``; the page's ``rights`` and ``user`` decide."""
+    """Reply (outside a thread), react (who may post), delete (the author and moderators), pin
+    or unpin (moderators) and report (others' messages) for ``message``; the page's ``rights``
+    and ``user`` decide."""
     rights = context.get("rights")
     can_moderate = bool(getattr(rights, "can_moderate", False))
     user = context.get("user")
@@ -77,6 +80,10 @@ def message_actions(context: template.Context, message: Any, in_thread: bool = F
     if can_moderate:
         action = "unpin" if message.pinned_at else "pin"
         parts.append(_form(message, action, token, _button(labels[action])))
+    if user is not None and message.author_id != user.pk:
+        url = row_url("channels_app:report", message.channel_id, message.pk)
+        link = f'<a class="utrecht-link utrecht-link--html-a" href="{escape(url)}">'
+        parts.append(f"{link}{labels['report']}</a>")
     return mark_safe(  # noqa: S308 (every value above is escaped)
         '<div class="wijk-message__actions">' + "\n".join(parts) + "</div>"
     )

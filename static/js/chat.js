@@ -34,6 +34,7 @@ class LiveRoom {
       permalink: root.dataset.permalinkUrl,
       thread: root.dataset.threadUrl,
       action: root.dataset.actionUrl,
+      report: root.dataset.reportUrl,
     };
 
     this.list = root.querySelector("[data-messages]");
@@ -504,6 +505,15 @@ class LiveRoom {
       const action = frame.pinned ? "unpin" : "pin";
       actions.append(
         this.actionForm(frame.id, action, [button(frame.pinned ? text.unpinText : text.pinText)]),
+      );
+    }
+    if (frame.author?.id !== this.me && this.urls.report) {
+      actions.append(
+        h(
+          "a",
+          { class: "utrecht-link utrecht-link--html-a", href: urlFor(this.urls.report, frame.id) },
+          text.reportText,
+        ),
       );
     }
     return actions;

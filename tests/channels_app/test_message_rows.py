@@ -16,6 +16,7 @@ MARKUP = """{% load i18n rowurls %}<div class="wijk-message__actions">
 {% if rights.can_post %}<form method="post" action="{% row_url 'channels_app:message_action' message.channel_id message.pk 'react' %}" class="wijk-inline-form">{% csrf_token %}<input type="hidden" name="emoji" value="👍"><button type="submit" class="utrecht-button utrecht-button--subtle" aria-label="{% translate 'React with thumbs up' %}">👍</button></form>{% endif %}
 {% if message.author_id == user.pk or rights.can_moderate %}<form method="post" action="{% row_url 'channels_app:message_action' message.channel_id message.pk 'delete' %}" class="wijk-inline-form">{% csrf_token %}<button type="submit" class="utrecht-button utrecht-button--subtle">{% translate "Delete" %}</button></form>{% endif %}
 {% if rights.can_moderate %}<form method="post" action="{% row_url 'channels_app:message_action' message.channel_id message.pk message.pinned_at|yesno:'unpin,pin' %}" class="wijk-inline-form">{% csrf_token %}<button type="submit" class="utrecht-button utrecht-button--subtle">{% if message.pinned_at %}{% translate "Unpin" %}{% else %}{% translate "Pin" %}{% endif %}</button></form>{% endif %}
+{% if message.author_id != user.pk %}<a class="utrecht-link utrecht-link--html-a" href="{% row_url 'channels_app:report' message.channel_id message.pk %}">{% translate "Report" %}</a>{% endif %}
 </div>"""  # noqa: E501
 
 

@@ -105,6 +105,15 @@ ROUTES: dict[str, Route | list[Route]] = {
     "channels_app:open_notification": Route(
         lambda w: {"notification_id": w.notification.pk}, post=empty
     ),
+    "channels_app:reports": Route(),
+    "channels_app:report_detail": [
+        Route(
+            lambda w, target=target: {"report_id": w.extra["reports"][target].pk},
+            lambda w: {"outcome": "dismissed"},
+            target,
+        )
+        for target in ("closed", "direct")
+    ],
     "channels_app:direct": Route(),
     "channels_app:direct_with": Route(lambda w: {"user_id": w.owner.pk}, post=empty),
     "channels_app:decide": Route(

@@ -72,6 +72,11 @@ channels_app:search                          get  L 3 O O O O O 3 O O
 channels_app:notifications                   get  L 3 O O O O O 3 O O
 channels_app:open_notification               get  L 3 5 5 5 5 5 3 5 5
 channels_app:open_notification               post L 3 4 R 4 4 4 3 4 4
+channels_app:reports                         get  L 3 O O O O O 3 O O
+channels_app:report_detail           closed  get  L 3 4 4 O 4 4 3 O O
+channels_app:report_detail           closed  post L 3 4 4 R 4 4 3 R R
+channels_app:report_detail           direct  get  L 3 4 4 4 4 4 3 O O
+channels_app:report_detail           direct  post L 3 4 4 4 4 4 3 R R
 channels_app:direct                          get  L 3 O O O O O 3 O O
 channels_app:direct_with                     get  L 3 5 5 5 5 5 3 5 5
 channels_app:direct_with                     post L 3 R R R R R 3 R R
@@ -93,9 +98,9 @@ channels_app:permalink               closed  get  L 3 4 R R 4 4 3 4 4
 channels_app:permalink               direct  get  L 3 4 R 4 4 4 3 4 4
 channels_app:thread                  closed  get  L 3 4 O O 4 4 3 4 4
 channels_app:thread                  direct  get  L 3 4 O 4 4 4 3 4 4
-channels_app:report                  closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:report                  closed  get  L 3 4 O O 4 4 3 4 4
 channels_app:report                  closed  post L 3 4 R R 4 4 3 4 4
-channels_app:report                  direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:report                  direct  get  L 3 4 O 4 4 4 3 4 4
 channels_app:report                  direct  post L 3 4 R 4 4 4 3 4 4
 channels_app:message_action          closed  get  L 3 5 5 5 5 5 3 5 5
 channels_app:message_action          closed  post L 3 4 4 R 4 4 3 4 4
@@ -241,14 +246,21 @@ def snapshot() -> dict[str, int]:
 
 
 def build_matrix_world() -> World:
-    """The security world plus what only this matrix uses: the superuser persona, and a file
-    shared in the direct conversation (the direct ``attachment`` rows)."""
+    """The security world plus what only this matrix uses: the superuser persona, a file shared
+    in the direct conversation (the direct ``attachment`` rows), and a reported message in each
+    room (the ``report_detail`` rows)."""
     world = build_world()
     world.users["superuser"] = SuperuserFactory(display_name="Sara Superuser")
     owner, pdf = world.owner, SimpleUploadedFile("brief.pdf", b"%PDF-1.4\n%%EOF\n")
     file = services.upload_attachment(world.direct, by=owner, upload=pdf)
     services.post_message(world.direct.pk, author=owner, body="Bijlage", attachment_ids=[file.pk])
     world.extra["direct_attachment"] = file
+    world.extra["reports"] = {
+        "closed": services.report_message(world.message, by=owner, reason="Hoort hier niet"),
+        "direct": services.report_message(
+            world.extra["direct_message"], by=world.users["member"], reason="Ongepast"
+        ),
+    }
     return world
 
 
