@@ -280,19 +280,28 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         if not await self.authorise(user):
             await self.close()
             return
+        # The first full check, before the handshake is answered: refused at the door, and no
+        # first frame waits behind it.
+        code, next_check = await database_sync_to_async(self._check_rights)()
+        if code is not None:
+            await self.close()
+            return
         self.language = self._language_from_cookie()
         await self.accept()
         self.accepted = True
         await self.on_accepted()
-        await self.enforce_rights()  # also schedules the next check (session expiry …)
+        if await self.rights_unchanged():  # nothing changed while the handshake was answered
+            self._schedule_rights_check(next_check)
+        else:
+            await self.enforce_rights()
 
     # ---- rights for the whole life of the socket -------------------------------------------
 
     async def enforce_rights(self) -> bool:
         """Check the socket's rights in full; close it if they are gone. True while they hold.
 
-        Runs when the socket opens, on every ``rights.changed`` event, when a deadline passes
-        (the session's expiry, a case room's recent sign-in), and before a frame whenever
+        After the check at the handshake, runs on every ``rights.changed`` event, when a deadline
+        passes (the session's expiry, a case room's recent sign-in), and before a frame whenever
         ``rights_unchanged`` cannot vouch for the last check.
         """
         if getattr(self, "ended", False):

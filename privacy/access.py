@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +21,7 @@ from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -75,7 +77,9 @@ class CaseAccess:
 
     @property
     def can_read(self) -> bool:
-        return self.is_member and policy.may_read_after(self.room, self.membership)
+        if not (self.is_member and policy.may_read_after(self.room, self.membership)):
+            return False
+        return self.is_coordinator or not consent_lapsed(self.room)
 
     @property
     def can_write(self) -> bool:
@@ -130,6 +134,23 @@ def content_allowed(room: CaseRoom) -> bool:
     return consent is None or consent.is_active
 
 
+def consent_lapsed(room: CaseRoom) -> bool:
+    """The consent on record passed its end date without a withdrawal or a new consent. Until
+    new consent is recorded, only the coordinator reads the room (docs/PRIVACY.md)."""
+    consent = current_consent(room)
+    return consent is not None and consent.withdrawn_at is None and not consent.is_active
+
+
+def consent_ends_at(room: CaseRoom) -> float | None:
+    """When (a timestamp) the current consent runs out: the end of its last day, in the site's
+    time zone; None without a consent that is in force."""
+    consent = current_consent(room)
+    if consent is None or not consent.is_active:
+        return None
+    last_day = datetime.combine(consent.valid_until + timedelta(days=1), datetime.min.time())
+    return timezone.make_aware(last_day).timestamp()
+
+
 def is_covered(room: CaseRoom, membership: CaseMember) -> bool:
     """Whether the member works, verified, for an organisation the room's consent covers.
 
@@ -176,7 +197,7 @@ def room_for(user: Any, room_id: Any, need: str = Need.MEMBER, *, address=None) 
     allowed = {
         Need.MEMBER: rights.can_read,
         Need.COORDINATOR: rights.is_coordinator,
-        Need.INVITED: rights.is_invited or rights.is_member,
+        Need.INVITED: rights.is_invited or rights.can_read,
         Need.LOG: rights.can_see_log and (rights.privacy_officer or is_verified(user)),
     }[need]
     if not allowed:

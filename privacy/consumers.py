@@ -79,14 +79,17 @@ class CaseRoomConsumer(JsonFrameConsumer):
         return strong
 
     def rights_hold(self, user: Any, session: Any) -> tuple[int | None, float | None]:
+        """Member, covered, recent second-factor step; the socket's deadline is the first of the
+        step running out and (for members other than the coordinator) the consent's end."""
         try:
-            access.room_for(user, self.room_id, address=audit.client_address(self.scope))
+            rights = access.room_for(user, self.room_id, address=audit.client_address(self.scope))
         except Http404:
             return CLOSE_REMOVED, None
         fresh_until = access.recent_sign_in_until(session, user)
         if fresh_until is None or fresh_until <= time.time() or not access.has_mfa(user):
             return CLOSE_REAUTHENTICATE, None
-        return None, fresh_until
+        consent_ends = None if rights.is_coordinator else access.consent_ends_at(rights.room)
+        return None, min(fresh_until, consent_ends or fresh_until)
 
     @property
     def groups_of_socket(self) -> list[str]:

@@ -180,6 +180,12 @@ def index(request: HttpRequest) -> HttpResponse:
         .order_by("status", "-room__last_message_at", "-room__created_at")
     )
     context["page"] = Paginator(memberships, 25).get_page(request.GET.get("page"))
+    for membership in context["page"].object_list:
+        membership.consent_lapsed = (
+            membership.status == CaseMember.Status.ACTIVE
+            and membership.role != CaseMember.Role.COORDINATOR
+            and access.consent_lapsed(membership.room)
+        )
     if context["page"].object_list:
         audit.record(
             action=Action.READ,

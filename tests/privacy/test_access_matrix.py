@@ -4,6 +4,11 @@ anonymous → sign-in; unverified → the verification explanation (403); verifi
 uncovered professionals and platform administrators → 404; a member without MFA → MFA
 enrolment; members → content; coordinator → also management and the log; privacy officer →
 logs only.
+
+The last four are members whose right was taken away: removed from the room → 404 like an
+outsider; deactivated → sign-in like anonymous; no longer verified (their organisation removed
+them) → 403 like the unverified; password changed after their last second-factor step → asked
+for their second factor again, and nothing else.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from directory import services as directory_services
+from directory.models import Membership
 from privacy import services
 from privacy.models import AccessLogEntry, Agreement, CaseMember, Goal
-from tests.privacy.fixtures import CaseRoomWorld, strong_client
+from tests.factories import UserFactory
+from tests.privacy.fixtures import CaseRoomWorld, build_world, professional, strong_client, with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +37,7 @@ OK, FOUND, FORBIDDEN, MISSING = (
 PERSONAS = [
     "anonymous", "unverified", "outsider", "uncovered", "platform_admin", "member_without_mfa",
     "member", "coordinator", "privacy_officer",
+    "removed_member", "deactivated_member", "unverified_member", "credentials_changed",
 ]  # fmt: skip
 
 # page -> who gets 200 (everyone else as per their kind)
@@ -37,17 +46,50 @@ COORDINATOR_PAGES = ["settings"]
 LOG_PAGES = ["log", "report", "report_csv"]
 
 
+@pytest.fixture
+def world(db) -> CaseRoomWorld:
+    """The case-room world plus four members whose right was taken away after they joined."""
+    world = build_world()
+    names = ("removed_member", "deactivated_member", "unverified_member", "credentials_changed")
+    revoked = {
+        name: with_mfa(professional(name.replace("_", " ").title(), world.welfare))
+        for name in names
+    }
+    for name, user in revoked.items():
+        services.invite(world.room, by=world.coordinator, user=user)
+        services.respond(world.room, user=user, accept=True)
+        setattr(world, name, user)
+    services.remove_member(world.room, by=world.coordinator, user=revoked["removed_member"])
+    revoked["deactivated_member"].is_active = False
+    revoked["deactivated_member"].save()
+    directory_services.remove_membership(
+        Membership.objects.get(professional__user=revoked["unverified_member"]),
+        by=UserFactory(roles=["platform_admin", "professional"]),
+    )
+    revoked["credentials_changed"].set_password("Een-nieuw-wachtwoord-7")
+    revoked["credentials_changed"].save()
+    return world
+
+
 def _user(world: CaseRoomWorld, persona: str):
     return None if persona == "anonymous" else getattr(world, persona)
 
 
+def _client(world: CaseRoomWorld, persona: str):
+    """Signed in with the second factor: now, or for ``credentials_changed`` a minute before
+    the password changed."""
+    return strong_client(
+        _user(world, persona), seconds_ago=60 if persona == "credentials_changed" else 0
+    )
+
+
 def _expected(persona: str, page_kind: str) -> int:
-    if persona == "anonymous":
+    if persona in {"anonymous", "deactivated_member"}:
         return FOUND  # to sign in
-    if persona == "unverified":
+    if persona in {"unverified", "unverified_member"}:
         return FORBIDDEN  # the "awaiting verification" explanation
-    if persona == "member_without_mfa":
-        return FOUND if page_kind == "content" else MISSING
+    if persona in {"member_without_mfa", "credentials_changed"}:
+        return FOUND if page_kind == "content" else MISSING  # to the second factor
     allowed = {
         "content": {"member", "coordinator"},
         "coordinator": {"coordinator"},
@@ -70,14 +112,16 @@ MATRIX = [
 
 @pytest.mark.parametrize(("persona", "page", "kind"), MATRIX)
 def test_it_serves_each_page_to_exactly_who_may_see_it(world, persona, page, kind):
-    client = strong_client(_user(world, persona))
+    client = _client(world, persona)
     response = client.get(reverse(f"privacy:{page}", args=[world.room.pk]))
     expected = _expected(persona, kind)
     assert response.status_code == expected, (persona, page)
-    if persona == "anonymous":
+    if persona in {"anonymous", "deactivated_member"}:
         assert response["Location"].startswith(reverse("account_login"))
     if persona == "member_without_mfa" and expected == FOUND:
         assert response["Location"].startswith(reverse("mfa_activate_totp"))
+    if persona == "credentials_changed" and expected == FOUND:
+        assert response["Location"].startswith(reverse("mfa_reauthenticate"))
     if expected == MISSING or persona == "privacy_officer":
         assert world.room.pseudonym.encode() not in response.content
 
@@ -92,9 +136,7 @@ def test_it_shows_a_file_only_to_members(world, persona, tmp_path, settings):
         world.room.pk, author=world.coordinator, body="Verslag huisbezoek", uploads=[pdf]
     )
     item = message.files.get()
-    response = strong_client(_user(world, persona)).get(
-        reverse("privacy:file", args=[world.room.pk, item.pk])
-    )
+    response = _client(world, persona).get(reverse("privacy:file", args=[world.room.pk, item.pk]))
     assert response.status_code == _expected(persona, "content")
     if response.status_code == OK:
         assert response["Content-Disposition"].startswith("attachment")
@@ -103,7 +145,7 @@ def test_it_shows_a_file_only_to_members(world, persona, tmp_path, settings):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_members_post_messages(world, persona):
-    client = strong_client(_user(world, persona))
+    client = _client(world, persona)
     response = client.post(reverse("privacy:post", args=[world.room.pk]), {"body": "Hallo"})
     expected = _expected(persona, "content")
     assert response.status_code == (FOUND if expected == OK else expected)
@@ -113,7 +155,7 @@ def test_only_members_post_messages(world, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_coordinator_manages_the_room(world, persona):
-    client = strong_client(_user(world, persona))
+    client = _client(world, persona)
     pk = world.room.pk
     response = client.post(reverse("privacy:remove_member", args=[pk, world.member_without_mfa.pk]))
     allowed = persona == "coordinator"
@@ -131,7 +173,7 @@ def test_only_the_coordinator_manages_the_room(world, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_coordinator_withdraws_consent_or_closes(world, persona):
-    client = strong_client(_user(world, persona))
+    client = _client(world, persona)
     for name in ("withdraw_consent", "close"):
         response = client.post(reverse(f"privacy:{name}", args=[world.room.pk]))
         if persona == "coordinator":
@@ -145,7 +187,7 @@ def test_only_the_coordinator_withdraws_consent_or_closes(world, persona):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_members_change_the_plan(world, persona):
     goal = services.add_goal(world.room, by=world.coordinator, title="Rust in de financiën")
-    client = strong_client(_user(world, persona))
+    client = _client(world, persona)
     client.post(reverse("privacy:plan_status", args=[world.room.pk, "goal", goal.pk]),
                 {"status": "done"})  # fmt: skip
     client.post(reverse("privacy:plan", args=[world.room.pk]),
@@ -159,8 +201,8 @@ def test_only_members_change_the_plan(world, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_all_logs_are_for_the_privacy_officer(world, persona):
-    response = strong_client(_user(world, persona)).get(reverse("privacy:all_logs"))
-    if persona == "anonymous":
+    response = _client(world, persona).get(reverse("privacy:all_logs"))
+    if persona in {"anonymous", "deactivated_member"}:
         assert response.status_code == FOUND
     elif persona == "privacy_officer":
         assert response.status_code == OK
@@ -172,9 +214,7 @@ def test_all_logs_are_for_the_privacy_officer(world, persona):
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_the_invitation_page_is_only_for_the_invitee(world, persona):
     services.invite(world.room, by=world.coordinator, user=world.outsider)
-    response = strong_client(_user(world, persona)).get(
-        reverse("privacy:join", args=[world.room.pk])
-    )
+    response = _client(world, persona).get(reverse("privacy:join", args=[world.room.pk]))
     if persona in {"member", "coordinator"}:
         assert response.status_code == FOUND  # straight into the room
     elif persona == "outsider":
@@ -241,14 +281,16 @@ CREATE_EXPECTED = {
     "unverified": FORBIDDEN,
     "member_without_mfa": FOUND,  # to MFA enrolment
     "privacy_officer": FORBIDDEN,  # not a professional: sees logs, never content
+    "deactivated_member": FOUND,  # to sign in
+    "unverified_member": FORBIDDEN,
+    "credentials_changed": FOUND,  # to the second factor
 }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_opening_a_room_needs_a_verified_professional_with_mfa(world, persona):
     """Anyone verified with MFA and a recent sign-in may open a room (and coordinate it)."""
-    user = _user(world, persona)
-    client = strong_client(user)
+    client = _client(world, persona)
     response = client.get(reverse("privacy:create"))
     assert response.status_code == CREATE_EXPECTED.get(persona, OK)
     rooms = CaseMember.objects.count()
@@ -261,10 +303,10 @@ def test_opening_a_room_needs_a_verified_professional_with_mfa(world, persona):
 def test_only_the_privacy_officer_starts_a_log_verification(world, persona):
     from privacy.models import AccessLogVerification
 
-    client = strong_client(_user(world, persona))
+    client = _client(world, persona)
     url = reverse("privacy:verify_log")
     response = client.post(url)
-    if persona == "anonymous":
+    if persona in {"anonymous", "deactivated_member"}:
         assert response.status_code == FOUND
         assert response["Location"].startswith(reverse("account_login"))
     elif persona == "privacy_officer":
@@ -274,5 +316,5 @@ def test_only_the_privacy_officer_starts_a_log_verification(world, persona):
         assert response.status_code == MISSING
     started = AccessLogVerification.objects.exists()
     assert started == (persona == "privacy_officer")
-    if persona != "anonymous":
+    if persona not in {"anonymous", "deactivated_member"}:
         assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED

@@ -174,18 +174,21 @@ async def test_withdrawn_consent_refuses_new_messages(world):
 
 
 async def test_expired_consent_refuses_new_messages(world):
+    """Only the coordinator still reads, and nobody posts (tests/privacy/test_lapsed_consent.py)."""
     from privacy.models import Consent
 
     await database_sync_to_async(Consent.objects.filter(room=world.room).update)(
         given_on=world.room.created_at.date() - timedelta(days=400),
         valid_until=world.room.created_at.date() - timedelta(days=1),
     )
-    member, _ = await open_socket(world.member, world.room.pk)
-    hello = await receive_until(member, "subscribed")
+    _member, connected = await open_socket(world.member, world.room.pk)
+    assert not connected
+    coordinator, _ = await open_socket(world.coordinator, world.room.pk)
+    hello = await receive_until(coordinator, "subscribed")
     assert hello["can_post"] is False
-    await member.send_json_to({"type": "send", "body": "Verlopen"})
-    assert (await receive_until(member, "error"))["code"] == "content_stopped"
-    await member.disconnect()
+    await coordinator.send_json_to({"type": "send", "body": "Verlopen"})
+    assert (await receive_until(coordinator, "error"))["code"] == "content_stopped"
+    await coordinator.disconnect()
 
 
 async def test_opening_the_socket_and_syncing_are_logged(world):

@@ -11,10 +11,15 @@ order of ``PERSONAS``, what a request gets:
 Every refused POST must leave the database exactly as it was.
 
 The last persona, ``superuser``, is the platform administrator as ``seed_demo`` makes one:
-superuser and staff besides the role. django-guardian grants a superuser every object
-permission; the column proves that this opens no direct conversation and no closed channel (it
+superuser and staff besides the role. Django grants a superuser every model permission; the
+column proves that this opens no direct conversation and no closed channel (it
 must read exactly as the ``admin`` column). The case rooms' superuser rows are in
 ``tests/security/test_superuser_rooms.py``.
+
+Three more columns, not written out, are members whose right was taken away (``REVOKED``): each
+must read exactly like the column named there. Their open sockets are in
+``tests/security/test_socket_revocation.py``; case rooms have the same personas in
+``tests/privacy/test_access_matrix.py``.
 """
 
 from __future__ import annotations
@@ -22,13 +27,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from channels_app import services
-from tests.factories import SuperuserFactory
+from channels_app.models import Membership
+from directory import services as directory_services
+from directory.models import Membership as OrganisationMembership
+from tests.factories import ProfessionalFactory, SuperuserFactory, UserFactory
 from tests.security.routes import DELEGATED, ROUTES, Route, named_routes
 from tests.security.world import PERSONAS as WORLD_PERSONAS
 from tests.security.world import World, build_world
@@ -36,7 +45,17 @@ from tests.servers import ROOT
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = (*WORLD_PERSONAS, "superuser")
+#: members of the closed channel and the direct conversation whose right was taken away, and the
+#: persona whose column each must read exactly like, on every route: deactivated → signed out;
+#: verification lost (their organisation removed them) → unverified; password changed in
+#: another session → this session signed out
+REVOKED = {
+    "deactivated": "anonymous",
+    "verification_lost": "unverified",
+    "password_changed": "anonymous",
+}
+COLUMNS = (*WORLD_PERSONAS, "superuser")
+PERSONAS = (*COLUMNS, *REVOKED)
 
 #: persona order:  anonymous unverified outsider member moderator trainer coordinator
 #:                 privacy_officer admin superuser
@@ -191,12 +210,14 @@ insights:export                              get  L 4 4 4 4 4 4 4 O O
 EXPECTED: dict[tuple[str, str, str], list[str]] = {}
 for line in MATRIX.strip().splitlines():
     parts = line.split()
-    if len(parts) == 2 + len(PERSONAS):
+    if len(parts) == 2 + len(COLUMNS):
         name, method, *outcomes = parts
         target = ""
     else:
         name, target, method, *outcomes = parts
-    EXPECTED[name, target, method] = outcomes
+    EXPECTED[name, target, method] = outcomes + [
+        outcomes[COLUMNS.index(p)] for p in REVOKED.values()
+    ]
 
 
 def _routes() -> Iterator[tuple[str, Route]]:
@@ -255,6 +276,7 @@ def build_matrix_world() -> World:
     file = services.upload_attachment(world.direct, by=owner, upload=pdf)
     services.post_message(world.direct.pk, author=owner, body="Bijlage", attachment_ids=[file.pk])
     world.extra["direct_attachment"] = file
+    _revoke_members(world)
     world.extra["reports"] = {
         "closed": services.report_message(world.message, by=owner, reason="Hoort hier niet"),
         "direct": services.report_message(
@@ -262,6 +284,36 @@ def build_matrix_world() -> World:
         ),
     }
     return world
+
+
+def _revoke_members(world: World) -> None:
+    """The ``REVOKED`` personas: members first, then each loses the right in its own way. The
+    password is changed after a session was opened, which the requests then use."""
+    for persona in REVOKED:
+        user = ProfessionalFactory(user=UserFactory(display_name=persona.replace("_", " "))).user
+        services._add_member(world.closed, user, Membership.Role.MEMBER)
+        services._add_member(world.direct, user, Membership.Role.MEMBER)
+        world.users[persona] = user
+    world.users["deactivated"].is_active = False
+    world.users["deactivated"].save()
+    directory_services.remove_membership(
+        OrganisationMembership.objects.get(professional__user=world.users["verification_lost"]),
+        by=world.users["admin"],
+    )
+    client = Client()
+    client.force_login(world.users["password_changed"])
+    world.extra["session_keys"] = {"password_changed": client.session.session_key}
+    world.users["password_changed"].set_password("Een-ander-wachtwoord-8")
+    world.users["password_changed"].save()
+
+
+def _client_of(world: World, persona: str, **kwargs) -> Client:
+    client = Client(**kwargs)
+    if persona in world.extra["session_keys"]:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.extra["session_keys"][persona]
+    elif world.users[persona] is not None:
+        client.force_login(world.users[persona])
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -304,9 +356,7 @@ def test_access(world, name, route, method):
     expected = EXPECTED[name, route.target, method]
     got = []
     for persona, wanted in zip(PERSONAS, expected, strict=True):
-        client = Client()
-        if world.users[persona] is not None:
-            client.force_login(world.users[persona])
+        client = _client_of(world, persona)
         with transaction.atomic():
             before = snapshot() if method == "post" and wanted in "345BL" else None
             response = client.get(url) if method == "get" else client.post(url, route.post(world))
