@@ -428,12 +428,12 @@ def make_world(users: int, channels: int, history: int, seed: int) -> dict[str, 
     """Professionals, channels with history, articles; one signed-in session per user."""
 
     from django.conf import settings
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group
 
     from accounts.models import User
     from bench.directory_search import fill_search_documents, generate
-    from channels_app import access, services
-    from channels_app.models import Channel, ChannelUserPermission, Membership, Message
+    from channels_app import services
+    from channels_app.models import Channel, Membership, Message
     from directory.models import Professional
     from knowledge import services as knowledge
     from knowledge.models import Article, Theme
@@ -450,12 +450,6 @@ def make_world(users: int, channels: int, history: int, seed: int) -> dict[str, 
     settings.MESSAGE_RATE_LIMIT = (10**9, 1)  # the set-up posts the history quickly
 
     made: list[dict[str, Any]] = []
-    perms = list(
-        Permission.objects.filter(
-            codename__in=access.ROLE_PERMISSIONS[Membership.Role.MEMBER],
-            content_type__app_label="channels_app",
-        )
-    )
     names = [
         "Samen Heerlen Gezond",
         "Wijk Hoensbroek",
@@ -472,19 +466,14 @@ def make_world(users: int, channels: int, history: int, seed: int) -> dict[str, 
         channel = services.create_channel(by=owner, kind=Channel.Kind.OPEN, name=name)
         made.append({"id": channel.pk, "owner": owner.pk, "members": {owner.pk}})
     # every user is in 4 channels
-    memberships, grants = [], []
+    memberships = []
     for user in members:
         for entry in rng.sample(made, k=min(4, len(made))):
             if user.pk in entry["members"]:
                 continue
             entry["members"].add(user.pk)
             memberships.append(Membership(channel_id=entry["id"], user=user))
-            grants += [
-                ChannelUserPermission(user=user, permission=p, content_object_id=entry["id"])
-                for p in perms
-            ]
     Membership.objects.bulk_create(memberships, batch_size=5000)
-    ChannelUserPermission.objects.bulk_create(grants, batch_size=5000)
     by_pk = {u.pk: u for u in members}
     for entry in made:
         authors = [by_pk[pk] for pk in entry["members"] if pk in by_pk]

@@ -57,11 +57,10 @@ def make_people(count: int, per_channel: int) -> list[tuple[int, str]]:
     channel of everyone would measure that announcement storm rather than idle sockets.
     """
     from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Permission
 
     from accounts.models import User
-    from channels_app import access, services
-    from channels_app.models import Channel, ChannelUserPermission, Membership
+    from channels_app import services
+    from channels_app.models import Channel, Membership
     from directory.models import Professional
 
     password = make_password(None)  # nobody signs in with a password
@@ -72,24 +71,15 @@ def make_people(count: int, per_channel: int) -> list[tuple[int, str]]:
     )  # fmt: skip
     Professional.objects.bulk_create((Professional(user=u, verified=True) for u in users),
                                      batch_size=2000)  # fmt: skip
-    perms = list(
-        Permission.objects.filter(
-            codename__in=access.ROLE_PERMISSIONS[Membership.Role.MEMBER],
-            content_type__app_label="channels_app",
-        )
-    )
     rooms: list[int] = []
-    memberships, grants = [], []
+    memberships = []
     for start in range(0, count, per_channel):
         group = users[start : start + per_channel]
         channel = services.create_channel(by=group[0], kind=Channel.Kind.CLOSED,
                                           name=f"Team {start // per_channel + 1}")  # fmt: skip
         rooms += [channel.pk] * len(group)
         memberships += [Membership(channel=channel, user=u) for u in group[1:]]
-        grants += [ChannelUserPermission(user=u, permission=p, content_object=channel)
-                   for u in group[1:] for p in perms]  # fmt: skip
     Membership.objects.bulk_create(memberships, batch_size=5000)
-    ChannelUserPermission.objects.bulk_create(grants, batch_size=5000)
     return list(zip(rooms, session_cookies(users), strict=True))
 
 

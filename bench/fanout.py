@@ -313,11 +313,10 @@ def publish(section: str, text: str, write_docs: bool) -> None:
 def make_members(count: int) -> tuple[int, list[str]]:
     """A closed channel with ``count`` verified members; (channel id, one session cookie each)."""
     from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Permission
 
     from accounts.models import User
-    from channels_app import access, services
-    from channels_app.models import Channel, ChannelUserPermission, Membership
+    from channels_app import services
+    from channels_app.models import Channel, Membership
     from directory.models import Professional
 
     password = make_password(None)  # nobody signs in with a password
@@ -328,15 +327,6 @@ def make_members(count: int) -> tuple[int, list[str]]:
     Professional.objects.bulk_create(Professional(user=u, verified=True) for u in users)
     channel = services.create_channel(by=users[0], kind=Channel.Kind.CLOSED, name="Drukte")
     Membership.objects.bulk_create(Membership(channel=channel, user=u) for u in users[1:])
-    perms = Permission.objects.filter(
-        codename__in=access.ROLE_PERMISSIONS[Membership.Role.MEMBER],
-        content_type__app_label="channels_app",
-    )
-    ChannelUserPermission.objects.bulk_create(
-        ChannelUserPermission(user=u, permission=p, content_object=channel)
-        for u in users[1:]
-        for p in perms
-    )
     return channel.pk, session_cookies(users)
 
 

@@ -6,8 +6,9 @@ members; direct conversations do not exist for anyone outside them (404).
 
 Every right in a channel comes from the user's ``Membership`` row, its role mapped through
 ``ROLE_PERMISSIONS``, and from nothing else: superuser and staff status grant none (DESIGN.md,
-"Revocation and administrators"). django-guardian's object permissions are not read here,
-because guardian answers "every permission" for a superuser.
+"Revocation and administrators"). The role is the one place a right is stored. An object
+permission library (django-guardian, planned first) would keep a second copy that has to be
+kept in step with the membership by hand, and it answers "every permission" for a superuser.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from channels_app import access, services
-from channels_app.models import Message
+from channels_app.models import Channel, Message
 from channels_app.protocol import (
     CLOSE_FORBIDDEN,
     Frame,
@@ -57,9 +57,6 @@ class PlatformConsumer(JsonFrameConsumer):
         "read": "handle_read",
         "sync": "handle_sync",
     }
-
-    async def authorise(self, user: Any) -> bool:
-        return await database_sync_to_async(is_verified)(user)
 
     def rights_hold(self, user: Any, session: Any) -> tuple[int | None, float | None]:
         # Channel rights themselves are checked in every service call; removal from a room
@@ -197,7 +194,7 @@ class PlatformConsumer(JsonFrameConsumer):
     async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await database_sync_to_async(function)(*args, **kwargs)
-        except (Http404, PermissionDenied, Message.DoesNotExist):
+        except (Http404, PermissionDenied, Message.DoesNotExist, Channel.DoesNotExist):
             raise _not_found() from None
         except services.RateLimited:
             raise FrameError(

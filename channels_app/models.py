@@ -6,9 +6,9 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 MAX_MESSAGE_LENGTH = 4000
 
@@ -45,13 +45,16 @@ class Channel(models.Model):
         verbose_name = _("channel")
         verbose_name_plural = _("channels")
         ordering = ["name"]
-        permissions = [
-            ("view_messages", _("Can read the channel")),
-            ("post_messages", _("Can post in the channel")),
-            ("moderate_channel", _("Can moderate the channel")),
-            ("administer_channel", _("Can administer the channel")),
-        ]
         indexes = [models.Index(fields=["kind", "archived_at"])]
+        constraints = [
+            # one channel per name, whatever its capitals; direct conversations have no name
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=~models.Q(kind="direct"),
+                name="unique_channel_name",
+                violation_error_message=_("A channel with this name already exists."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name or f"#{self.pk}"
@@ -67,16 +70,6 @@ class Channel(models.Model):
     @property
     def group_name(self) -> str:
         return f"channel.{self.pk}"
-
-
-class ChannelUserPermission(UserObjectPermissionBase):
-    """Object permissions on channels with a real foreign key (no generic relation scans)."""
-
-    content_object = models.ForeignKey(Channel, on_delete=models.CASCADE)
-
-
-class ChannelGroupPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Channel, on_delete=models.CASCADE)
 
 
 class Membership(models.Model):

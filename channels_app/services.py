@@ -21,7 +21,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import User
 from channels_app import access
@@ -99,13 +98,6 @@ def mark_notifications_read(user: User, ids: Iterable[int] | None = None) -> int
 # ---- channels and membership ---------------------------------------------------------------
 
 
-def _grant(channel: Channel, user: User, role: str) -> None:
-    for perm in access.ROLE_PERMISSIONS[Membership.Role.ADMIN]:
-        remove_perm(perm, user, channel)
-    for perm in access.ROLE_PERMISSIONS[role]:
-        assign_perm(perm, user, channel)
-
-
 def _add_member(channel: Channel, user: User, role: str = Membership.Role.MEMBER) -> Membership:
     membership, created = Membership.objects.get_or_create(
         channel=channel, user=user, defaults={"role": role, "last_read_seq": channel.last_seq}
@@ -113,7 +105,6 @@ def _add_member(channel: Channel, user: User, role: str = Membership.Role.MEMBER
     if not created and membership.role != role and role != Membership.Role.MEMBER:
         membership.role = role
         membership.save(update_fields=["role"])
-    _grant(channel, user, membership.role)
     _broadcast(user_group(user.pk), {"type": "membership.added", "room": channel.pk})
     return membership
 
@@ -141,9 +132,7 @@ def create_channel(
         raise PermissionDenied
     if kind not in (Channel.Kind.OPEN, Channel.Kind.CLOSED):
         raise ValidationError({"kind": _("Choose open or closed.")})
-    if Channel.objects.filter(name__iexact=name.strip(), kind__in=["open", "closed"]).exists():
-        raise ValidationError({"name": _("A channel with this name already exists.")})
-    channel = Channel.objects.create(
+    channel = Channel(
         kind=kind,
         name=name.strip(),
         slug=_unique_slug(name),
@@ -151,9 +140,25 @@ def create_channel(
         topic=topic,
         created_by=by,
     )
+    _save_named(channel)
     channel.neighbourhoods.set(neighbourhoods)
     _add_member(channel, by, Membership.Role.ADMIN)
     return channel
+
+
+def _save_named(channel: Channel) -> None:
+    """Save a channel whose name the database keeps unique (``unique_channel_name``); a name in
+    use is a field error, also when two people take it at the same moment."""
+    try:
+        channel.validate_constraints()
+        try:
+            with transaction.atomic():
+                channel.save()
+        except IntegrityError:
+            channel.validate_constraints()  # the other one is stored now: this names the clash
+            raise
+    except ValidationError as error:
+        raise ValidationError({"name": error.messages}) from None
 
 
 MAX_DIRECT_MEMBERS = 8
@@ -210,8 +215,6 @@ def leave(channel: Channel, user: User) -> None:
 
 def _drop_member(membership: Membership) -> None:
     channel, user = membership.channel, membership.user
-    for perm in access.ROLE_PERMISSIONS[Membership.Role.ADMIN]:
-        remove_perm(perm, user, channel)
     membership.delete()
     # Every socket of this user stops receiving the channel at once.
     _broadcast(
@@ -248,7 +251,6 @@ def set_role(channel: Channel, *, by: User, user: User, role: str) -> None:
     membership = Membership.objects.get(channel=channel, user=user)
     membership.role = role
     membership.save(update_fields=["role"])
-    _grant(channel, user, role)
 
 
 @transaction.atomic
@@ -328,7 +330,7 @@ def update_channel(channel: Channel, *, by: User, **fields: Any) -> None:
     neighbourhoods = fields.pop("neighbourhoods", None)
     for name, value in fields.items():
         setattr(channel, name, value)
-    channel.save()
+    _save_named(channel)
     if neighbourhoods is not None:
         channel.neighbourhoods.set(neighbourhoods)
     _broadcast(channel.group_name, {"type": "room.updated", "room": channel.pk,
@@ -485,6 +487,10 @@ def post_message(
     )
     if existing is not None:
         return existing, False
+    # A channel that does not exist, or one the author may not post in, is refused before the
+    # rate limit spends a token; the check is repeated under the lock.
+    channel = Channel.objects.filter(pk=channel_id).first()
+    _require(channel is not None and access.access_for(author, channel).can_post)
     check_rate(author)
     try:
         with transaction.atomic():

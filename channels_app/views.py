@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -460,13 +460,12 @@ def settings_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        clash = Channel.objects.filter(
-            ~Q(pk=channel.pk), name__iexact=form.cleaned_data["name"]
-        ).exists()
-        if clash:
-            form.add_error("name", _("A channel with this name already exists."))
-        else:
+        try:
             services.update_channel(channel, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            channel.refresh_from_db()
+        else:
             messages.success(request, _("The channel has been saved."))
             return redirect("channels_app:channel", pk)
     return render(

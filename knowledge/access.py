@@ -2,8 +2,7 @@
 
 A published article is read by every verified professional, or, when its audience is
 restricted, only by the members of the chosen channels: a channel ``Membership`` row in one of
-them that is not archived (django-guardian's channel permissions are not read: they say yes to
-every superuser). Drafts are seen by their authors only. Those who may edit an article (its
+them that is not archived. Drafts are seen by their authors only. Those who may edit an article (its
 authors, platform administrators) read it too. Anyone else gets a 404, exactly as for an article
 that does not exist.
 """

@@ -36,8 +36,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 class SuperuserFactory(UserFactory):
     """A platform administrator as ``seed_demo`` makes one: the role, staff and superuser.
 
-    Superuser status makes django-guardian answer yes to every object permission; the platform
-    must still treat this person as an outsider to every room they are not a member of.
+    Django answers yes to every model permission of an active superuser; the platform must still
+    treat this person as an outsider to every room they are not a member of.
     """
 
     is_staff = True

@@ -173,6 +173,29 @@ async def test_the_rate_limit_answers_with_an_error_frame(closed_room, settings)
     await owner.disconnect()
 
 
+async def test_a_send_to_a_room_that_does_not_exist_or_is_closed_to_you_spends_nothing(
+    closed_room, settings
+):
+    """``not_found``, the socket stays open, and the rate limit counts only real posts."""
+    settings.MESSAGE_RATE_LIMIT = (2, 60)
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    outsider_room = await database_sync_to_async(services.create_channel)(
+        by=room.outsider, kind="closed", name="Elders"
+    )
+    for target in (987654, outsider_room.pk, 987655, outsider_room.pk):
+        await owner.send_json_to({"type": "send", "room": target, "body": "Hallo", "ref": "x"})
+        error = await receive_until(owner, "error")
+        assert (error["code"], error["ref"]) == ("not_found", "x")
+    for n in range(2):
+        await owner.send_json_to({"type": "send", "room": room.channel.pk, "body": f"Echt {n}"})
+        await receive_until(owner, "ack")
+    await owner.send_json_to({"type": "send", "room": room.channel.pk, "body": "Te veel"})
+    assert (await receive_until(owner, "error"))["code"] == "rate_limited"
+    assert await database_sync_to_async(Message.objects.count)() == 2
+    await owner.disconnect()
+
+
 async def test_edit_delete_react_reach_other_members(closed_room):
     room = closed_room
     owner = await subscribed(room.owner, room.channel.pk)

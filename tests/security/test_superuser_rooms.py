@@ -1,8 +1,8 @@
 """The superuser rows of the access matrices: case rooms, their socket, every ``/ws/`` frame.
 
 The persona is the platform administrator as ``seed_demo`` makes one: the role, staff and
-superuser. django-guardian grants a superuser every object permission; superuser status must
-grant no access to direct messages, closed channels or case rooms (DESIGN.md, "Revocation and
+superuser. Django grants a superuser every model permission; superuser status must grant no
+access to direct messages, closed channels or case rooms (DESIGN.md, "Revocation and
 administrators"). The HTTP routes of direct conversations and closed channels have their
 superuser column in ``test_access_matrix.py``.
 """
