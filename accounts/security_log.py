@@ -5,7 +5,7 @@
 - sets ``User.credentials_changed_at``, after which case rooms want a new sign-in with the
   person's own second factor (``privacy.access.signed_in_recently``),
 - tells every open socket of the person to check its rights again
-  (``channels_app.protocol.rights_changed``), and
+  (``core.protocol.rights_changed``), and
 - e-mails the person, once the change has committed; when the address itself changed, the old
   address hears of it too.
 
@@ -102,7 +102,7 @@ def record(
 
 
 def _end_case_room_access(user: User, when: Any) -> None:
-    from channels_app.protocol import rights_changed
+    from core.protocol import rights_changed
 
     # An update, not user.save(): this runs inside the user's own save signals.
     User.objects.filter(pk=user.pk).update(credentials_changed_at=when)

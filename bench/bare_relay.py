@@ -2,8 +2,10 @@
 
 No database, no authentication, no Django apps: one consumer that joins a group on
 ``subscribe`` and relays ``send`` to that group through the Redis channel layer, configured
-exactly as the platform configures it (``config.settings.CHANNEL_LAYERS``). Like a well-made
-relay it serialises each frame once per message, not once per recipient.
+exactly as the platform configures it (``config.settings.CHANNEL_LAYERS``), with Channels'
+standard Redis layer whatever ``CHANNEL_LAYER`` the platform runs with (``BARE_RELAY_LAYER``
+chooses another). Like a well-made relay it serialises each frame once per message, not once per
+recipient.
 
     REDIS_URL=redis://127.0.0.1:6379/9 daphne -b 127.0.0.1 -p 8101 bench.bare_relay:application
 """
@@ -18,6 +20,7 @@ from django.conf import settings
 
 if not settings.configured:
     os.environ.setdefault("DEBUG", "1")  # only so that the settings module needs no SECRET_KEY
+    os.environ["CHANNEL_LAYER"] = os.environ.get("BARE_RELAY_LAYER", "redis")
     from config import settings as platform_settings
 
     if not platform_settings.REDIS_URL:

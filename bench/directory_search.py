@@ -49,7 +49,7 @@ GENERATED_ENV = "WIJK_BENCH_DIRECTORY_GENERATED"
 TARGET_P95_MS = 50.0
 SEED = 2026
 
-# Neighbourhoods besides the two of the first deployment (taken from directory.demo); the extra
+# Neighbourhoods besides the two of the first deployment (taken from demo.directory); the extra
 # ones are invented, so that filters and facets have more than two values.
 EXTRA_NEIGHBOURHOODS = [
     ("kastanjehof", "Kastanjehof", "Heerlen", [(6415, 6418)]),
@@ -208,7 +208,7 @@ def generate(professionals: int, organisations: int, seed: int) -> dict[str, Any
     from django.utils.text import slugify
 
     from accounts.models import User
-    from directory import demo
+    from demo import directory as demo
     from directory.models import (
         Discipline,
         ExpertiseTag,

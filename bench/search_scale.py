@@ -515,7 +515,7 @@ def run_messages_server(user: Any, params: dict[str, str]) -> tuple[int, int, bo
 
 def run_articles_server(user: Any, params: dict[str, str]) -> tuple[int, int, bool]:
     """What the knowledge index view evaluates for its list: as ``run_messages_server``."""
-    from channels_app.search import LookaheadPaginator
+    from core.pagination import LookaheadPaginator
     from knowledge.forms import ArticleSearchForm
     from knowledge.search import add_snippets, listed, name_page, search_articles
     from knowledge.views import PAGE
@@ -743,7 +743,7 @@ def _explanation(kind: str) -> str:
     if kind == "messages":
         return (
             '"hits" is what the page knows: it reads one row more than it shows and counts no '
-            'further (`channels_app.search.LookaheadPaginator`), so the table says "more than 25" '
+            'further (`core.pagination.LookaheadPaginator`), so the table says "more than 25" '
             "when a next page exists; page 4 reads 101 rows. The server column "
             "times the form, `channels_app.search.search_page` and the rows the page shows; HTTP "
             "adds the session, middleware and the template (Django's test client, in process). "

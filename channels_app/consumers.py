@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from channels_app import access, services
 from channels_app.models import Channel, Message
-from channels_app.protocol import (
+from core.protocol import (
     CLOSE_FORBIDDEN,
     Frame,
     FrameError,

@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from channels_app.models import MAX_MESSAGE_LENGTH, Channel
+from channels_app.models import Channel
+from core.chat import MAX_MESSAGE_LENGTH
 from directory.models import Neighbourhood
 
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-MAX_MESSAGE_LENGTH = 4000
+from core.chat import MAX_MESSAGE_LENGTH
 
 
 class Channel(models.Model):

@@ -18,7 +18,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from channels_app.protocol import end_session_sockets, rights_changed
+from core.protocol import end_session_sockets, rights_changed
 
 #: fields of the user whose change can end rights (credentials: accounts.signals)
 WATCHED_FIELDS = ("is_active",)

@@ -16,14 +16,15 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline
-from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import Page
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from channels_app.models import Channel, Membership, Message
-from config.forms import PlainSelect
+from core.forms import PlainSelect
+from core.pagination import LookaheadPaginator
 from core.search import WORD, prefix_query, search_words
 
 PAGE_SIZE = 25
@@ -98,61 +99,6 @@ def readable_channel_ids(user: User) -> list[int]:
     open_channels = Channel.objects.filter(kind=Channel.Kind.OPEN).values_list("pk", flat=True)
     mine = Membership.objects.filter(user=user).values_list("channel_id", flat=True)
     return sorted(open_channels.order_by().union(mine.order_by()))
-
-
-class LookaheadPaginator(Paginator):
-    """Pages without a count, for lists too long to count.
-
-    Counting every hit of a frequent word among a million messages costs far more than the page
-    itself, which an index walks newest first. So a page reads one row more than it shows: that
-    row tells whether a next page exists. ``count`` and ``num_pages`` are then what is known:
-    exact once the last page is read, and lower bounds before (``capped``: "more than 25 found",
-    a next page). A page number past the end, or not a number, gives the first page: without a
-    count the last one is unknown.
-    """
-
-    def __init__(self, object_list: Any, per_page: int) -> None:
-        super().__init__(object_list, per_page)
-        self.capped = False
-        self._rows_known = 0
-        self._pages_known = 1
-
-    @property
-    def count(self) -> int:
-        """The rows up to the end of the page read (all rows unless ``capped``)."""
-        return self._rows_known
-
-    @property
-    def num_pages(self) -> int:
-        """The pages known to exist: the page read, and the next one when ``capped``."""
-        return self._pages_known
-
-    def validate_number(self, number: Any) -> int:
-        """A whole number from 1; whether that page has rows is known once it is read."""
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        return number
-
-    def page(self, number: Any) -> Page:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        if not rows and number > 1:
-            raise EmptyPage(self.error_messages["no_results"])
-        self.capped = len(rows) > self.per_page
-        self._rows_known = bottom + min(len(rows), self.per_page)
-        self._pages_known = number + 1 if self.capped else number
-        return Page(rows[: self.per_page], number, self)
-
-    def get_page(self, number: Any) -> Page:
-        try:
-            return self.page(number)
-        except InvalidPage:
-            return self.page(1)
 
 
 def search_page(user: User, data: dict[str, Any], number: Any) -> Page:

@@ -8,12 +8,9 @@ recover from the database with ``sync``, so nothing here depends on delivery.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -24,9 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from channels_app import access
-from channels_app.files import MAX_FILES, RefusedFile, display_name, sniff
 from channels_app.models import (
-    MAX_MESSAGE_LENGTH,
     Attachment,
     Channel,
     Membership,
@@ -38,16 +33,19 @@ from channels_app.models import (
     Reaction,
     Report,
 )
-from channels_app.protocol import broadcast_after_commit as _broadcast
-from channels_app.protocol import is_number
-from config.rendering import render_markdown
+from core.chat import (
+    check_rate,
+    clean_body,
+    parse_client_id,
+    sequence_number,
+)
+from core.files import MAX_FILES, RefusedFile, display_name, sniff
+from core.protocol import broadcast_after_commit as _broadcast
+from core.protocol import is_number, user_group
+from core.rendering import render_markdown
 from directory.access import is_verified
 
 CHANNEL_MENTIONS = ("@kanaal", "@channel", "@iedereen")
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
 
 
 # ---- notifications -------------------------------------------------------------------------
@@ -338,62 +336,6 @@ def update_channel(channel: Channel, *, by: User, **fields: Any) -> None:
 
 
 # ---- messages ------------------------------------------------------------------------------
-
-
-class RateLimited(Exception):
-    pass
-
-
-def check_rate(user: User) -> None:
-    """A sliding-ish window per user in the shared cache, so it holds across processes."""
-    limit, seconds = settings.MESSAGE_RATE_LIMIT
-    window = int(timezone.now().timestamp() // seconds)
-    key = f"rate:msg:{user.pk}:{window}"
-    if cache.add(key, 1, timeout=seconds * 2):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=seconds * 2)
-        return
-    if count > limit:
-        raise RateLimited
-
-
-def parse_client_id(client_id: Any) -> uuid.UUID:
-    """The client's UUID for an idempotent send; a new one when the client sent none."""
-    if client_id is None:
-        return uuid.uuid4()
-    if isinstance(client_id, uuid.UUID):
-        return client_id
-    try:
-        if not isinstance(client_id, str):
-            raise ValueError(client_id)
-        return uuid.UUID(client_id)
-    except ValueError:
-        raise ValidationError(_("The client id must be a UUID."), code="bad_client_id") from None
-
-
-def sequence_number(seq: Any) -> int:
-    """``seq`` if it is a valid sequence number (a whole number, not negative)."""
-    if not is_number(seq):
-        raise ValidationError(_("The sequence number must be a whole number."))
-    return seq
-
-
-def clean_body(body: Any, *, allow_empty: bool = False) -> str:
-    if body is None and allow_empty:
-        body = ""
-    if not isinstance(body, str) or (not body.strip() and not allow_empty):
-        raise ValidationError(_("A message cannot be empty."), code="empty")
-    body = body.strip()
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise ValidationError(
-            _("A message can be at most %(max)d characters; this one has %(n)d.")
-            % {"max": MAX_MESSAGE_LENGTH, "n": len(body)},
-            code="too_long",
-        )
-    return body
 
 
 def _mentioned(channel: Channel, body: str) -> set[int]:

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from channels_app import access, services
-from channels_app.files import MAX_FILES
 from channels_app.forms import (
     ChannelForm,
     ChannelSettingsForm,
@@ -39,7 +38,8 @@ from channels_app.models import (
     Report,
 )
 from channels_app.search import MessageSearchForm, search_page
-from config.rendering import render_markdown
+from core.files import MAX_FILES
+from core.rendering import render_markdown
 from directory.access import is_verified, verified_required
 
 PAGE = 50

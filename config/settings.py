@@ -68,13 +68,14 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "csp",
-    "config",
+    "core",
     "accounts",
     "directory",
     "channels_app",
     "knowledge",
     "privacy",
     "insights",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +114,7 @@ TEMPLATES = [
     },
 ]
 
-FORM_RENDERER = "config.forms.FormRenderer"
+FORM_RENDERER = "core.forms.FormRenderer"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Database -------------------------------------------------------------------------------
@@ -155,7 +156,18 @@ SEARCH_CONFIG = env_str("SEARCH_CONFIG", "dutch")
 
 # --- Redis: channel layer and cache ------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
-if REDIS_URL:
+#: "redis": channels_redis' standard layer, which stores a copy of every group event for every
+#: socket in the group in Redis; "redis-pubsub": one Redis publish per event and group, which
+#: each process hands to its own sockets in the group (docs/BENCHMARKS.md, "Fan-out").
+CHANNEL_LAYER = env_choice("CHANNEL_LAYER", ["redis", "redis-pubsub"], "redis")
+if REDIS_URL and CHANNEL_LAYER == "redis-pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5}]},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -178,6 +190,7 @@ if REDIS_URL:
             },
         }
     }
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "config.cache.SharedRedisCache",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.templatetags.querystrings import query_with
+from core.templatetags.querystrings import query_with
 from directory import access, services
 from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm
 from directory.models import Membership, Neighbourhood, Organisation, Professional, ServiceTheme

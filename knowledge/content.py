@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from config.rendering import ARTICLE_TAGS, COMMENT_TAGS, render_markdown
+from core.rendering import ARTICLE_TAGS, COMMENT_TAGS, render_markdown
 from knowledge.models import Article, ArticleAttachment
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from channels_app.models import Channel
-from config.forms import PlainSelect
+from core.forms import PlainSelect
 from directory.models import Domain
 from knowledge.models import Article, LearningSession, Tag, Theme
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from channels_app import services as channel_services
-from channels_app.files import RefusedFile, display_name, sniff
+from core.files import RefusedFile, display_name, sniff
 from directory.access import is_verified
 from directory.services import process_photo
 from knowledge import access

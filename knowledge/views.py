@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from channels_app.search import LookaheadPaginator
-from channels_app.services import RateLimited
+from core.chat import RateLimited
+from core.pagination import LookaheadPaginator
 from directory.access import verified_required
 from knowledge import access, content, ical, services
 from knowledge.forms import (

@@ -14,13 +14,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -232,7 +231,10 @@ def recent_sign_in_until(session: Any, user: Any) -> float | None:
     """
     if session is None:
         return None
-    records = get_authentication_records(SimpleNamespace(session=session), user)
+    # allauth reads the records from a request's session; a socket has a session, no request
+    request = HttpRequest()
+    request.session = session
+    records = get_authentication_records(request, user)
     second_factor = [record.get("at", 0) for record in records if record.get("method") == "mfa"]
     if not second_factor:
         return None

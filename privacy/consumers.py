@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from channels_app.protocol import (
+from core.protocol import (
     CLOSE_FORBIDDEN,
     CLOSE_REAUTHENTICATE,
     Frame,

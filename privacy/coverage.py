@@ -17,8 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from channels_app.protocol import broadcast_after_commit, rights_changed
-from channels_app.services import user_group
+from core.protocol import broadcast_after_commit, rights_changed, user_group
 from privacy import access, audit
 from privacy.models import CaseMember, CaseRoom, Consent
 

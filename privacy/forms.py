@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from channels_app.models import MAX_MESSAGE_LENGTH
+from core.chat import MAX_MESSAGE_LENGTH
 from directory.models import Organisation
 from privacy.models import (
     DIMENSIONS,

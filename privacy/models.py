@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.models import MAX_MESSAGE_LENGTH
+from core.chat import MAX_MESSAGE_LENGTH
 from privacy.validators import validate_no_identifier, validate_pseudonym
 
 

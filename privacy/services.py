@@ -24,17 +24,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from channels_app.files import RefusedFile, display_name, sniff
-from channels_app.protocol import broadcast_after_commit
-from channels_app.services import (
-    RateLimited,
-    check_rate,
-    clean_body,
-    parse_client_id,
-    sequence_number,
-    user_group,
-)
-from config.rendering import render_markdown
+from core.chat import RateLimited, check_rate, clean_body, parse_client_id, sequence_number
+from core.files import RefusedFile, display_name, sniff
+from core.protocol import broadcast_after_commit, user_group
+from core.rendering import render_markdown
 from directory.access import is_verified, organisation_ids_of
 from directory.models import Organisation
 from privacy import access, audit, policy

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from directory.demo import demo_email
+from demo.directory import demo_email
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django import template
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
-from config.templatetags.rowurls import row_url
+from core.templatetags.rowurls import row_url
 
 register = template.Library()
 

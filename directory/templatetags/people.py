@@ -13,7 +13,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from config.templatetags.rowurls import row_url
+from core.templatetags.rowurls import row_url
 
 register = template.Library()
 

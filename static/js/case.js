@@ -7,7 +7,7 @@
 import { h, newClientId, shortMoment } from "./dom.js";
 import { Connection } from "./socket.js";
 
-// Close codes for good (channels_app/protocol.py), and the data attribute with their text.
+// Close codes for good (core/protocol.py), and the data attribute with their text.
 const CLOSED_TEXT = {
   4401: "signedOutText", // signed out, or the password changed elsewhere
   4403: "removedText", // no access to this room any more
@@ -131,7 +131,7 @@ class CaseRoom {
     this.seen = Math.max(this.seen, frame.seq);
     this.list.querySelector("[data-empty]")?.remove();
     const body = h("div", { class: "wijk-case-message__body" });
-    // Server-rendered HTML, cleaned by the platform's one sanitiser (config.rendering).
+    // Server-rendered HTML, cleaned by the platform's one sanitiser (core.rendering).
     body.innerHTML = frame.html;
     const when = new Date(frame.created_at);
     const item = h(

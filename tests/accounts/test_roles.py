@@ -34,7 +34,7 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client, settings):
     from django.core.management import call_command
 
     from accounts.models import User
-    from directory.demo import DEMO_PASSWORD, demo_email
+    from demo.directory import DEMO_PASSWORD, demo_email
     from directory.models import Organisation, Professional
 
     settings.DEBUG = True  # as under make run
@@ -51,7 +51,7 @@ def test_seed_demo_is_idempotent_and_its_logins_work(client, settings):
     assert {"medical", "social", "debt", "youth", "mental_health"} <= domains
     from allauth.mfa.models import Authenticator
 
-    from privacy.demo import DEMO_TOTP_SECRET
+    from demo.privacy import DEMO_TOTP_SECRET
     from tests.accounts.test_invitations import totp_now
 
     # the published demo secret is stored encrypted, like every other (accounts.mfa)

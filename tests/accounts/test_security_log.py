@@ -35,7 +35,7 @@ NEW_PASSWORD = "Een-heel-nieuw-wachtwoord-7"
 def rights_changed(monkeypatch) -> list[int]:
     """The users whose open sockets were told to check their rights again."""
     calls: list[int] = []
-    monkeypatch.setattr("channels_app.protocol.rights_changed", calls.append)
+    monkeypatch.setattr("core.protocol.rights_changed", calls.append)
     return calls
 
 

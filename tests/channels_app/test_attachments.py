@@ -96,7 +96,7 @@ def test_files_are_judged_by_their_bytes(client, closed_room, upload, reason):
 
 @pytest.mark.django_db
 def test_oversized_files_are_refused(client, closed_room, monkeypatch):
-    monkeypatch.setattr("channels_app.files.MAX_BYTES", 10)
+    monkeypatch.setattr("core.files.MAX_BYTES", 10)
     client.force_login(closed_room.member)
     response = client.post(
         reverse("channels_app:upload", args=[closed_room.channel.pk]), {"file": pdf()}

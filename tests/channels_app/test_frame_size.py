@@ -15,8 +15,8 @@ from django.test import Client
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
-from channels_app.protocol import JsonFrameConsumer
 from config.daphne import WEBSOCKET_MAX_BYTES, CommandLineInterface
+from core.protocol import JsonFrameConsumer
 from tests.factories import ProfessionalFactory
 from tests.servers import daphne, free_port
 

@@ -100,7 +100,7 @@ async def test_a_frame_for_a_socket_that_is_closing_is_dropped_quietly(error):
     """daphne raises for a send after the browser began to close; the consumer goes on."""
     from autobahn.exception import Disconnected
 
-    from channels_app.protocol import JsonFrameConsumer
+    from core.protocol import JsonFrameConsumer
 
     sent: list[dict] = []
 

@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
 
-from config.templatetags.rowurls import row_url
+from core.templatetags.rowurls import row_url
 
 
 @pytest.mark.parametrize(

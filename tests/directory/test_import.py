@@ -326,7 +326,7 @@ def test_the_documented_template_matches_the_importer(reference_data):
 
 
 def test_the_template_imports_into_the_demo_data(db):
-    from directory.demo import seed
+    from demo.directory import seed
 
     seed()
     report = import_professionals(template_csv().encode(), dry_run=True)

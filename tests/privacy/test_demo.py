@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from directory.demo import demo_email
-from privacy.demo import DEMO_PSEUDONYM
+from demo.directory import demo_email
+from demo.privacy import DEMO_PSEUDONYM
 from privacy.models import CaseRoom
 from tests.privacy.fixtures import strong_client
 

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from django.urls import reverse
 from django.utils import timezone
 
-from channels_app.protocol import CLOSE_FORBIDDEN
+from core.protocol import CLOSE_FORBIDDEN
 from privacy import access, services
 from privacy.models import Consent
 from tests.privacy.fixtures import build_world, strong_client

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from privacy.demo import DEMO_PSEUDONYM
+from demo.privacy import DEMO_PSEUDONYM
 from privacy.models import CaseRoom
 from privacy.validators import validate_pseudonym
 from tests.privacy.fixtures import strong_client

@@ -24,9 +24,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import reverse
 
-from channels_app.protocol import CLOSE_UNAUTHENTICATED
 from config.asgi import application
 from config.routing import websocket_urlpatterns
+from core.protocol import CLOSE_UNAUTHENTICATED
 from tests.accounts.test_invitations import totp_now
 from tests.privacy.fixtures import TOTP_SECRET, build_world, mark_signed_in
 

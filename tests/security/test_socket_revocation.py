@@ -30,7 +30,7 @@ from websockets.exceptions import ConnectionClosed
 
 from channels_app import services as channel_services
 from channels_app.models import Message
-from channels_app.protocol import CLOSE_FORBIDDEN, CLOSE_REAUTHENTICATE, CLOSE_UNAUTHENTICATED
+from core.protocol import CLOSE_FORBIDDEN, CLOSE_REAUTHENTICATE, CLOSE_UNAUTHENTICATED
 from directory import services as directory_services
 from directory.models import Membership
 from privacy import services as case_services

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from config.rendering import render_markdown
+from core.rendering import render_markdown
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Message
-from directory.demo import demo_email
+from demo.directory import demo_email
 from directory.models import Neighbourhood
 
 CHANNELS = [

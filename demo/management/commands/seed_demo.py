@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_app import demo as channels_demo
-from directory import demo as directory_demo
-from insights import demo as insights_demo
-from knowledge import demo as knowledge_demo
-from privacy import demo as privacy_demo
+from demo import channels as channels_demo
+from demo import directory as directory_demo
+from demo import insights as insights_demo
+from demo import knowledge as knowledge_demo
+from demo import privacy as privacy_demo
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from channels_app.models import Channel
-from directory.demo import demo_email
+from demo.directory import demo_email
 from directory.models import Domain
 from knowledge import services
 from knowledge.models import Article, LearningSession, Registration, Theme

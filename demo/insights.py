@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Membership, Message
-from config.rendering import render_markdown
+from core.rendering import render_markdown
 from insights.compute import People, compute_quarter, first_quarter
 from insights.quarters import Quarter, quarters_between
 from knowledge.models import Article, ArticleRead, LearningSession, Registration

@@ -73,6 +73,11 @@ def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
     group_send_after_commit(group, {"type": "frame.forward", "text": text, **control})
 
 
+def user_group(user_id: int) -> str:
+    """Every socket of one person: notifications, membership changes, presence."""
+    return f"user.{user_id}"
+
+
 def rights_group(user_id: int) -> str:
     """The group of every open socket of one user, on every transport and in every process."""
     return f"rights.{user_id}"

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from directory.demo import demo_email
+from demo.directory import demo_email
 from directory.models import Organisation
 from privacy import services
 from privacy.models import CaseMessage, CaseRoom
