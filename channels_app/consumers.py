@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from channels_app import access, services
 from channels_app.models import Channel, Message
+from core.chat import RateLimited
 from core.protocol import (
     CLOSE_FORBIDDEN,
     Frame,
@@ -23,6 +24,7 @@ from core.protocol import (
     JsonFrameConsumer,
     frame_ref,
     is_number,
+    user_group,
 )
 from directory.access import is_verified
 
@@ -65,7 +67,7 @@ class PlatformConsumer(JsonFrameConsumer):
 
     async def on_accepted(self) -> None:
         self.rooms: set[int] = set()
-        await self.channel_layer.group_add(services.user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         await database_sync_to_async(self._presence)(1)
 
     async def leave_groups(self) -> None:
@@ -75,7 +77,7 @@ class PlatformConsumer(JsonFrameConsumer):
         for room in list(self.rooms):
             await self.channel_layer.group_discard(f"channel.{room}", self.channel_name)
         self.rooms.clear()
-        await self.channel_layer.group_discard(services.user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "rooms"):
@@ -196,7 +198,7 @@ class PlatformConsumer(JsonFrameConsumer):
             return await database_sync_to_async(function)(*args, **kwargs)
         except (Http404, PermissionDenied, Message.DoesNotExist, Channel.DoesNotExist):
             raise _not_found() from None
-        except services.RateLimited:
+        except RateLimited:
             raise FrameError(
                 "rate_limited", _("You are sending messages too fast. Wait a moment.")
             ) from None

@@ -38,6 +38,7 @@ from channels_app.models import (
     Report,
 )
 from channels_app.search import MessageSearchForm, search_page
+from core.chat import RateLimited
 from core.files import MAX_FILES
 from core.rendering import render_markdown
 from directory.access import is_verified, verified_required
@@ -301,7 +302,7 @@ def post(request: HttpRequest, pk: int) -> HttpResponse:
             )
     except PermissionDenied:
         raise Http404 from None
-    except services.RateLimited:
+    except RateLimited:
         messages.error(request, _("You are sending messages too fast. Wait a moment."))
         return redirect("channels_app:channel", pk)
     except ValidationError as error:

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core.chat import RateLimited
 from core.protocol import (
     CLOSE_FORBIDDEN,
     CLOSE_REAUTHENTICATE,
@@ -182,7 +183,7 @@ class CaseRoomConsumer(JsonFrameConsumer):
             return await database_sync_to_async(function)(*args, **kwargs)
         except (Http404, PermissionDenied):
             raise _not_found() from None
-        except services.RateLimited:
+        except RateLimited:
             raise FrameError(
                 "rate_limited", _("You are sending messages too fast. Wait a moment.")
             ) from None

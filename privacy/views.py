@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from core.chat import RateLimited
 from directory.access import is_verified
 from privacy import access, audit, charts, policy, services, verification
 from privacy.access import CaseAccess, Need
@@ -290,7 +291,7 @@ def post(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
         )
     except PermissionDenied:
         raise Http404 from None
-    except services.RateLimited:
+    except RateLimited:
         messages.error(request, _("You are sending messages too fast. Wait a moment."))
     except ValidationError as error:
         _errors(request, error)
