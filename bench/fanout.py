@@ -633,6 +633,7 @@ def report(args: argparse.Namespace, steps: list[Step], load: tuple[float, float
     p_best, b_best = best(platform_steps), best(bare_steps)
     ratio = f"{p_best / b_best:.0%}" if b_best else "n/a (the bare relay sustained no step)"
     today = datetime.now(UTC).date().isoformat()
+    layer = os.environ.get("CHANNEL_LAYER", "redis")
     return f"""
 Measured {today} on {machine(args.database_url)}.
 
@@ -641,7 +642,8 @@ Measured {today} on {machine(args.database_url)}.
 ```
 
 {len_members(args)} members of one closed channel, one socket each, spread evenly over
-{args.processes} daphne processes (Redis channel layer, `config.settings.CHANNEL_LAYERS`); the
+{args.processes} daphne processes (Redis channel layer `CHANNEL_LAYER={layer}`,
+`config.settings.CHANNEL_LAYERS`); the
 load generator is {args.clients} separate processes (asyncio and `websockets`) signed in with
 sessions made by Django's session machinery. The sender posts `send` frames through
 {SENDERS} of the members' own sockets in turn at a fixed rate for {args.seconds:g} s per step;
@@ -649,7 +651,8 @@ latency runs from the sender's clock at sending to the receiver's at receiving (
 stored, broadcast after commit and delivered to every member, the sender included). "Lost" is
 what had not arrived when nothing more arrived for 5 s after the step; "drain" is how long
 that took. The bare relay (`bench/bare_relay.py`) is one Channels consumer that relays `send`
-to the group through the same Redis layer: no database, no authentication. Load average
+to the group through Channels' standard Redis layer (`CHANNEL_LAYER=redis`): no database, no
+authentication. Load average
 (1 min) of the machine at the start and the end: {load[0]:.1f} and {load[1]:.1f}; other work on
 the two cores shows up in the upper percentiles.
 

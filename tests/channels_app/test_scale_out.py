@@ -30,10 +30,16 @@ async def next_of(ws, frame_type: str) -> dict:
             return frame
 
 
-def test_a_message_sent_through_one_process_reaches_a_member_on_the_other(closed_room):
+@pytest.mark.parametrize("layer", ["redis", "redis-pubsub"])
+def test_a_message_sent_through_one_process_reaches_a_member_on_the_other(closed_room, layer):
+    """With either of channels_redis' layers (``CHANNEL_LAYER``)."""
     room = closed_room
     owner_cookie, member_cookie = cookie(room.owner), cookie(room.member)
-    env = {"REDIS_URL": settings.REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    env = {
+        "REDIS_URL": settings.REDIS_URL,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CHANNEL_LAYER": layer,
+    }
     with daphne(free_port(), **env) as first, daphne(free_port(), **env) as second:
 
         async def scenario() -> tuple[dict, dict]:

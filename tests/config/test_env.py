@@ -68,6 +68,7 @@ def test_bad_values_raise(call, message):
         ({"ACCESS_LOG_RETENTION_DAYS": "30"}, "ACCESS_LOG_RETENTION_DAYS must be at least"),
         ({"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL must be a URL"),
         ({"DEFAULT_LANGUAGE": "fr"}, "DEFAULT_LANGUAGE must be one of"),
+        ({"CHANNEL_LAYER": "rabbitmq"}, "CHANNEL_LAYER must be one of"),
     ],
 )
 def test_the_platform_refuses_to_start_on_bad_settings(env, message):
