@@ -30,7 +30,7 @@ help:
 	@echo "make dev    - the same with DEBUG on, for development"
 	@echo "make test   - install test tools and run the whole test suite"
 	@echo "make bench - short benchmark run (a few minutes); make bench FULL=1 writes docs/BENCHMARKS.md"
-	@echo "make lint   - ruff check and format check"
+	@echo "make lint   - ruff check, format check and mypy (strict on core/, access and services)"
 	@echo "make messages - update and compile the Dutch and English catalogues"
 	@echo "make vendor - refresh vendored CSS/JS from npm (needs npm)"
 
@@ -81,6 +81,7 @@ bench: $(VENV)/.installed-bench
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .

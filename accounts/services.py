@@ -176,7 +176,7 @@ def removal_token(removal: SecondFactorRemoval) -> str:
 
 
 def has_second_factor(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return bool(Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists())
 
 
 def request_second_factor_removal(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services
 from accounts.forms import AcceptInvitationForm, ConfirmSecondFactorRemovalForm, InvitationForm
 from accounts.models import Invitation, User
+from core.views import form_page
 
 
 def _inviter(request: HttpRequest) -> User:
@@ -104,11 +105,10 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             request, _("Your account is ready. Sign in with your e-mail address and password.")
         )
         return redirect("account_login")
-    return render(
+    return form_page(
         request,
         "accounts/accept_invitation.html",
         {"form": form, "invitation": invitation},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -152,9 +152,8 @@ def confirm_second_factor_removal(request: HttpRequest, token: str) -> HttpRespo
             form.add_error("password", refusal.message)
         else:
             return render(request, "accounts/second_factor_removal_done.html")
-    return render(
+    return form_page(
         request,
         "accounts/second_factor_removal_confirm.html",
         {"form": form, "removal": removal},
-        status=400 if request.method == "POST" else 200,
     )

@@ -20,7 +20,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from channels_app.models import Channel, Membership, Message, Report
 from directory.access import is_verified
 
@@ -33,7 +34,7 @@ POST = "post_messages"
 MODERATE = "moderate_channel"
 ADMINISTER = "administer_channel"
 
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: dict[str, list[str]] = {
     Membership.Role.MEMBER: [VIEW, POST],
     Membership.Role.MODERATOR: [VIEW, POST, MODERATE],
     Membership.Role.ADMIN: [VIEW, POST, MODERATE, ADMINISTER],
@@ -121,7 +122,7 @@ def moderates_platform(user: Any) -> bool:
     look is logged (``ModerationEntry``)."""
     if not (getattr(user, "is_authenticated", False) and user.is_active):
         return False
-    return user.is_platform_admin or user.has_perm(MODERATE_REPORTS)
+    return bool(user.is_platform_admin or user.has_perm(MODERATE_REPORTS))
 
 
 def platform_moderator_ids() -> set[int]:

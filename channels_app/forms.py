@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from channels_app.models import Channel
-from core.chat import MAX_MESSAGE_LENGTH
+from core import forms as core_forms
 from directory.models import Neighbourhood
 
 
@@ -38,19 +38,7 @@ class ChannelSettingsForm(ChannelForm):
         del self.fields["kind"]
 
 
-class MessageForm(forms.Form):
-    body = forms.CharField(
-        label=_("Message"),
-        required=False,
-        max_length=MAX_MESSAGE_LENGTH,
-        widget=forms.Textarea({"rows": 2}),
-        error_messages={
-            "max_length": _(
-                "A message can be at most %(limit_value)d characters (this one has %(show_value)d)."
-            )
-        },
-    )
-    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+class MessageForm(core_forms.MessageForm):
     parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

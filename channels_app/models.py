@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.chat import MAX_MESSAGE_LENGTH
+from core.models import ChatMessage, StoredFile, message_constraints
 
 
 class Channel(models.Model):
@@ -142,20 +142,14 @@ class MembershipRequest(models.Model):
         return f"{self.get_kind_display()}: {self.user} → {self.channel}"
 
 
-class Message(models.Model):
+class Message(ChatMessage):
+    room_field = "channel"
+
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
-    seq = models.PositiveBigIntegerField(_("sequence number"))
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="channel_messages"
-    )
-    client_id = models.UUIDField(default=uuid.uuid4)
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
     )
-    body = models.TextField(_("message"), max_length=MAX_MESSAGE_LENGTH)
-    body_html = models.TextField(editable=False)
     reply_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
@@ -180,13 +174,7 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["channel", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["channel", "seq"], name="message_seq_unique"),
-            # a retried send stores one message
-            models.UniqueConstraint(
-                fields=["channel", "author", "client_id"], name="message_client_id_unique"
-            ),
-        ]
+        constraints = message_constraints("channel", "message")
         indexes = [
             models.Index(fields=["parent", "seq"]),
             models.Index(fields=["channel", "change_seq"]),
@@ -195,9 +183,6 @@ class Message(models.Model):
             models.Index(fields=["channel", "-created_at", "-id"], name="message_channel_newest"),
             GinIndex(fields=["search_vector"], name="message_search_gin"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.channel} #{self.seq}"
 
     @property
     def is_deleted(self) -> bool:
@@ -340,8 +325,8 @@ def attachment_path(attachment: Attachment, filename: str) -> str:
     return f"attachments/{attachment.channel_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
-    """A file shared in a channel; served only through a permission-checked view."""
+class Attachment(StoredFile):
+    """A file shared in a channel, uploaded before the message that carries it is sent."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="attachments")
     message = models.ForeignKey(
@@ -351,15 +336,7 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     file = models.FileField(upload_to=attachment_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=150)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name

@@ -34,12 +34,10 @@ from channels_app.models import (
     Report,
 )
 from core.chat import (
-    check_rate,
     clean_body,
-    parse_client_id,
-    sequence_number,
 )
-from core.files import MAX_FILES, RefusedFile, display_name, sniff
+from core.engine import ChatEngine, Extra
+from core.files import MAX_FILES, stored_upload
 from core.protocol import broadcast_after_commit as _broadcast
 from core.protocol import is_number, user_group
 from core.rendering import render_markdown
@@ -397,118 +395,138 @@ def _next_change(channel_id: int) -> int:
     return Channel.objects.filter(pk=channel_id).values_list("last_change", flat=True).get()
 
 
-def post_message(
-    channel_id: int,
-    *,
-    author: User,
-    body: Any,
-    client_id: Any = None,
-    parent_id: Any = None,
-    attachment_ids: Any = (),
-) -> tuple[Message, bool]:
-    """Store a message and broadcast it; a retried ``client_id`` returns the stored one.
+class ChannelRooms(ChatEngine[Message]):
+    """Channels and direct conversations on the chat engine: threads, mentions, files uploaded
+    beforehand, change numbers for ``sync``."""
 
-    ``attachment_ids`` are files the author uploaded to this channel with ``upload_attachment``
-    and not yet used. Returns (message, created). Raises PermissionDenied, ValidationError or
-    RateLimited.
-    """
-    if not isinstance(attachment_ids, list | tuple) or not all(
-        is_number(a, minimum=1) for a in attachment_ids
-    ):
-        raise ValidationError(_("Attachments must be a list of file ids."))
-    if len(attachment_ids) > MAX_FILES:
-        raise ValidationError(_("At most %(n)d files per message.") % {"n": MAX_FILES})
-    body = clean_body(body, allow_empty=bool(attachment_ids))
-    client_uuid = parse_client_id(client_id)
-    if parent_id is not None and not is_number(parent_id, minimum=1):
-        raise ValidationError(_("The message you reply to does not exist."))
-    existing = (
-        Message.objects.filter(channel_id=channel_id, author=author, client_id=client_uuid)
-        .select_related("author")
-        .first()
-    )
-    if existing is not None:
-        return existing, False
-    # A channel that does not exist, or one the author may not post in, is refused before the
-    # rate limit spends a token; the check is repeated under the lock.
-    channel = Channel.objects.filter(pk=channel_id).first()
-    _require(channel is not None and access.access_for(author, channel).can_post)
-    check_rate(author)
-    try:
-        with transaction.atomic():
-            channel = Channel.objects.select_for_update().get(pk=channel_id)
-            _require(access.access_for(author, channel).can_post)
-            parent = None
-            if parent_id is not None:
-                parent = Message.objects.filter(
-                    pk=parent_id, channel=channel, parent__isnull=True
-                ).first()
-                if parent is None:
-                    raise ValidationError(_("The message you reply to does not exist."))
-            channel.last_seq += 1
-            channel.last_message_at = timezone.now()
-            if parent is not None:
-                channel.last_change += 1  # its reply count changes
-                parent.change_seq = channel.last_change
-            channel.last_change += 1
-            channel.save(update_fields=["last_seq", "last_message_at", "last_change"])
-            message = Message.objects.create(
-                channel=channel,
-                seq=channel.last_seq,
-                author=author,
-                client_id=client_uuid,
-                parent=parent,
-                body=body,
-                body_html=render_markdown(body, chat=True),
-                created_at=channel.last_message_at,
-                change_seq=channel.last_change,
-            )
-            if attachment_ids:
-                attached = Attachment.objects.filter(
-                    pk__in=set(attachment_ids),
-                    channel=channel,
-                    uploader=author,
-                    message__isnull=True,
-                ).update(message=message)
-                if attached != len(set(attachment_ids)):
-                    raise ValidationError(_("One of the files does not exist or is already used."))
-            Membership.objects.filter(channel=channel, user=author).update(
-                last_read_seq=channel.last_seq
-            )
-            mentioned = _mentioned(channel, body) - {author.pk}
-            Mention.objects.bulk_create(Mention(message=message, user_id=u) for u in mentioned)
-            if parent is not None:
-                Message.objects.filter(pk=parent.pk).update(
-                    reply_count=F("reply_count") + 1, change_seq=parent.change_seq
-                )
-                parent.reply_count += 1
-                _broadcast(channel.group_name, message_frame(parent, "message.updated"))
-            _broadcast(
-                channel.group_name,
-                # a new message without files has none to look up
-                message_frame(message, attachments_html=None if attachment_ids else ""),
-            )
-            notify(mentioned, Notification.Kind.MENTION, channel, message=message, actor=author)
-            if parent is not None:
-                # everyone in the thread hears about a reply, unless the mention told them already
-                in_thread = set(
-                    Message.objects.filter(parent=parent).values_list("author_id", flat=True)
-                ) | {parent.author_id}
-                members = set(channel.memberships.values_list("user_id", flat=True))
-                notify(
-                    (in_thread & members) - mentioned,
-                    Notification.Kind.REPLY,
-                    channel,
-                    message=message,
-                    actor=author,
-                )
-    except IntegrityError:
-        # the same client id raced in through another connection: that one was stored
-        existing = Message.objects.select_related("author").get(
-            channel_id=channel_id, author=author, client_id=client_uuid
+    room_model = Channel
+    message_model = Message
+    member_model = Membership
+    prefetch = ("attachments",)
+
+    def post(
+        self, room_id: int, *, parent_id: Any = None, attachment_ids: Any = (), **fields: Any
+    ) -> tuple[Message, bool]:
+        """Store a message and broadcast it; a retried ``client_id`` returns the stored one.
+
+        ``parent_id`` is the thread's first message; ``attachment_ids`` are files the author
+        uploaded to this channel with ``upload_attachment`` and not yet used. Returns
+        (message, created). Raises PermissionDenied, ValidationError or RateLimited.
+        """
+        if not isinstance(attachment_ids, list | tuple) or not all(
+            is_number(a, minimum=1) for a in attachment_ids
+        ):
+            raise ValidationError(_("Attachments must be a list of file ids."))
+        if len(attachment_ids) > MAX_FILES:
+            raise ValidationError(_("At most %(n)d files per message.") % {"n": MAX_FILES})
+        if parent_id is not None and not is_number(parent_id, minimum=1):
+            raise ValidationError(_("The message you reply to does not exist."))
+        allow_empty = bool(attachment_ids)
+        extra = {"parent_id": parent_id, "attachment_ids": attachment_ids}
+        return super().post(room_id, allow_empty=allow_empty, **extra, **fields)
+
+    def may_post(self, user: User, room: Channel) -> access.ChannelAccess:
+        rights = access.access_for(user, room)
+        _require(rights.can_post)
+        return rights
+
+    def prepare(
+        self, message: Message, room: Channel, rights: access.ChannelAccess, extra: Extra
+    ) -> list[str]:
+        parent = None
+        if extra["parent_id"] is not None:
+            parent = Message.objects.filter(
+                pk=extra["parent_id"], channel=room, parent__isnull=True
+            ).first()
+            if parent is None:
+                raise ValidationError(_("The message you reply to does not exist."))
+            room.last_change += 1  # its reply count changes
+            parent.change_seq = room.last_change
+        room.last_change += 1
+        message.parent = parent
+        message.change_seq = room.last_change
+        return ["last_change"]
+
+    def posted(
+        self, message: Message, room: Channel, rights: access.ChannelAccess, extra: Extra
+    ) -> None:
+        attachment_ids = set(extra["attachment_ids"])
+        if attachment_ids:
+            attached = Attachment.objects.filter(
+                pk__in=attachment_ids, channel=room, uploader=message.author, message__isnull=True
+            ).update(message=message)
+            if attached != len(attachment_ids):
+                raise ValidationError(_("One of the files does not exist or is already used."))
+        mentioned = _mentioned(room, message.body) - {message.author_id}
+        Mention.objects.bulk_create(Mention(message=message, user_id=u) for u in mentioned)
+        notify(mentioned, Notification.Kind.MENTION, room, message=message, actor=message.author)
+        parent = message.parent
+        if parent is None:
+            return
+        Message.objects.filter(pk=parent.pk).update(
+            reply_count=F("reply_count") + 1, change_seq=parent.change_seq
         )
-        return existing, False
-    return message, True
+        parent.reply_count += 1
+        _broadcast(room.group_name, message_frame(parent, "message.updated"))
+        # everyone in the thread hears about a reply, unless the mention told them already
+        in_thread = set(
+            Message.objects.filter(parent=parent).values_list("author_id", flat=True)
+        ) | {parent.author_id}
+        members = set(room.memberships.values_list("user_id", flat=True))
+        notify(
+            (in_thread & members) - mentioned,
+            Notification.Kind.REPLY,
+            room,
+            message=message,
+            actor=message.author,
+        )
+
+    def announcement(self, message: Message, extra: Extra) -> dict[str, Any]:
+        # a new message without files has none to look up
+        return message_frame(message, attachments_html=None if extra["attachment_ids"] else "")
+
+    def frame(self, message: Message) -> dict[str, Any]:
+        return message_frame(message)
+
+    def changed(
+        self, channel: Channel, after: int, changes_after: int
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Every message that changed after ``changes_after``, in the order of the changes.
+
+        New messages (sequence number above ``after``) come as ``message.created``; older ones
+        as ``message.updated`` or ``message.deleted`` (a tombstone) followed by their current
+        reactions. ``last_change`` in the answer is the number to sync from next time.
+        """
+        # Read before the messages: whatever committed after this is found the next time.
+        last_change = channel.last_change
+        messages = list(
+            Message.objects.filter(channel=channel, change_seq__gt=changes_after)
+            .select_related("author")
+            .prefetch_related("attachments", "reactions")
+            .order_by("change_seq")[: self.sync_batch]
+        )
+        more = len(messages) == self.sync_batch
+        frames: list[dict[str, Any]] = []
+        for message in messages:
+            if message.seq > after:
+                frames.append(message_frame(message))
+            else:
+                kind = "message.deleted" if message.is_deleted else "message.updated"
+                frames.append(message_frame(message, kind))
+            if message.seq <= after or message.reactions.all():
+                summary: dict[str, list[int]] = {}
+                for reaction in sorted(message.reactions.all(), key=lambda r: r.created_at):
+                    summary.setdefault(reaction.emoji, []).append(reaction.user_id)
+                frames.append(reaction_frame(message, summary))
+        return frames, {
+            "last_seq": channel.last_seq,
+            "last_change": messages[-1].change_seq if more else max(last_change, changes_after),
+            "more": more,
+        }
+
+
+CHANNELS = ChannelRooms()
+post_message = CHANNELS.post
 
 
 def _editable(message: Message, by: User) -> None:
@@ -600,13 +618,10 @@ def reaction_frame(message: Message, summary: dict[str, list[int]]) -> dict[str,
 
 def mark_read(channel: Channel, *, user: User, seq: Any) -> int:
     """Move the user's read marker forward (never back); returns the marker."""
-    seq = min(sequence_number(seq), channel.last_seq)
-    Membership.objects.filter(channel=channel, user=user, last_read_seq__lt=seq).update(
-        last_read_seq=seq
-    )
+    marker = CHANNELS.mark_read(channel, user=user, seq=seq)
     with transaction.atomic():
-        _broadcast(user_group(user.pk), {"type": "read", "room": channel.pk, "seq": seq})
-    return seq
+        _broadcast(user_group(user.pk), {"type": "read", "room": channel.pk, "seq": marker})
+    return marker
 
 
 def announce_presence(user: User, *, online: bool) -> None:
@@ -682,17 +697,6 @@ def resolve_report(report: Report, *, by: User, outcome: str) -> None:
 def upload_attachment(channel: Channel, *, by: User, upload: Any) -> Attachment:
     """Store a file for a message the uploader is about to send; its type is sniffed."""
     _require(access.access_for(by, channel).can_post)
-    try:
-        sniffed = sniff(upload)
-    except RefusedFile as refusal:
-        raise ValidationError(str(refusal), code="refused_file") from None
-    attachment = Attachment(
-        channel=channel,
-        uploader=by,
-        name=display_name(getattr(upload, "name", ""), sniffed),
-        content_type=sniffed.content_type,
-        size=upload.size,
-    )
-    attachment.file.save("upload", upload, save=False)
+    attachment = stored_upload(Attachment, by=by, upload=upload, channel=channel)
     attachment.save()
     return attachment

@@ -39,8 +39,9 @@ from channels_app.models import (
 )
 from channels_app.search import MessageSearchForm, search_page
 from core.chat import RateLimited
-from core.files import MAX_FILES
+from core.files import MAX_FILES, serve
 from core.rendering import render_markdown
+from core.views import form_page
 from directory.access import is_verified, verified_required
 
 PAGE = 50
@@ -140,11 +141,10 @@ def create(request: HttpRequest) -> HttpResponse:
                     form.add_error(field, message)
         else:
             return redirect("channels_app:channel", channel.pk)
-    return render(
+    return form_page(
         request,
         "channels_app/create.html",
         {"form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -158,11 +158,10 @@ def direct(request: HttpRequest) -> HttpResponse:
             form.add_error("people", error)
         else:
             return redirect("channels_app:channel", channel.pk)
-    return render(
+    return form_page(
         request,
         "channels_app/direct.html",
         {"form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -384,7 +383,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Invitation sent."))
                 return redirect("channels_app:members", pk)
-    return render(
+    return form_page(
         request,
         "channels_app/members.html",
         {
@@ -399,7 +398,6 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
             "invite_form": invite_form,
             "roles": Membership.Role.choices,
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -469,11 +467,10 @@ def settings_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The channel has been saved."))
             return redirect("channels_app:channel", pk)
-    return render(
+    return form_page(
         request,
         "channels_app/settings.html",
         {"channel": channel, "form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -645,11 +642,4 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
         raise Http404
     if item.message_id and item.message.deleted_at:
         raise Http404
-    response = FileResponse(
-        item.file.open("rb"), as_attachment=True, filename=item.name, content_type=item.content_type
-    )
-    # Never rendered by the browser as a page of this site, whatever the bytes say.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve(item)

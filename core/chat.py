@@ -70,4 +70,4 @@ def clean_body(body: Any, *, allow_empty: bool = False) -> str:
             % {"max": MAX_MESSAGE_LENGTH, "n": len(body)},
             code="too_long",
         )
-    return body
+    return str(body)

@@ -7,10 +7,17 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from core.models import StoredFile
+
+F = TypeVar("F", bound=StoredFile)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -39,7 +46,7 @@ class Sniffed:
     extension: str
 
 
-def sniff(upload: UploadedFile) -> Sniffed:
+def sniff(upload: UploadedFile[Any]) -> Sniffed:
     """The real type of ``upload`` if it is one we accept; RefusedFile otherwise."""
     if upload.size is None or upload.size > MAX_BYTES:
         raise RefusedFile(_("A file may be at most 10 MB."))
@@ -68,7 +75,7 @@ def sniff(upload: UploadedFile) -> Sniffed:
     )  # fmt: skip
 
 
-def _office(upload: UploadedFile) -> Sniffed:
+def _office(upload: UploadedFile[Any]) -> Sniffed:
     try:
         with zipfile.ZipFile(upload) as archive:
             names = archive.namelist()
@@ -94,3 +101,37 @@ def display_name(original: str, sniffed: Sniffed) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     stem = re.sub(r"[^\w\s().,-]", "_", os.path.splitext(name)[0]).strip(" ._") or "bestand"
     return f"{stem[:100]}{sniffed.extension}"
+
+
+def stored_upload(model: type[F], *, by: Any, upload: UploadedFile[Any], **owner: Any) -> F:
+    """A new, unsaved ``model`` row for ``upload`` whose bytes are already written to storage
+    under a random name; the name shown is cleaned, the type sniffed. Raises ValidationError
+    (code ``refused_file``) for a file no message may carry."""
+    try:
+        sniffed = sniff(upload)
+    except RefusedFile as refusal:
+        raise ValidationError(str(refusal), code="refused_file") from None
+    item = model(
+        uploader=by,
+        name=display_name(getattr(upload, "name", ""), sniffed),
+        content_type=sniffed.content_type,
+        size=upload.size,
+        **owner,
+    )
+    item.file.save("upload", upload, save=False)
+    return item
+
+
+def serve(item: Any, *, inline: bool = False) -> FileResponse:
+    """A stored file as a download (or, ``inline``, shown by the browser), never run as a page
+    of this site whatever its bytes say, and never kept in a shared cache."""
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=not inline,
+        filename=item.name,
+        content_type=item.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -6,7 +6,10 @@ from typing import Any
 from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.forms.utils import flatatt
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from core.chat import MAX_MESSAGE_LENGTH
 
 
 class FormRenderer(TemplatesSetting):
@@ -25,11 +28,11 @@ class PlainSelect(forms.Select):
         super().__init__(*args, **kwargs)
         self.label_field = label_field
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         chosen = {str(v) for v in self.format_value(value)}
-        field = self.choices.field
+        field = self.choices.field  # type: ignore[attr-defined]
         rows: list[tuple[Any, Any]] = []
         if field.empty_label is not None:
             rows.append(("", field.empty_label))
@@ -41,3 +44,20 @@ class PlainSelect(forms.Select):
             for key, label in rows
         )
         return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308
+
+
+class MessageForm(forms.Form):
+    """The message box of every room; ``client_id`` makes a resent form store one message."""
+
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea({"rows": 2}),
+        error_messages={
+            "max_length": _(
+                "A message can be at most %(limit_value)d characters (this one has %(show_value)d)."
+            )
+        },
+    )
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)

@@ -29,7 +29,7 @@ SECURE_SCHEMES = frozenset({"wss", "https"})
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
-            return value.decode("latin1")
+            return str(value.decode("latin1"))
     return None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
 
 
-class LookaheadPaginator(Paginator):
+class LookaheadPaginator(Paginator):  # type: ignore[type-arg]
     """Pages without a count, for lists too long to count.
 
     Counting every hit of a frequent word among a million messages costs far more than the page
@@ -42,9 +42,9 @@ class LookaheadPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
-        return number
+        return int(number)
 
-    def page(self, number: Any) -> Page:
+    def page(self, number: Any) -> Page:  # type: ignore[type-arg]
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
@@ -55,7 +55,7 @@ class LookaheadPaginator(Paginator):
         self._pages_known = number + 1 if self.capped else number
         return Page(rows[: self.per_page], number, self)
 
-    def get_page(self, number: Any) -> Page:
+    def get_page(self, number: Any) -> Page:  # type: ignore[type-arg]
         try:
             return self.page(number)
         except InvalidPage:

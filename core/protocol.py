@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.db import database_sync_to_async
@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
+_ProtocolClosed: type[Exception]
 try:  # daphne's websocket protocol raises this for a send once the closing handshake began
     from autobahn.exception import Disconnected as _ProtocolClosed
 except ImportError:  # another ASGI server: the specification asks for an OSError subclass
@@ -47,7 +48,7 @@ Frame = dict[str, Any]
 MAX_NUMBER = 2**63 - 1
 
 
-def is_number(value: Any, *, minimum: int = 0) -> bool:
+def is_number(value: Any, *, minimum: int = 0) -> TypeGuard[int]:
     """True for an ``int`` (not a ``bool``) from ``minimum`` up to ``MAX_NUMBER``."""
     return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_NUMBER
 
@@ -95,9 +96,10 @@ def rights_version_key(user_id: int) -> str:
 
 def _current_rights_version(user_id: int) -> str | None:
     try:
-        return cache.get(rights_version_key(user_id))
+        version = cache.get(rights_version_key(user_id))
     except Exception:
         return None
+    return None if version is None else str(version)
 
 
 def rights_changed(user_id: int) -> None:
@@ -165,7 +167,7 @@ def _event_loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
 
 
 #: sends handed to a running loop, kept until done (the loop holds tasks only weakly)
-_pending_sends: set[asyncio.Task] = set()
+_pending_sends: set[asyncio.Task[None]] = set()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -175,7 +177,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def _log_failure(group: str, done: concurrent.futures.Future | asyncio.Task) -> None:
+def _log_failure(group: str, done: concurrent.futures.Future[Any] | asyncio.Task[Any]) -> None:
     if done.cancelled():
         return
     error = done.exception()
@@ -214,7 +216,7 @@ def session_expiry(session: Any) -> float:
     """When the session expires, as a timestamp (the database's own date where it has one)."""
     model = getattr(session, "get_model_class", None)
     if model is None:
-        return session.get_expiry_date().timestamp()
+        return float(session.get_expiry_date().timestamp())
     expires = (
         model()
         .objects.filter(session_key=session.session_key)
@@ -251,13 +253,15 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     frame_handlers: ClassVar[dict[str, str]] = {"ping": "handle_ping"}
 
     language: str = settings.LANGUAGE_CODE
+    groups: list[str]
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         # Join the session's and the user's groups before anything else, so that signing out
         # or losing a right reaches this socket from any process.
         session = self.scope.get("session")
         key = getattr(session, "session_key", None)
-        self.groups = [*self.groups, session_group(key)] if key else list(self.groups)
+        groups: list[str] = list(self.groups or [])
+        self.groups = [*groups, session_group(key)] if key else groups
         user = self.scope.get("user")
         if getattr(user, "is_authenticated", False):
             self.groups.append(rights_group(user.pk))
@@ -337,7 +341,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             version = await cache.aget(rights_version_key(self.user.pk))
         except Exception:  # the cache is unavailable: the database decides
             return False
-        return version == getattr(self, "_rights_version", object())
+        return bool(version == getattr(self, "_rights_version", object()))
 
     def past_deadline(self) -> bool:
         """Whether the time the last full check vouched for (session expiry, recent sign-in)
@@ -349,7 +353,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         session = fresh_session(self.scope.get("session"))
         if session is None:
             return CLOSE_UNAUTHENTICATED, None
-        user = get_user(SimpleNamespace(session=session))
+        user = get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
         if not user.is_authenticated or user.pk != self.user.pk:
             # signed out, expired, password changed elsewhere, or the account was deactivated
             return CLOSE_UNAUTHENTICATED, None
@@ -396,7 +400,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return
         delay = max(0.0, at - time.time()) + 0.05
         loop = asyncio.get_running_loop()
-        self._rights_timer = loop.call_later(delay, self._rights_deadline)
+        self._rights_timer: asyncio.TimerHandle | None = loop.call_later(
+            delay, self._rights_deadline
+        )
 
     def _rights_deadline(self) -> None:
         self._rights_task = asyncio.ensure_future(self.enforce_rights())
@@ -472,7 +478,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
                 "unknown_type",
                 _("Unknown frame type: %(type)s.") % {"type": frame["type"][:50]},
             )
-        return getattr(self, name)
+        handler: Callable[[Frame], Awaitable[None]] = getattr(self, name)
+        return handler
 
     async def send(
         self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False

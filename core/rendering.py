@@ -35,7 +35,9 @@ _chat_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True})
 _chat_markdown.enable(["strikethrough"]).disable(["image", "table", "heading", "lheading"])
 
 
-def _link_attributes(attrs: dict, new: bool = False) -> dict | None:
+def _link_attributes(
+    attrs: dict[tuple[str | None, str], str], new: bool = False
+) -> dict[tuple[str | None, str], str] | None:
     href = attrs.get((None, "href"), "")
     if href.startswith(("http://", "https://")):
         attrs[(None, "rel")] = "noopener noreferrer nofollow"
@@ -74,7 +76,7 @@ def clean_html(
         cleaned = bleach.linkify(
             cleaned, callbacks=[_link_attributes], skip_tags={"pre", "code"}, parse_email=False
         )
-    return mark_safe(cleaned)  # noqa: S308 - cleaned against the allow-list above
+    return mark_safe(str(cleaned))  # noqa: S308 - cleaned against the allow-list above
 
 
 def render_markdown(

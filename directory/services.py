@@ -51,8 +51,8 @@ def profile_for(user: Any) -> Professional:
 
 
 def process_photo(
-    upload: UploadedFile, *, size: tuple[int, int] = (PHOTO_SIZE, PHOTO_SIZE)
-) -> ContentFile:
+    upload: UploadedFile[Any], *, size: tuple[int, int] = (PHOTO_SIZE, PHOTO_SIZE)
+) -> ContentFile[bytes]:
     """Check that ``upload`` really is a photo; return it cropped to ``size`` as a JPEG without
     metadata (a square profile photo unless told otherwise)."""
     if upload.size and upload.size > PHOTO_MAX_BYTES:
@@ -69,11 +69,12 @@ def process_photo(
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image = ImageOps.fit(image, size, Image.Resampling.LANCZOS)
+            fitted = ImageOps.fit(
+                ImageOps.exif_transpose(image).convert("RGB"), size, Image.Resampling.LANCZOS
+            )
             out = io.BytesIO()
             # Saving afresh drops EXIF data such as the location where the photo was taken.
-            image.save(out, "JPEG", quality=85, optimize=True)
+            fitted.save(out, "JPEG", quality=85, optimize=True)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
         raise ValidationError(
             _("This file is not a photo we can read. Upload a JPEG or PNG file."),
@@ -83,7 +84,7 @@ def process_photo(
 
 
 @transaction.atomic
-def save_profile(professional: Professional, form: Any, photo: UploadedFile | None) -> None:
+def save_profile(professional: Professional, form: Any, photo: UploadedFile[Any] | None) -> None:
     """Save the profile form (already valid), replace the photo if one was sent."""
     old_photo = professional.photo.name if professional.photo else ""
     with search_refresh_batch():
@@ -120,7 +121,7 @@ class Joined(Func):
     output_field = TextField()
 
 
-def _values(rows: QuerySet, value: Any, *ordering: Any) -> ArraySubquery:
+def _values(rows: QuerySet[Any], value: Any, *ordering: Any) -> ArraySubquery:
     """``value`` (a field or an expression) of those of ``rows`` that belong to the professional
     whose search row is being written, as an array in the order of ``ordering`` or the values."""
     value = F(value) if isinstance(value, str) else value

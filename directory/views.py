@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.templatetags.querystrings import query_with
+from core.views import form_page
 from directory import access, services
 from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm
 from directory.models import Membership, Neighbourhood, Organisation, Professional, ServiceTheme
@@ -113,7 +114,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     memberships = professional.memberships.select_related("organisation").order_by(
         "organisation__name"
     )
-    return render(
+    return form_page(
         request,
         "directory/profile_edit.html",
         {
@@ -123,7 +124,6 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             "membership_form": MembershipRequestForm(),
             "verified": access.is_verified(request.user),
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -181,11 +181,10 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
         services.save_organisation(organisation, form, by=request.user)
         messages.success(request, _("The organisation has been saved."))
         return redirect("directory:organisation", slug=organisation.slug)
-    return render(
+    return form_page(
         request,
         "directory/organisation_edit.html",
         {"form": form, "organisation": organisation},
-        status=400 if request.method == "POST" else 200,
     )
 
 

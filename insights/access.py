@@ -14,7 +14,7 @@ def insights_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.can_see_insights:
+        if not getattr(request.user, "can_see_insights", False):
             raise Http404
         return view(request, *args, **kwargs)
 

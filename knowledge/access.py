@@ -24,7 +24,7 @@ def is_trainer(user: Any) -> bool:
     """Trainers (and platform administrators) write articles and run learning sessions."""
     if not is_verified(user):
         return False
-    return user.is_platform_admin or user.has_role(Role.TRAINER)
+    return bool(user.is_platform_admin or user.has_role(Role.TRAINER))
 
 
 def _member_of_audience(user: Any) -> Exists:

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import StoredFile
 from directory.models import Domain
 
 WORDS_PER_MINUTE = 200
@@ -163,24 +164,16 @@ def knowledge_file_path(instance: models.Model, filename: str) -> str:
     return f"knowledge/files/{uuid.uuid4().hex}"
 
 
-class FileBase(models.Model):
-    """A sniffed upload, served only through a permission-checked view."""
+class FileBase(StoredFile):
+    """A file of the knowledge base; kept when its uploader's account is deleted."""
 
     file = models.FileField(upload_to=knowledge_file_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=150)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         abstract = True
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def is_image(self) -> bool:

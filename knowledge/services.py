@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from channels_app import services as channel_services
-from core.files import RefusedFile, display_name, sniff
+from core.files import stored_upload
 from directory.access import is_verified
 from directory.services import process_photo
 from knowledge import access
@@ -55,7 +55,9 @@ def _require(check: bool) -> None:
         raise PermissionDenied
 
 
-def _unique_slug(model: type, text: str, *, exclude: int | None = None, length: int = 180) -> str:
+def _unique_slug(
+    model: type[Any], text: str, *, exclude: int | None = None, length: int = 180
+) -> str:
     base = slugify(text)[:length].strip("-") or "artikel"
     slug, n = base, 2
     others = model.objects.exclude(pk=exclude) if exclude else model.objects.all()
@@ -96,7 +98,7 @@ def refresh_search(article_id: int) -> None:
         "C": article.body,
         "D": files,
     }
-    vector = None
+    vector: Any = None
     for weight, text in parts.items():
         part = SearchVector(Value(text), weight=weight, config=settings.SEARCH_CONFIG)
         vector = part if vector is None else vector + part
@@ -218,29 +220,26 @@ def restore_revision(revision: Revision, *, by: User) -> Revision:
 @transaction.atomic
 def delete_article(article: Article, *, by: User) -> None:
     _require(access.may_edit(by, article))
-    files = [a.file.name for a in article.attachments.all()]
+    files = [str(a.file.name) for a in article.attachments.all()]
     if article.cover:
-        files.append(article.cover.name)
+        files.append(str(article.cover.name))
     storage = ArticleAttachment._meta.get_field("file").storage
     article.delete()
-    transaction.on_commit(lambda: [storage.delete(name) for name in files])
+
+    def delete_files() -> None:
+        for name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
 
 
-def _store_upload(model: type, *, by: User, upload: Any, **owner: Any):
-    try:
-        sniffed = sniff(upload)
-    except RefusedFile as error:
-        raise ValidationError(str(error), code="refused_file") from None
-    item = model(
-        uploader=by,
-        name=display_name(getattr(upload, "name", ""), sniffed),
-        content_type=sniffed.content_type,
-        size=upload.size,
-        **owner,
-    )
-    if sniffed.content_type == "application/pdf" and model is ArticleAttachment:
+Upload = TypeVar("Upload", ArticleAttachment, SessionMaterial)
+
+
+def _store_upload(model: type[Upload], *, by: User, upload: Any, **owner: Any) -> Upload:
+    item = stored_upload(model, by=by, upload=upload, **owner)
+    if isinstance(item, ArticleAttachment) and item.content_type == "application/pdf":
         item.text = pdf_text(upload)
-    item.file.save(item.name, upload, save=False)
     item.save()
     return item
 
@@ -264,7 +263,7 @@ def remove_attachment(attachment: ArticleAttachment, *, by: User) -> None:
     storage, name = attachment.file.storage, attachment.file.name
     article_id = attachment.article_id
     attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    transaction.on_commit(lambda: storage.delete(str(name)))
     refresh_search(article_id)
 
 
@@ -275,7 +274,7 @@ def _clean_comment(body: Any) -> str:
     text = (body if isinstance(body, str) else "").strip()
     if not text:
         raise ValidationError(_("Write a comment first."))
-    if len(text) > Comment._meta.get_field("body").max_length:
+    if len(text) > (Comment._meta.get_field("body").max_length or 0):
         raise ValidationError(_("A comment may be at most 4000 characters."))
     return text
 
@@ -503,7 +502,7 @@ def remove_material(material: SessionMaterial, *, by: User) -> None:
     _require(access.may_run(by, material.session))
     storage, name = material.file.storage, material.file.name
     material.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    transaction.on_commit(lambda: storage.delete(str(name)))
 
 
 def calendar_feed(user: User) -> CalendarFeed:

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.chat import RateLimited
+from core.files import serve
 from core.pagination import LookaheadPaginator
+from core.views import form_page
 from directory.access import verified_required
 from knowledge import access, content, ical, services
 from knowledge.forms import (
@@ -236,18 +238,7 @@ def article_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _serve(item: Any, *, inline_images: bool = False) -> FileResponse:
-    inline = inline_images and item.is_image
-    response = FileResponse(
-        item.file.open("rb"),
-        as_attachment=not inline,
-        filename=item.name,
-        content_type=item.content_type,
-    )
-    # Never rendered by the browser as a page of this site, whatever the bytes say.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve(item, inline=inline_images and item.is_image)
 
 
 @verified_required
@@ -506,11 +497,10 @@ def _session_editor(request: HttpRequest, session: LearningSession | None) -> Ht
         else:
             messages.success(request, _("The learning session has been saved."))
             return redirect("knowledge:session", saved.pk)
-    return render(
+    return form_page(
         request,
         "knowledge/session_form.html",
         {"form": form, "session": session},
-        status=400 if request.method == "POST" else 200,
     )
 
 

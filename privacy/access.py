@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from directory.access import is_verified, organisation_ids_of
 from privacy import audit, policy
-from privacy.models import CaseMember, CaseRoom
+from privacy.models import CaseMember, CaseRoom, Consent
 
 ROLE_PRIVACY_OFFICER = "privacy_officer"
 ROLE_INVITED = "invited"
@@ -68,7 +68,11 @@ class CaseAccess:
 
     @property
     def is_coordinator(self) -> bool:
-        return self.is_member and self.membership.role == CaseMember.Role.COORDINATOR
+        return (
+            self.is_member
+            and self.membership is not None
+            and self.membership.role == CaseMember.Role.COORDINATOR
+        )
 
     @property
     def is_invited(self) -> bool:
@@ -91,7 +95,7 @@ class CaseAccess:
 
     @property
     def role(self) -> str:
-        if self.is_member:
+        if self.is_member and self.membership is not None:
             return self.membership.role
         if self.is_invited:
             return ROLE_INVITED
@@ -116,7 +120,7 @@ def is_privacy_officer(user: Any) -> bool:
     )
 
 
-def current_consent(room: CaseRoom):
+def current_consent(room: CaseRoom) -> Consent | None:
     """The most recently recorded consent, or None; prefetched ``consents`` are used if there."""
     cache = getattr(room, "_prefetched_objects_cache", {})
     if "consents" in cache:
@@ -184,7 +188,9 @@ def access_for(user: Any, room: CaseRoom) -> CaseAccess:
     )
 
 
-def room_for(user: Any, room_id: Any, need: str = Need.MEMBER, *, address=None) -> CaseAccess:
+def room_for(
+    user: Any, room_id: Any, need: str = Need.MEMBER, *, address: str | None = None
+) -> CaseAccess:
     """The room if ``user`` may do ``need`` there; 404 otherwise (refusals on real rooms logged)."""
     if need != Need.LOG and not is_verified(user):
         raise Http404
@@ -217,7 +223,7 @@ def room_for(user: Any, room_id: Any, need: str = Need.MEMBER, *, address=None) 
 
 
 def has_mfa(user: Any) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return bool(Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists())
 
 
 def recent_sign_in_until(session: Any, user: Any) -> float | None:
@@ -242,7 +248,7 @@ def recent_sign_in_until(session: Any, user: Any) -> float | None:
     changed = getattr(user, "credentials_changed_at", None)
     if changed is not None and latest <= changed.timestamp():
         return None
-    return latest + settings.CASE_REAUTHENTICATION_SECONDS
+    return float(latest + settings.CASE_REAUTHENTICATION_SECONDS)
 
 
 def signed_in_recently(session: Any, user: Any) -> bool:

@@ -15,33 +15,20 @@ import time
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.chat import RateLimited
-from core.protocol import (
-    CLOSE_FORBIDDEN,
-    CLOSE_REAUTHENTICATE,
-    Frame,
-    FrameError,
-    JsonFrameConsumer,
-    frame_ref,
-    is_number,
-)
+from core.engine import ChatConsumer
+from core.protocol import CLOSE_FORBIDDEN, CLOSE_REAUTHENTICATE, Frame
 from privacy import access, audit, services
-from privacy.models import CaseMember, CaseMessage
+from privacy.models import CaseMember
 
-SYNC_BATCH = 200
 #: closed by the server because the member was removed or lost access
 CLOSE_REMOVED = CLOSE_FORBIDDEN
 
 
-def _not_found() -> FrameError:
-    return FrameError("not_found", _("This case room does not exist."))
-
-
-class CaseRoomConsumer(JsonFrameConsumer):
+class CaseRoomConsumer(ChatConsumer):
+    not_found_text = gettext_lazy("This case room does not exist.")
     frame_handlers = {
         "ping": "handle_ping",
         "send": "handle_send",
@@ -145,7 +132,7 @@ class CaseRoomConsumer(JsonFrameConsumer):
     # ---- frames from the browser -------------------------------------------------------------
 
     async def handle_send(self, frame: Frame) -> None:
-        message, _created = await self._call(
+        message, _created = await self.call(
             services.post_message,
             self.room_id,
             author=self.user,
@@ -153,54 +140,24 @@ class CaseRoomConsumer(JsonFrameConsumer):
             client_id=frame.get("client_id"),
             address=audit.client_address(self.scope),
         )
-        await self.send_frame({
-            "type": "ack", "ref": frame_ref(frame), "room": self.room_id, "id": message.pk,
-            "seq": message.seq, "client_id": str(message.client_id),
-        })  # fmt: skip
+        await self.acknowledge(frame, self.room_id, message)
 
     async def handle_sync(self, frame: Frame) -> None:
-        after = frame.get("after", 0)
-        if not is_number(after):
-            raise FrameError("bad_frame", _("“after” must be a sequence number."))
-        frames, last_seq = await self._call(self._missed, after)
-        for message_frame in frames:
-            await self.send_frame(message_frame)
-        more = bool(frames) and frames[-1]["seq"] < last_seq
-        await self.send_frame({
-            "type": "synced", "ref": frame_ref(frame), "room": self.room_id,
-            "last_seq": last_seq, "more": more,
-        })  # fmt: skip
+        after = self.after(frame)
+        frames, done = await self.call(self._missed, after)
+        await self.replay(frame, self.room_id, frames, **done)
 
     async def handle_read(self, frame: Frame) -> None:
-        rights = await self._call(access.room_for, self.user, self.room_id)
-        seq = await self._call(services.mark_read, rights, user=self.user, seq=frame.get("seq"))
+        rights = await self.call(access.room_for, self.user, self.room_id)
+        seq = await self.call(services.mark_read, rights, user=self.user, seq=frame.get("seq"))
         await self.send_frame({"type": "read", "room": self.room_id, "seq": seq})
 
     # ---- helpers (run in a thread: they touch the database) --------------------------------
 
-    async def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await database_sync_to_async(function)(*args, **kwargs)
-        except (Http404, PermissionDenied):
-            raise _not_found() from None
-        except RateLimited:
-            raise FrameError(
-                "rate_limited", _("You are sending messages too fast. Wait a moment.")
-            ) from None
-        except ValidationError as error:
-            stopped = getattr(error, "code", None) == "content_stopped"
-            code = "content_stopped" if stopped else "invalid"
-            raise FrameError(code, " ".join(error.messages)) from None
-
-    def _missed(self, after: int) -> tuple[list[Frame], int]:
+    def _missed(self, after: int) -> tuple[list[Frame], dict[str, Any]]:
         address = audit.client_address(self.scope)
         rights = access.room_for(self.user, self.room_id, address=address)
-        messages = list(
-            CaseMessage.objects.filter(room=rights.room, seq__gt=after)
-            .select_related("author")
-            .prefetch_related("files")
-            .order_by("seq")[:SYNC_BATCH]
-        )
+        messages = services.CASE_ROOMS.missed(rights.room, after)
         if messages:
             audit.record(
                 action=audit.Action.READ,
@@ -213,4 +170,6 @@ class CaseRoomConsumer(JsonFrameConsumer):
                 address=address,
                 detail="sync",
             )
-        return [services.message_frame(m) for m in messages], rights.room.last_seq
+        frames = [services.message_frame(m) for m in messages]
+        more = bool(messages) and messages[-1].seq < rights.room.last_seq
+        return frames, {"last_seq": rights.room.last_seq, "more": more}

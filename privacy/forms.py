@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.chat import MAX_MESSAGE_LENGTH
+from core import forms as core_forms
 from directory.models import Organisation
 from privacy.models import (
     DIMENSIONS,
@@ -104,14 +104,7 @@ class InviteForm(forms.Form):
         self.fields["user"].label_from_instance = lambda user: user.display_name
 
 
-class MessageForm(forms.Form):
-    body = forms.CharField(
-        label=_("Message"),
-        required=False,
-        max_length=MAX_MESSAGE_LENGTH,
-        widget=forms.Textarea({"rows": 3}),
-    )
-    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+class MessageForm(core_forms.MessageForm):
     file = forms.FileField(
         label=_("File"),
         required=False,

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.chat import MAX_MESSAGE_LENGTH
+from core.models import ChatMessage, StoredFile, message_constraints
 from privacy.validators import validate_no_identifier, validate_pseudonym
 
 
@@ -227,30 +227,16 @@ class CaseMember(models.Model):
         return self.status == self.Status.ACTIVE
 
 
-class CaseMessage(models.Model):
+class CaseMessage(ChatMessage):
+    room_field = "room"
+
     room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="messages")
-    seq = models.PositiveBigIntegerField(_("sequence number"))
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_messages"
-    )
-    client_id = models.UUIDField(default=uuid.uuid4)
-    body = models.TextField(_("message"), max_length=MAX_MESSAGE_LENGTH)
-    body_html = models.TextField(editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("case message")
         verbose_name_plural = _("case messages")
         ordering = ["room", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["room", "seq"], name="case_message_seq_unique"),
-            models.UniqueConstraint(
-                fields=["room", "author", "client_id"], name="case_message_client_id_unique"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"case room #{self.room_id} message {self.seq}"
+        constraints = message_constraints("room", "case_message")
 
 
 def case_file_path(instance: CaseFile, filename: str) -> str:
@@ -258,29 +244,18 @@ def case_file_path(instance: CaseFile, filename: str) -> str:
     return f"cases/{instance.room_id}/{uuid.uuid4().hex}"
 
 
-class CaseFile(models.Model):
-    """A file shared in a case room; served only through a permission-checked, logged view."""
+class CaseFile(StoredFile):
+    """A file shared in a case room, sent with its message; every download is logged."""
 
     room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="files")
     message = models.ForeignKey(
         CaseMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
     )
-    uploader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
     file = models.FileField(upload_to=case_file_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=150)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("case file")
         verbose_name_plural = _("case files")
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return f"file {self.pk} in case room #{self.room_id}"
 
 
 class PlanStatus(models.TextChoices):

@@ -11,23 +11,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from copy import copy
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import Storage
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.chat import RateLimited, check_rate, clean_body, parse_client_id, sequence_number
-from core.files import RefusedFile, display_name, sniff
+from core.chat import RateLimited
+from core.engine import ChatEngine, Extra
+from core.files import stored_upload
 from core.protocol import broadcast_after_commit, user_group
-from core.rendering import render_markdown
 from directory.access import is_verified, organisation_ids_of
 from directory.models import Organisation
 from privacy import access, audit, policy
@@ -174,7 +176,7 @@ def _stop_content(room: CaseRoom, *, close: bool) -> None:
     room.save(update_fields=fields)
 
 
-def _places(room: CaseRoom):
+def _places(room: CaseRoom) -> QuerySet[CaseMember]:
     return CaseMember.objects.filter(
         room=room, status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED]
     )
@@ -431,7 +433,8 @@ def respond(room: CaseRoom, *, user: User, accept: bool, address: str | None = N
         .filter(room=room, user=user, status=CaseMember.Status.INVITED)
         .first()
     )
-    _require(membership is not None)
+    if membership is None:
+        raise PermissionDenied
     if accept and covered_organisation(room, user) is None:
         raise ValidationError(
             _("The consent no longer covers your organisation; you cannot join this room.")
@@ -503,72 +506,64 @@ def message_frame(message: CaseMessage) -> dict[str, Any]:
     }
 
 
-def post_message(
-    room_id: int,
-    *,
-    author: User,
-    body: Any,
-    client_id: Any = None,
-    uploads: Iterable[Any] = (),
-    address: str | None = None,
-) -> tuple[CaseMessage, bool]:
-    """Store a message (with files) and broadcast it; a retried ``client_id`` stores nothing new.
+class CaseRooms(ChatEngine[CaseMessage]):
+    """Case rooms on the chat engine: only active, covered members post while the consent
+    holds; every message is written to the access log with the post; files come with it."""
 
-    Returns (message, created). Raises PermissionDenied (not a member), ValidationError
-    (bad body, content stopped, refused file) or RateLimited. Files written for a message that
-    is then not stored are deleted again: a failed post leaves nothing on disk. (Callers run
-    this in autocommit, as the views and the socket do; an outer transaction rolled back later
-    would leave its files behind.)
-    """
-    uploads = list(uploads)
-    body = clean_body(body, allow_empty=bool(uploads))
-    client_uuid = parse_client_id(client_id)
-    existing = (
-        CaseMessage.objects.filter(room_id=room_id, author=author, client_id=client_uuid)
-        .select_related("author")
-        .first()
-    )
-    if existing is not None:
-        _require(_rights(existing.room, author).is_member)
-        return existing, False
-    check_rate(author)
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            room = CaseRoom.objects.select_for_update().get(pk=room_id)
-            rights = _rights(room, author)
-            _require_writable(rights)
-            room.last_seq += 1
-            room.last_message_at = timezone.now()
-            room.save(update_fields=["last_seq", "last_message_at"])
-            message = CaseMessage.objects.create(
-                room=room,
-                seq=room.last_seq,
-                author=author,
-                client_id=client_uuid,
-                body=body,
-                body_html=render_markdown(body, chat=True),
-                created_at=room.last_message_at,
-            )
-            for upload in uploads:
-                _store_file(room, message, author, upload, stored)
-            CaseMember.objects.filter(room=room, user=author).update(last_read_seq=room.last_seq)
-            _log(rights, author, Action.CREATE, "case_message", message.pk, room=room,
-                 address=address)  # fmt: skip
-            broadcast_after_commit(room.group_name, message_frame(message))
-    except IntegrityError:
-        _delete_files(stored)
-        existing = CaseMessage.objects.select_related("author").get(
-            room_id=room_id, author=author, client_id=client_uuid
-        )
-        return existing, False
-    except BaseException:
-        _delete_files(stored)
-        raise
-    return message, True
+    room_model = CaseRoom
+    message_model = CaseMessage
+    member_model = CaseMember
+    prefetch = ("files",)
+
+    def post(
+        self,
+        room_id: int,
+        *,
+        uploads: Iterable[Any] = (),
+        address: str | None = None,
+        **fields: Any,
+    ) -> tuple[CaseMessage, bool]:
+        """Store a message (with files) and broadcast it; a retried ``client_id`` stores nothing.
+
+        Returns (message, created). Raises PermissionDenied (not a member), ValidationError
+        (bad body, content stopped, refused file) or RateLimited. Files written for a message
+        that is then not stored are deleted again: a failed post leaves nothing on disk.
+        (Callers run this in autocommit, as the views and the socket do; an outer transaction
+        rolled back later would leave its files behind.)
+        """
+        uploads = list(uploads)
+        extra = {"uploads": uploads, "stored": [], "address": address}
+        return super().post(room_id, allow_empty=bool(uploads), **extra, **fields)
+
+    def may_post(self, user: User, room: CaseRoom) -> CaseAccess:
+        rights = _rights(room, user)
+        _require_writable(rights)
+        return rights
+
+    def seen_again(self, message: CaseMessage, user: User) -> None:
+        _require(_rights(message.room, user).is_member)
+
+    def posted(
+        self, message: CaseMessage, room: CaseRoom, rights: CaseAccess, extra: Extra
+    ) -> None:
+        for upload in extra["uploads"]:
+            _store_file(room, message, message.author, upload, extra["stored"])
+        _log(rights, message.author, Action.CREATE, "case_message", message.pk, room=room,
+             address=extra["address"])  # fmt: skip
+
+    def abandon(self, extra: Extra) -> None:
+        _delete_files(extra["stored"])
+        extra["stored"].clear()
+
+    def frame(self, message: CaseMessage) -> dict[str, Any]:
+        return message_frame(message)
 
 
-def _file_storage():
+CASE_ROOMS = CaseRooms()
+post_message = CASE_ROOMS.post
+
+
+def _file_storage() -> Storage:
     return CaseFile._meta.get_field("file").storage
 
 
@@ -585,31 +580,15 @@ def _delete_files(names: Iterable[str]) -> None:
 def _store_file(
     room: CaseRoom, message: CaseMessage, by: User, upload: Any, stored: list[str]
 ) -> CaseFile:
-    try:
-        sniffed = sniff(upload)
-    except RefusedFile as refusal:
-        raise ValidationError(str(refusal), code="refused_file") from None
-    item = CaseFile(
-        room=room,
-        message=message,
-        uploader=by,
-        name=display_name(getattr(upload, "name", ""), sniffed),
-        content_type=sniffed.content_type,
-        size=upload.size,
-    )
-    item.file.save("upload", upload, save=False)
-    stored.append(item.file.name)  # written to disk now: deleted again if the post fails
+    item = stored_upload(CaseFile, by=by, upload=upload, room=room, message=message)
+    stored.append(str(item.file.name))  # written to disk now: deleted again if the post fails
     item.save()
     return item
 
 
 def mark_read(rights: CaseAccess, *, user: User, seq: Any) -> int:
     """Move the user's read marker forward (never back); returns the marker."""
-    seq = min(sequence_number(seq), rights.room.last_seq)
-    CaseMember.objects.filter(room=rights.room, user=user, last_read_seq__lt=seq).update(
-        last_read_seq=seq
-    )
-    return seq
+    return CASE_ROOMS.mark_read(rights.room, user=user, seq=seq)
 
 
 # ---- plan ------------------------------------------------------------------------------------
@@ -713,7 +692,7 @@ def add_health_record(
 # ---- retention -----------------------------------------------------------------------------
 
 
-def rooms_past_retention(now=None):
+def rooms_past_retention(now: datetime | None = None) -> list[CaseRoom]:
     """Rooms whose content should be gone: content stopped longer ago than their retention."""
     now = now or timezone.now()
     candidates = CaseRoom.objects.filter(content_stopped_at__isnull=False, purged_at__isnull=True)

@@ -29,6 +29,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from core.chat import RateLimited
+from core.files import serve
+from core.views import form_page
 from directory.access import is_verified
 from privacy import access, audit, charts, policy, services, verification
 from privacy.access import CaseAccess, Need
@@ -218,11 +220,10 @@ def create(request: HttpRequest) -> HttpResponse:
                 request, _("The case room is open. Record the resident's consent next.")
             )
             return redirect("privacy:consent", room.pk)
-    return render(
+    return form_page(
         request,
         "privacy/create.html",
         {"form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -304,14 +305,7 @@ def post(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
 def file_download(request: HttpRequest, rights: CaseAccess, file_id: int) -> FileResponse:
     item = get_object_or_404(CaseFile, pk=file_id, room=rights.room, message__isnull=False)
     _read(request, rights, "case_file", item.pk, action=Action.EXPORT, detail="download")
-    response = FileResponse(
-        item.file.open("rb"), as_attachment=True, filename=item.name, content_type=item.content_type
-    )
-    # Never rendered by the browser as a page of this site, whatever the bytes say.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve(item)
 
 
 @case_view()
@@ -627,11 +621,10 @@ def settings_view(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
             return redirect("privacy:room", room.pk)
     if request.method == "GET":
         _read(request, rights, "case_room", detail="settings page")
-    return render(
+    return form_page(
         request,
         "privacy/settings.html",
         {"room": room, "rights": rights, "form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 

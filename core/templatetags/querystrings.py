@@ -13,7 +13,7 @@ def _pairs_without_page(request: HttpRequest) -> list[tuple[str, str]]:
     pairs = getattr(request, "_query_pairs_without_page", None)
     if pairs is None:
         pairs = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
-        request._query_pairs_without_page = pairs
+        request._query_pairs_without_page = pairs  # type: ignore[attr-defined]
     return pairs
 
 

@@ -20,7 +20,9 @@ _MARK = 9_000_000_000_000_000_000
 
 
 @lru_cache(maxsize=512)
-def _parts(name: str, shape: tuple[object, ...], prefix: str, urlconf: object) -> tuple:
+def _parts(
+    name: str, shape: tuple[object, ...], prefix: str, urlconf: str | None
+) -> tuple[str | int, ...]:
     """The URL as text pieces and argument positions, e.g. ``("/channels/", 0, "/m/", 1, "/")``."""
     marks = {str(_MARK + i): i for i, value in enumerate(shape) if value is None}
     args = [_MARK + i if value is None else value for i, value in enumerate(shape)]

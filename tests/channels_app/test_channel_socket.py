@@ -284,9 +284,7 @@ async def test_sync_returns_edits_deletions_and_reactions_made_while_away(closed
 
 
 async def test_sync_of_changes_comes_in_batches(closed_room, monkeypatch):
-    from channels_app import consumers
-
-    monkeypatch.setattr(consumers, "SYNC_BATCH", 2)
+    monkeypatch.setattr(services.CHANNELS, "sync_batch", 2)
     room = closed_room
     for n in range(3):
         await database_sync_to_async(services.post_message)(

@@ -1,0 +1,237 @@
+"""The chat engine under every kind of room: channels (``channels_app.engine``) and case rooms
+(``privacy.engine``) are subclasses that say what is theirs.
+
+A post is idempotent by the author's ``client_id``; it is refused (``PermissionDenied``) before
+the rate limit spends a token when the room does not exist or the author may not post there,
+and checked again with the room's row locked. The row lock numbers the room's messages (``seq``)
+in the order their transactions commit, so a reader who has seen number N has seen all before
+it; the frame goes to the room's group after commit (``broadcast_after_commit``). ``missed``
+is what ``sync`` replays.
+
+Hooks, each called inside the post's transaction unless said otherwise:
+
+- ``may_post(user, room)``: the author's rights in ``room``; raises ``PermissionDenied`` (or a
+  ``ValidationError``) when the author may not post.
+- ``prepare(message, room, rights, extra)``: fill in the subclass's own fields before the
+  message is saved; returns the room's fields it changed besides ``last_seq`` and
+  ``last_message_at``.
+- ``posted(message, room, rights, extra)``: everything else the post does (files, mentions,
+  notifications, the access log, frames besides the message's own).
+- ``abandon(extra)``: the post stored nothing (it failed, or a retry won): undo what happened
+  outside the database, such as files written to disk. Outside the transaction.
+- ``seen_again(message, user)``: a retried ``client_id`` found its message; may refuse.
+- ``frame(message)`` and ``group(room)``: the frame for a message, and where it goes;
+  ``announcement(message, extra)`` the frame of a new message (by default ``frame``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from channels.db import database_sync_to_async
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.chat import RateLimited, check_rate, clean_body, parse_client_id, sequence_number
+from core.models import ChatMessage
+from core.protocol import (
+    Frame,
+    FrameError,
+    JsonFrameConsumer,
+    broadcast_after_commit,
+    frame_ref,
+    is_number,
+)
+from core.rendering import render_markdown
+
+M = TypeVar("M", bound=ChatMessage)
+Extra = dict[str, Any]
+
+
+class ChatEngine(Generic[M]):
+    #: the room, with ``last_seq`` and ``last_message_at``
+    room_model: type[Any]
+    message_model: type[M]
+    #: the model of a person's place in a room, with ``user`` and ``last_read_seq``
+    member_model: type[Any]
+    #: what ``missed`` loads with each message
+    prefetch: tuple[str, ...] = ()
+    #: how many messages one ``sync`` answer carries at most; the client asks again for the rest
+    sync_batch = 200
+
+    @property
+    def room_field(self) -> str:
+        return str(self.message_model.room_field)
+
+    # ---- hooks -------------------------------------------------------------------------------
+
+    def may_post(self, user: Any, room: Any) -> Any:
+        raise NotImplementedError
+
+    def prepare(self, message: M, room: Any, rights: Any, extra: Extra) -> list[str]:
+        return []
+
+    def posted(self, message: M, room: Any, rights: Any, extra: Extra) -> None:
+        pass
+
+    def abandon(self, extra: Extra) -> None:
+        pass
+
+    def seen_again(self, message: M, user: Any) -> None:
+        pass
+
+    def frame(self, message: M) -> Frame:
+        raise NotImplementedError
+
+    def announcement(self, message: M, extra: Extra) -> Frame:
+        return self.frame(message)
+
+    def group(self, room: Any) -> str:
+        return str(room.group_name)
+
+    # ---- the engine --------------------------------------------------------------------------
+
+    def stored(self, room_id: int, author: Any, client_id: Any) -> M | None:
+        """The message ``author`` sent to the room with ``client_id``, if it was stored."""
+        return (
+            self.message_model._default_manager.filter(
+                **{f"{self.room_field}_id": room_id}, author=author, client_id=client_id
+            )
+            .select_related("author")
+            .first()
+        )
+
+    def post(
+        self,
+        room_id: int,
+        *,
+        author: Any,
+        body: Any,
+        client_id: Any = None,
+        allow_empty: bool = False,
+        **extra: Any,
+    ) -> tuple[M, bool]:
+        """Store a message and broadcast it; a retried ``client_id`` returns the stored one.
+
+        Returns (message, created). Raises PermissionDenied, ValidationError or RateLimited.
+        """
+        try:
+            body = clean_body(body, allow_empty=allow_empty)
+            client_uuid = parse_client_id(client_id)
+            existing = self.stored(room_id, author, client_uuid)
+            if existing is not None:
+                self.seen_again(existing, author)
+                self.abandon(extra)
+                return existing, False
+            room = self.room_model.objects.filter(pk=room_id).first()
+            if room is None:
+                raise PermissionDenied
+            self.may_post(author, room)
+            check_rate(author)
+            with transaction.atomic():
+                room = self.room_model.objects.select_for_update().get(pk=room_id)
+                rights = self.may_post(author, room)
+                room.last_seq += 1
+                room.last_message_at = timezone.now()
+                message = self.message_model(
+                    **{self.room_field: room},
+                    seq=room.last_seq,
+                    author=author,
+                    client_id=client_uuid,
+                    body=body,
+                    body_html=render_markdown(body, chat=True),
+                    created_at=room.last_message_at,
+                )
+                changed = self.prepare(message, room, rights, extra)
+                room.save(update_fields=["last_seq", "last_message_at", *changed])
+                message.save(force_insert=True)
+                self.member_model.objects.filter(**{self.room_field: room}, user=author).update(
+                    last_read_seq=room.last_seq
+                )
+                self.posted(message, room, rights, extra)
+                broadcast_after_commit(self.group(room), self.announcement(message, extra))
+        except IntegrityError:
+            # the same client id raced in through another connection: that one was stored
+            self.abandon(extra)
+            existing = self.stored(room_id, author, client_uuid)
+            if existing is None:
+                raise
+            return existing, False
+        except BaseException:
+            self.abandon(extra)
+            raise
+        return message, True
+
+    def mark_read(self, room: Any, *, user: Any, seq: Any) -> int:
+        """Move the user's read marker forward (never back); returns the marker."""
+        marker = min(sequence_number(seq), int(room.last_seq))
+        self.member_model.objects.filter(
+            **{self.room_field: room}, user=user, last_read_seq__lt=marker
+        ).update(last_read_seq=marker)
+        return marker
+
+    def missed(self, room: Any, after: int) -> list[M]:
+        """The messages after sequence number ``after``, at most ``sync_batch`` of them."""
+        return list(
+            self.message_model._default_manager.filter(**{self.room_field: room}, seq__gt=after)
+            .select_related("author")
+            .prefetch_related(*self.prefetch)
+            .order_by("seq")[: self.sync_batch]
+        )
+
+    def replay(self, room: Any, after: int) -> tuple[list[Frame], dict[str, Any]]:
+        """The frames of ``sync``: what came after ``after``, and the ``synced`` details."""
+        frames = [self.frame(message) for message in self.missed(room, after)]
+        more = bool(frames) and frames[-1]["seq"] < room.last_seq
+        return frames, {"last_seq": room.last_seq, "more": more}
+
+
+class ChatConsumer(JsonFrameConsumer):
+    """What a chat room's socket answers the same way for every kind of room: service calls
+    mapped to error frames, the ``ack`` of a send, and the ``sync`` replay."""
+
+    #: the text of the ``not_found`` error: no hint whether the room or message exists
+    not_found_text: Any = gettext_lazy("This channel or message does not exist.")
+
+    def not_found(self) -> FrameError:
+        return FrameError("not_found", str(self.not_found_text))
+
+    async def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run ``function`` in the database thread; its refusals become error frames."""
+        try:
+            return await database_sync_to_async(function)(*args, **kwargs)
+        except (Http404, PermissionDenied, ObjectDoesNotExist):
+            raise self.not_found() from None
+        except RateLimited:
+            raise FrameError(
+                "rate_limited", _("You are sending messages too fast. Wait a moment.")
+            ) from None
+        except ValidationError as error:
+            stopped = getattr(error, "code", None) == "content_stopped"
+            raise FrameError(
+                "content_stopped" if stopped else "invalid", " ".join(error.messages)
+            ) from None
+
+    async def acknowledge(self, frame: Frame, room: int, message: M) -> None:
+        await self.send_frame({
+            "type": "ack", "ref": frame_ref(frame), "room": room, "id": message.pk,
+            "seq": message.seq, "client_id": str(message.client_id),
+        })  # fmt: skip
+
+    @staticmethod
+    def after(frame: Frame) -> int:
+        """The sequence number a ``sync`` frame asks to replay after (0: from the start)."""
+        after = frame.get("after", 0)
+        if not is_number(after):
+            raise FrameError("bad_frame", _("“after” must be a sequence number."))
+        return after
+
+    async def replay(self, frame: Frame, room: int, frames: list[Frame], **done: Any) -> None:
+        """Send what ``sync`` found, then ``synced`` with ``done`` (``last_seq``, ``more``…)."""
+        for message_frame in frames:
+            await self.send_frame(message_frame)
+        await self.send_frame({"type": "synced", "ref": frame_ref(frame), "room": room, **done})
