@@ -91,7 +91,7 @@ class PlatformConsumer(ChatConsumer):
             # removed from the room: this socket stops receiving it before anything else
             self.rooms.discard(room)
             await self.channel_layer.group_discard(f"channel.{room}", self.channel_name)
-        await self.send(text_data=event["text"])
+        await self.send(text_data=self.forwarded_text(event))
 
     # ---- frames from the browser -------------------------------------------------------------
 
@@ -164,10 +164,12 @@ class PlatformConsumer(ChatConsumer):
             raise FrameError("bad_frame", _("“changes_after” must be a change number."))
         rights = await self._readable(room)
         if changes_after is None:
-            frames, done = await self.call(services.CHANNELS.replay, rights.channel, after)
+            frames, done = await self.call(
+                services.CHANNELS.replay, rights.channel, after, self.language
+            )
         else:
             frames, done = await self.call(
-                services.CHANNELS.changed, rights.channel, after, changes_after
+                services.CHANNELS.changed, rights.channel, after, changes_after, self.language
             )
         await self.replay(frame, room, frames, **done)
 

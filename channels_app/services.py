@@ -360,12 +360,13 @@ def _attachments_html(message: Message) -> str:
 
 
 def message_frame(
-    message: Message, kind: str = "message.created", *, attachments_html: str | None = None
+    message: Message, kind: str = "message.created", language: str | None = None
 ) -> dict[str, Any]:
-    """The frame for ``message``; ``attachments_html`` when the caller knows it already."""
+    """The frame for ``message``, with its row as every page shows it (``rows``: in every
+    language, or in ``language`` only)."""
     deleted = message.is_deleted
-    if attachments_html is None and not deleted:
-        attachments_html = _attachments_html(message)
+    rows = CHANNELS.rows(message, [language] if language else None)
+    attachments_html = "" if deleted else _attachments_html(message)
     return {
         "type": kind,
         "room": message.channel_id,
@@ -382,6 +383,7 @@ def message_frame(
         "deleted": deleted,
         "pinned": message.pinned_at is not None,
         "change": message.change_seq,
+        "rows": rows,
     }
 
 
@@ -402,7 +404,8 @@ class ChannelRooms(ChatEngine[Message]):
     room_model = Channel
     message_model = Message
     member_model = Membership
-    prefetch = ("attachments",)
+    prefetch = ("attachments", "reactions")
+    row_template = "channels_app/includes/message.html"
 
     def post(
         self, room_id: int, *, parent_id: Any = None, attachment_ids: Any = (), **fields: Any
@@ -481,15 +484,11 @@ class ChannelRooms(ChatEngine[Message]):
             actor=message.author,
         )
 
-    def announcement(self, message: Message, extra: Extra) -> dict[str, Any]:
-        # a new message without files has none to look up
-        return message_frame(message, attachments_html=None if extra["attachment_ids"] else "")
-
-    def frame(self, message: Message) -> dict[str, Any]:
-        return message_frame(message)
+    def frame(self, message: Message, language: str | None = None) -> dict[str, Any]:
+        return message_frame(message, language=language)
 
     def changed(
-        self, channel: Channel, after: int, changes_after: int
+        self, channel: Channel, after: int, changes_after: int, language: str | None = None
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Every message that changed after ``changes_after``, in the order of the changes.
 
@@ -509,10 +508,10 @@ class ChannelRooms(ChatEngine[Message]):
         frames: list[dict[str, Any]] = []
         for message in messages:
             if message.seq > after:
-                frames.append(message_frame(message))
+                frames.append(message_frame(message, language=language))
             else:
                 kind = "message.deleted" if message.is_deleted else "message.updated"
-                frames.append(message_frame(message, kind))
+                frames.append(message_frame(message, kind, language))
             if message.seq <= after or message.reactions.all():
                 summary: dict[str, list[int]] = {}
                 for reaction in sorted(message.reactions.all(), key=lambda r: r.created_at):
@@ -605,11 +604,15 @@ def toggle_reaction(message: Message, *, by: User, emoji: Any) -> dict[str, list
     summary = reaction_summary(message)
     message.change_seq = _next_change(message.channel_id)
     Message.objects.filter(pk=message.pk).update(change_seq=message.change_seq)
-    _broadcast(message.channel.group_name, reaction_frame(message, summary))
+    getattr(message, "_prefetched_objects_cache", {}).pop("reactions", None)
+    frame = reaction_frame(message, summary)
+    frame["rows"] = CHANNELS.rows(message)
+    _broadcast(message.channel.group_name, frame)
     return summary
 
 
 def reaction_frame(message: Message, summary: dict[str, list[int]]) -> dict[str, Any]:
+    """Who reacted with what; live (from ``toggle_reaction``) with the message's new ``rows``."""
     return {
         "type": "reaction", "room": message.channel_id, "id": message.pk, "reactions": summary,
         "change": message.change_seq,

@@ -26,13 +26,17 @@ Hooks, each called inside the post's transaction unless said otherwise:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,6 +66,9 @@ class ChatEngine(Generic[M]):
     prefetch: tuple[str, ...] = ()
     #: how many messages one ``sync`` answer carries at most; the client asks again for the rest
     sync_batch = 200
+    #: the template of one message in the list: the only markup of a message, for the pages and
+    #: for the socket alike
+    row_template: str
 
     @property
     def room_field(self) -> str:
@@ -84,7 +91,7 @@ class ChatEngine(Generic[M]):
     def seen_again(self, message: M, user: Any) -> None:
         pass
 
-    def frame(self, message: M) -> Frame:
+    def frame(self, message: M, language: str | None = None) -> Frame:
         raise NotImplementedError
 
     def announcement(self, message: M, extra: Extra) -> Frame:
@@ -183,9 +190,24 @@ class ChatEngine(Generic[M]):
             .order_by("seq")[: self.sync_batch]
         )
 
-    def replay(self, room: Any, after: int) -> tuple[list[Frame], dict[str, Any]]:
-        """The frames of ``sync``: what came after ``after``, and the ``synced`` details."""
-        frames = [self.frame(message) for message in self.missed(room, after)]
+    def rows(self, message: M, languages: Iterable[str] | None = None) -> dict[str, str]:
+        """The message's row in each language of the platform, the same for every reader: what
+        only some readers may use is marked (``data-needs``) and shown by the page's styles
+        from the room's rights and ``data-mine``, which the client sets for its own messages.
+        A broadcast carries every language; an answer to one socket only the socket's."""
+        prefetch_related_objects([message], *self.prefetch)
+        rows: dict[str, str] = {}
+        for language in languages or [code for code, _name in settings.LANGUAGES]:
+            with translation.override(language):
+                rows[language] = render_to_string(self.row_template, {"message": message})
+        return rows
+
+    def replay(
+        self, room: Any, after: int, language: str | None = None
+    ) -> tuple[list[Frame], dict[str, Any]]:
+        """The frames of ``sync``: what came after ``after``, and the ``synced`` details; the
+        rows in ``language`` only, where given."""
+        frames = [self.frame(message, language) for message in self.missed(room, after)]
         more = bool(frames) and frames[-1]["seq"] < room.last_seq
         return frames, {"last_seq": room.last_seq, "more": more}
 

@@ -69,9 +69,18 @@ def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
     leave, or to close the socket); it is never sent to the browser. Consumers handle the
     event as ``frame_forward``.
     """
-    # Serialised once here; consumers forward the text as it is to each recipient.
+    # Serialised once here; consumers forward the text as it is to each recipient. A frame with
+    # a message's rows in several languages is serialised once per language, and each socket
+    # gets the one in its own (``forwarded_text``): a reader receives one row, not all.
     text = json.dumps(frame, separators=(",", ":"), default=str)
-    group_send_after_commit(group, {"type": "frame.forward", "text": text, **control})
+    event: dict[str, Any] = {"type": "frame.forward", "text": text, **control}
+    rows = frame.get("rows")
+    if isinstance(rows, dict) and len(rows) > 1:
+        event["texts"] = {
+            language: json.dumps({**frame, "rows": {language: row}}, separators=(",", ":"))
+            for language, row in rows.items()
+        }
+    group_send_after_commit(group, event)
 
 
 def user_group(user_id: int) -> str:
@@ -254,6 +263,12 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     language: str = settings.LANGUAGE_CODE
     groups: list[str]
+
+    def forwarded_text(self, event: dict[str, Any]) -> str:
+        """The text of a ``frame.forward`` event for this socket: in its language, where the
+        frame comes in several (``broadcast_after_commit``)."""
+        texts = event.get("texts")
+        return str(texts.get(self.language, event["text"]) if texts else event["text"])
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         # Join the session's and the user's groups before anything else, so that signing out

@@ -485,7 +485,10 @@ def remove_member(
 # ---- messages and files ----------------------------------------------------------------------
 
 
-def message_frame(message: CaseMessage) -> dict[str, Any]:
+def message_frame(message: CaseMessage, language: str | None = None) -> dict[str, Any]:
+    """The frame for ``message``, with its row as the room's page shows it (``rows``: in every
+    language, or in ``language`` only)."""
+    rows = CASE_ROOMS.rows(message, [language] if language else None)
     return {
         "type": "message.created",
         "room": message.room_id,
@@ -503,6 +506,7 @@ def message_frame(message: CaseMessage) -> dict[str, Any]:
             }
             for f in message.files.all()
         ],
+        "rows": rows,
     }
 
 
@@ -514,6 +518,7 @@ class CaseRooms(ChatEngine[CaseMessage]):
     message_model = CaseMessage
     member_model = CaseMember
     prefetch = ("files",)
+    row_template = "privacy/includes/message.html"
 
     def post(
         self,
@@ -555,8 +560,8 @@ class CaseRooms(ChatEngine[CaseMessage]):
         _delete_files(extra["stored"])
         extra["stored"].clear()
 
-    def frame(self, message: CaseMessage) -> dict[str, Any]:
-        return message_frame(message)
+    def frame(self, message: CaseMessage, language: str | None = None) -> dict[str, Any]:
+        return message_frame(message, language)
 
 
 CASE_ROOMS = CaseRooms()

@@ -37,7 +37,7 @@ function followBadges() {
 
 // Chat pages open the socket themselves (chat.js) and pass every frame on; case rooms talk
 // over a socket of their own.
-const ownSocket = document.querySelector(".wijk-room[data-room] [data-messages], [data-case-room]");
+const ownSocket = document.querySelector("[data-live-room] [data-messages]");
 if (document.body.dataset.liveSocket === "true" && !ownSocket && "WebSocket" in window) {
   followBadges();
 }

@@ -1,12 +1,17 @@
-// Real-time chat client; the page works without it (forms post over HTTP).
+// Real-time chat client for every room with a live list ([data-live-room]): channels and
+// direct conversations over the tab's socket (/ws/), case rooms over their own
+// (/ws/cases/<id>/). The page works without it (forms post over HTTP).
 //
 // The page is rendered by the server; this module keeps it current over one websocket. The
 // socket is allowed to drop events: after every (re)connect the client asks for what it missed
 // (`sync`), and a send keeps its client id across retries, so the server stores it once.
-// Every visible string comes from data attributes in the templates, where it is translated.
+// A message's markup comes from the server only: every frame of a message carries its row
+// (`rows`, rendered from the same template as the page); this module inserts it and marks the
+// reader's own messages (data-mine), which the styles use to show the controls the reader may
+// use. Every visible string comes from the templates, where it is translated.
 
 import { badges } from "./badges.js";
-import { fill, h, intData, newClientId, shortMoment, urlFor } from "./dom.js";
+import { fill, h, intData, newClientId } from "./dom.js";
 import { Connection } from "./socket.js";
 
 const TYPING_EVERY = 3_000;
@@ -14,8 +19,19 @@ const TYPING_SHOWN = 5_000;
 const READ_DELAY = 1_000;
 const ACK_WAIT = 3_000;
 const RECONNECTED_SHOWN = 4_000;
-// The server closed the socket because its user may no longer use the channels (protocol.py).
-const CLOSE_FORBIDDEN = 4403;
+// Close codes for good (core/protocol.py), and the status element's data attribute that says
+// why: signed out (or the password changed elsewhere), no access any more, and (case rooms) the
+// recent step with the second factor ran out.
+const CLOSED_TEXT = {
+  4401: "signedOutText",
+  4403: "accessEndedText",
+  4428: "reauthenticateText",
+};
+// Why a place in a case room ended (privacy.policy), and the data attribute that says so.
+const ENDED_TEXT = {
+  consent_withdrawn: "endedConsentWithdrawnText",
+  room_closed: "endedRoomClosedText",
+};
 // Closer than this to the end of the list counts as "reading the latest messages".
 const NEAR_END = 96;
 
@@ -25,27 +41,21 @@ class LiveRoom {
   constructor(root) {
     this.root = root;
     this.room = intData(root, "room");
-    this.me = intData(root, "user");
-    this.myName = root.dataset.userName ?? "";
+    this.me = intData(document.body, "user");
     this.thread = intData(root, "thread");
-    this.canPost = root.dataset.canPost === "true";
-    this.canModerate = root.dataset.canModerate === "true";
-    this.urls = {
-      permalink: root.dataset.permalinkUrl,
-      thread: root.dataset.threadUrl,
-      action: root.dataset.actionUrl,
-      report: root.dataset.reportUrl,
-    };
+    // The tab's socket carries every channel and must be told which to follow; a case room's
+    // socket belongs to its room.
+    this.path = root.dataset.socket ?? "/ws/";
+    this.shared = this.path === "/ws/";
+    this.language = document.documentElement.lang || "nl";
 
     this.list = root.querySelector("[data-messages]");
     this.text = this.list.dataset;
+    this.pendingRow = root.querySelector("template[data-pending-row]");
     this.typingLine = root.querySelector("[data-typing]");
     this.composer = root.querySelector("[data-composer]");
     this.textarea = this.composer?.querySelector("textarea") ?? null;
     this.status = root.querySelector("[data-status]");
-
-    const lang = document.documentElement.lang || undefined;
-    this.plural = new Intl.PluralRules(lang);
 
     // Highest sequence number this page has seen; the page was rendered complete up to
     // data-last-seq, and messages rendered in the same request may be newer still.
@@ -63,13 +73,16 @@ class LiveRoom {
     this.pending = new Map(); // client id -> {body, parent, li, acked}
     this.typists = new Map(); // user id -> {name, timer}
 
-    this.connection = new Connection({
-      open: () => this.onOpen(),
-      frame: (frame) => this.onFrame(frame),
-      state: (state) => this.setConnection(state),
-      lost: () => this.onLost(),
-      ended: (code) => this.onSignedOut(code),
-    });
+    this.connection = new Connection(
+      {
+        open: () => this.onOpen(),
+        frame: (frame) => this.onFrame(frame),
+        state: (state) => this.setConnection(state),
+        lost: () => this.onLost(),
+        ended: (code) => this.onClosed(code),
+      },
+      this.path,
+    );
     this.everOpen = false;
     this.offlineShown = false;
     this.readTimer = null;
@@ -82,6 +95,7 @@ class LiveRoom {
 
   start() {
     this.root.classList.add("wijk-room--live");
+    for (const li of this.list.querySelectorAll("li[data-id]")) this.prepareRow(li);
     this.revealStart();
     this.root.addEventListener("submit", (event) => this.onSubmit(event));
     if (this.textarea) {
@@ -98,6 +112,7 @@ class LiveRoom {
 
   /** Mirrors the connection on the room element (data-connection) for styles and tests. */
   setConnection(state) {
+    if (this.stopped) return;
     this.root.dataset.connection = state;
     if (state === "offline") this.syncing = false;
   }
@@ -121,7 +136,9 @@ class LiveRoom {
       this.showStatus(this.status?.dataset.reconnectedText, "info", RECONNECTED_SHOWN);
     }
     this.everOpen = true;
-    this.send({ type: "subscribe", room: this.room, ref: this.nextRef("subscribe") });
+    if (this.shared) {
+      this.send({ type: "subscribe", room: this.room, ref: this.nextRef("subscribe") });
+    }
     this.sync(this.seen);
     for (const clientId of this.pending.keys()) this.transmit(clientId);
   }
@@ -133,15 +150,16 @@ class LiveRoom {
     }
   }
 
-  /** The server closed the socket for good: signed out (4401) or no access any more (4403). */
-  onSignedOut(code) {
+  /** The server closed the socket for good (CLOSED_TEXT says why). */
+  onClosed(code) {
     this.stop();
-    const text = code === CLOSE_FORBIDDEN ? "accessEndedText" : "signedOutText";
-    this.showStatus(this.status?.dataset[text], "error");
+    this.disableComposer();
+    this.showStatus(this.status?.dataset[CLOSED_TEXT[code] ?? "signedOutText"], "error");
   }
 
   stop() {
     this.stopped = true;
+    this.root.dataset.connection = "ended";
     this.connection.stop();
     clearTimeout(this.readTimer);
     for (const typist of this.typists.values()) clearTimeout(typist.timer);
@@ -170,15 +188,16 @@ class LiveRoom {
   // ---- frames from the server ---------------------------------------------------------------
 
   onFrame(frame) {
-    badges.handle(frame);
+    if (this.shared) badges.handle(frame);
     // The socket also carries the user's frames for other rooms.
     if ("room" in frame && frame.room !== this.room) return;
     if (frame.type !== "synced" && !this.syncing) this.noteChange(frame.change);
     switch (frame.type) {
       case "subscribed":
         this.setConnection("live");
-        this.canPost = Boolean(frame.can_post);
-        this.canModerate = Boolean(frame.can_moderate);
+        // the styles show the controls these allow (chat.css, [data-needs])
+        this.root.dataset.canPost = String(Boolean(frame.can_post));
+        if ("can_moderate" in frame) this.root.dataset.canModerate = String(frame.can_moderate);
         this.readSent = Math.max(this.readSent, frame.last_read_seq ?? 0);
         break;
       case "synced":
@@ -215,7 +234,12 @@ class LiveRoom {
         this.onError(frame);
         break;
       case "membership.removed":
-        this.onRemoved();
+        this.onRemoved(frame.reason);
+        break;
+      case "room.closed":
+        this.composer?.remove();
+        this.composer = null;
+        this.showStatus(this.status?.dataset.closedText, "info");
         break;
       default:
         break;
@@ -223,11 +247,11 @@ class LiveRoom {
   }
 
   belongsHere(frame) {
-    return this.thread === null ? frame.parent === null : frame.parent === this.thread;
+    return (frame.parent ?? null) === this.thread;
   }
 
   findMessage(id) {
-    return this.root.querySelector(`li.wijk-message[data-id="${Number(id)}"]`);
+    return this.root.querySelector(`li[data-id="${Number(id)}"]`);
   }
 
   onCreated(frame) {
@@ -252,7 +276,8 @@ class LiveRoom {
     if (existing) {
       this.replaceMessage(existing, frame);
     } else if (this.belongsHere(frame)) {
-      this.insert(this.renderMessage(frame), Boolean(pending));
+      const li = this.rowOf(frame);
+      if (li) this.insert(li, Boolean(pending));
     }
     this.scheduleRead();
   }
@@ -262,12 +287,10 @@ class LiveRoom {
     if (existing) this.replaceMessage(existing, frame);
   }
 
+  /** A live reaction brings the message's new row; one from `sync` follows the row itself. */
   onReaction(frame) {
-    const li = this.findMessage(frame.id);
-    if (!li || li.classList.contains("wijk-message--deleted")) return;
-    li.querySelector(".wijk-reactions")?.remove();
-    const reactions = this.renderReactions(frame.reactions ?? {});
-    if (reactions) li.querySelector(".wijk-message__body")?.after(reactions);
+    const existing = this.findMessage(frame.id);
+    if (existing && frame.rows) this.replaceMessage(existing, frame);
   }
 
   onTyping(frame) {
@@ -331,20 +354,24 @@ class LiveRoom {
         const current = this.textarea.value;
         this.textarea.value = current.trim() ? `${pending.body}\n${current}` : pending.body;
       }
-      if (!this.list.querySelector("li.wijk-message")) this.restoreEmpty();
+      if (!this.list.querySelector("li[data-id], li[data-client-id]")) this.restoreEmpty();
     }
     this.showStatus(frame.message, "error");
   }
 
-  onRemoved() {
+  /** Removed from the room, or (case rooms) the place in it ended: nothing more comes. */
+  onRemoved(reason) {
     this.stop();
-    if (this.composer) {
-      for (const control of this.composer.querySelectorAll("textarea, button, input")) {
-        control.disabled = true;
-      }
+    this.disableComposer();
+    for (const form of this.list.querySelectorAll("li[data-id] form")) form.remove();
+    const data = this.status?.dataset ?? {};
+    this.showStatus(data[ENDED_TEXT[reason]] ?? data.removedText, "error");
+  }
+
+  disableComposer() {
+    for (const control of this.composer?.querySelectorAll("textarea, button, input") ?? []) {
+      control.disabled = true;
     }
-    for (const form of this.root.querySelectorAll(".wijk-message form")) form.remove();
-    this.showStatus(this.status?.dataset.removedText, "error");
   }
 
   // ---- the message list ---------------------------------------------------------------------
@@ -397,176 +424,46 @@ class LiveRoom {
   }
 
   replaceMessage(old, frame) {
-    const li = this.renderMessage(frame);
-    const reactions = old.querySelector(".wijk-reactions");
-    if (reactions && !frame.deleted) li.querySelector(".wijk-message__body")?.after(reactions);
+    const li = this.rowOf(frame);
+    if (!li) return;
     const hadFocus = old.contains(document.activeElement);
     old.replaceWith(li);
-    if (hadFocus) li.querySelector(".wijk-message__time")?.focus();
+    if (hadFocus) li.querySelector(".wijk-message__time, a")?.focus();
   }
 
-  /** The same structure as templates/channels_app/includes/message.html. */
-  renderMessage(frame) {
-    const text = this.text;
-    const inThread = this.thread !== null;
-    const created = new Date(frame.created_at);
-    const meta = h(
-      "div",
-      { class: "wijk-message__meta" },
-      h("span", { class: "wijk-message__author" }, frame.author?.name ?? ""),
-      " ",
-      h(
-        "a",
-        {
-          class: "wijk-message__time utrecht-link utrecht-link--html-a",
-          href: urlFor(this.urls.permalink, frame.seq),
-        },
-        h(
-          "time",
-          { datetime: frame.created_at },
-          shortMoment(created),
-        ),
-      ),
-    );
-    if (frame.edited && !frame.deleted) {
-      meta.append(" ", h("span", { class: "wijk-message__edited" }, `(${text.editedText})`));
-    }
-    if (frame.pinned) {
-      meta.append(
-        " ",
-        h("span", { class: "utrecht-status-badge utrecht-status-badge--neutral" }, text.pinnedText),
-      );
-    }
-
-    const li = h(
-      "li",
-      {
-        class: frame.deleted ? "wijk-message wijk-message--deleted" : "wijk-message",
-        id: `m-${frame.seq}`,
-        "data-id": frame.id,
-        "data-seq": frame.seq,
-        "data-author": frame.author?.id,
-      },
-      meta,
-    );
-    if (frame.deleted) {
-      li.append(h("p", { class: "wijk-message__body wijk-muted" }, h("em", {}, text.deletedText)));
-      return li;
-    }
-
-    const body = h("div", { class: "wijk-message__body wijk-prose" });
-    body.innerHTML = frame.html ?? ""; // cleaned by the server's one sanitising function
-    li.append(body);
-
-    if (!inThread && frame.reply_count > 0) {
-      const count = frame.reply_count;
-      const form = this.plural.select(count) === "one" ? text.repliesOne : text.repliesOther;
-      const link = h(
-        "a",
-        { class: "utrecht-link utrecht-link--html-a", href: urlFor(this.urls.thread, frame.id) },
-        fill(form, { n: count }),
-      );
-      li.append(h("p", { class: "wijk-message__replies" }, link));
-    }
-    li.append(this.renderActions(frame, inThread));
+  /** The message's row as the server rendered it for the page's language. */
+  rowOf(frame) {
+    const html = frame.rows?.[this.language] ?? Object.values(frame.rows ?? {})[0];
+    if (!html) return null;
+    const template = document.createElement("template");
+    template.innerHTML = html; // rendered and sanitised by the server (core.engine.rows)
+    const li = template.content.querySelector("li");
+    if (li) this.prepareRow(li);
     return li;
   }
 
-  renderActions(frame, inThread) {
-    const text = this.text;
-    const actions = h("div", { class: "wijk-message__actions" });
-    if (!inThread && frame.parent === null) {
-      actions.append(
-        h(
-          "a",
-          { class: "utrecht-link utrecht-link--html-a", href: urlFor(this.urls.thread, frame.id) },
-          text.replyText,
-        ),
-      );
+  /** What differs per reader: their own messages and reactions, and the form's CSRF token. */
+  prepareRow(li) {
+    const me = String(this.me);
+    li.toggleAttribute("data-mine", li.dataset.author === me);
+    for (const reaction of li.querySelectorAll("[data-users]")) {
+      const mine = reaction.dataset.users.split(" ").includes(me);
+      reaction.classList.toggle("wijk-reaction--mine", mine);
     }
-    const button = (label, ariaLabel) =>
-      h(
-        "button",
-        { type: "submit", class: "utrecht-button utrecht-button--subtle", "aria-label": ariaLabel },
-        label,
-      );
-    if (this.canPost) {
-      actions.append(
-        this.actionForm(frame.id, "react", [
-          h("input", { type: "hidden", name: "emoji", value: "👍" }),
-          button("👍", text.reactLabel),
-        ]),
-      );
-    }
-    if (frame.author?.id === this.me || this.canModerate) {
-      actions.append(this.actionForm(frame.id, "delete", [button(text.deleteText)]));
-    }
-    if (this.canModerate) {
-      const action = frame.pinned ? "unpin" : "pin";
-      actions.append(
-        this.actionForm(frame.id, action, [button(frame.pinned ? text.unpinText : text.pinText)]),
-      );
-    }
-    if (frame.author?.id !== this.me && this.urls.report) {
-      actions.append(
-        h(
-          "a",
-          { class: "utrecht-link utrecht-link--html-a", href: urlFor(this.urls.report, frame.id) },
-          text.reportText,
-        ),
-      );
-    }
-    return actions;
-  }
-
-  actionForm(id, action, controls) {
     const token = document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
-    return h(
-      "form",
-      { method: "post", action: urlFor(this.urls.action, id, action), class: "wijk-inline-form" },
-      h("input", { type: "hidden", name: "csrfmiddlewaretoken", value: token }),
-      ...controls,
-    );
+    for (const field of li.querySelectorAll("input[name=csrfmiddlewaretoken]")) {
+      if (!field.value) field.value = token;
+    }
   }
 
-  renderReactions(summary) {
-    const emojis = Object.keys(summary)
-      .filter((emoji) => summary[emoji].length > 0)
-      .sort();
-    if (emojis.length === 0) return null;
-    return h(
-      "ul",
-      { class: "wijk-reactions", "aria-label": this.text.reactionsLabel },
-      ...emojis.map((emoji) => {
-        const mine = summary[emoji].includes(this.me);
-        return h(
-          "li",
-          { class: mine ? "wijk-reaction wijk-reaction--mine" : "wijk-reaction" },
-          `${emoji} `,
-          h("span", {}, String(summary[emoji].length)),
-        );
-      }),
-    );
-  }
-
+  /** The page's row for a message still being sent (its own template), with the text. */
   renderPending(clientId, body) {
-    return h(
-      "li",
-      {
-        class: "wijk-message wijk-message--pending",
-        "data-client-id": clientId,
-        "data-author": this.me,
-      },
-      h(
-        "div",
-        { class: "wijk-message__meta" },
-        h("span", { class: "wijk-message__author" }, this.myName),
-        " ",
-        h("span", { class: "wijk-message__sending" }, this.text.sendingText),
-      ),
-      // Text only: the server renders the HTML.
-      h("div", { class: "wijk-message__body wijk-message__body--plain" }, body),
-    );
+    const li = this.pendingRow.content.querySelector("li").cloneNode(true);
+    li.dataset.clientId = clientId;
+    li.dataset.author = String(this.me);
+    // Text only: the server renders the HTML.
+    li.querySelector("[data-body]").textContent = body;
+    return li;
   }
 
   // ---- read marker --------------------------------------------------------------------------
@@ -590,7 +487,7 @@ class LiveRoom {
   }
 
   onInput() {
-    if (!this.textarea.value.trim() || !this.isOpen()) return;
+    if (!this.typingLine || !this.textarea.value.trim() || !this.isOpen()) return;
     const now = Date.now();
     if (now - this.lastTyping < TYPING_EVERY) return;
     this.lastTyping = now;
@@ -603,7 +500,7 @@ class LiveRoom {
       this.onCompose(event);
       return;
     }
-    const action = form.closest(".wijk-message") ? form.getAttribute("action") : null;
+    const action = form.closest("li[data-id]") ? form.getAttribute("action") : null;
     const match = action ? ACTION_PATH.exec(action) : null;
     if (!match || !this.isOpen()) return; // pinning, or no socket: the form posts
     event.preventDefault();
@@ -622,7 +519,7 @@ class LiveRoom {
       return;
     }
     const files = this.composer.querySelector("input[type=file]");
-    if (!this.everOpen || (files && files.files.length > 0)) {
+    if (!this.everOpen || !this.pendingRow || (files && files.files.length > 0)) {
       // The socket never came up (a proxy may block it), or files go along: the form posts as
       // it would without this script. A client id makes a repeated post store one message.
       const field = this.composer.querySelector("input[name=client_id]");
@@ -665,7 +562,7 @@ class LiveRoom {
   }
 }
 
-const root = document.querySelector(".wijk-room[data-room]");
+const root = document.querySelector("[data-live-room]");
 if (root?.querySelector("[data-messages]") && "WebSocket" in window) {
   new LiveRoom(root).start();
 }

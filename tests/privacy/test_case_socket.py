@@ -87,6 +87,10 @@ async def test_send_is_idempotent_acknowledged_and_delivered(world):
     delivered = await receive_until(member, "message.created")
     assert delivered["id"] == ack["id"]
     assert delivered["html"].strip() == "<p>Huisbezoek <em>donderdag</em></p>"
+    # the row as the room's page shows it, the same for every reader, in the reader's language
+    row = delivered["rows"]["nl"]
+    assert list(delivered["rows"]) == ["nl"] and f'data-id="{ack["id"]}"' in row
+    assert "<em>donderdag</em>" in row and "data-mine" not in row
     await coordinator.send_json_to(frame)  # a retry after a lost ack
     again = await receive_until(coordinator, "ack")
     assert again["id"] == ack["id"]

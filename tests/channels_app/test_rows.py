@@ -1,0 +1,92 @@
+"""One source for a message's markup: the row template, rendered once per message and language
+on the server, the same for every reader, sent over the socket and shown by the pages."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+from django.urls import reverse
+
+from channels_app import services
+from tests.channels_app.test_channel_socket import receive_until, subscribed
+from tests.websocket import connect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _reader_neutral(row: str) -> str:
+    """A row without what a page adds for its reader: data-mine and the CSRF token."""
+    row = row.replace(" data-mine", "")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', row)
+
+
+def _page_row(user, channel_id: int, message_id: int) -> str:
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("channels_app:channel", args=[channel_id])).content.decode()
+    found = re.search(
+        rf'<li class="wijk-message[^"]*"[^>]*data-id="{message_id}".*?</li>', page, re.S
+    )
+    assert found, "the page shows the message"
+    return found[0]
+
+
+async def test_every_reader_gets_the_same_row_and_the_page_shows_the_same(closed_room):
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    member = await subscribed(room.member, room.channel.pk)
+    await owner.send_json_to({
+        "type": "send", "room": room.channel.pk, "body": "Zie **dit**", "ref": "1",
+        "client_id": str(uuid.uuid4()),
+    })  # fmt: skip
+    to_owner = await receive_until(owner, "message.created")
+    to_member = await receive_until(member, "message.created")
+    assert to_owner["rows"] == to_member["rows"]
+    assert list(to_member["rows"]) == ["nl"]  # each reader gets the row in their language
+    row = to_member["rows"]["nl"]
+    assert "<strong>dit</strong>" in row and "data-mine" not in row
+    # every control is in the row, marked for whom it is; the styles show each to its readers
+    for needs in ("post", "author-or-moderator", "moderator", "other", "channel-view"):
+        assert f'data-needs="{needs}"' in row
+    page_row = await database_sync_to_async(_page_row)(
+        room.member, room.channel.pk, to_member["id"]
+    )
+    assert _reader_neutral(page_row) == _reader_neutral(row.strip())
+    own_row = await database_sync_to_async(_page_row)(room.owner, room.channel.pk, to_owner["id"])
+    assert " data-mine" in own_row and " data-mine" not in page_row
+    await owner.disconnect()
+    await member.disconnect()
+
+
+async def test_a_reader_in_english_gets_the_english_row(closed_room):
+    room = closed_room
+    owner = await subscribed(room.owner, room.channel.pk)
+    english, connected, _ = await connect("/ws/", room.member, extra_cookie="django_language=en")
+    assert connected
+    await english.send_json_to({"type": "subscribe", "room": room.channel.pk, "ref": "s"})
+    await receive_until(english, "subscribed")
+    await database_sync_to_async(services.post_message)(
+        room.channel.pk, author=room.owner, body="Hallo"
+    )
+    dutch = await receive_until(owner, "message.created")
+    translated = await receive_until(english, "message.created")
+    assert list(dutch["rows"]) == ["nl"] and list(translated["rows"]) == ["en"]
+    assert ">Verwijderen<" in dutch["rows"]["nl"] and ">Delete<" in translated["rows"]["en"]
+    # a sync answers in the socket's language too
+    await english.send_json_to({"type": "sync", "room": room.channel.pk, "after": 0, "ref": "y"})
+    replayed = await receive_until(english, "message.created")
+    assert replayed["rows"] == translated["rows"]
+    await owner.disconnect()
+    await english.disconnect()
+
+
+def test_a_reaction_brings_the_new_row_with_who_reacted(closed_room):
+    room = closed_room
+    message, _created = services.post_message(room.channel.pk, author=room.owner, body="Top")
+    services.toggle_reaction(message, by=room.member, emoji="👍")
+    frame = services.message_frame(message)
+    assert f'data-users="{room.member.pk}"' in frame["rows"]["nl"]
