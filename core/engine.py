@@ -20,8 +20,7 @@ Hooks, each called inside the post's transaction unless said otherwise:
 - ``abandon(extra)``: the post stored nothing (it failed, or a retry won): undo what happened
   outside the database, such as files written to disk. Outside the transaction.
 - ``seen_again(message, user)``: a retried ``client_id`` found its message; may refuse.
-- ``frame(message)`` and ``group(room)``: the frame for a message, and where it goes;
-  ``announcement(message, extra)`` the frame of a new message (by default ``frame``).
+- ``frame(message)`` and ``group(room)``: the frame for a message, and where it goes.
 """
 
 from __future__ import annotations
@@ -94,9 +93,6 @@ class ChatEngine(Generic[M]):
     def frame(self, message: M, language: str | None = None) -> Frame:
         raise NotImplementedError
 
-    def announcement(self, message: M, extra: Extra) -> Frame:
-        return self.frame(message)
-
     def group(self, room: Any) -> str:
         return str(room.group_name)
 
@@ -160,7 +156,7 @@ class ChatEngine(Generic[M]):
                     last_read_seq=room.last_seq
                 )
                 self.posted(message, room, rights, extra)
-                broadcast_after_commit(self.group(room), self.announcement(message, extra))
+                broadcast_after_commit(self.group(room), self.frame(message))
         except IntegrityError:
             # the same client id raced in through another connection: that one was stored
             self.abandon(extra)
@@ -207,8 +203,14 @@ class ChatEngine(Generic[M]):
     ) -> tuple[list[Frame], dict[str, Any]]:
         """The frames of ``sync``: what came after ``after``, and the ``synced`` details; the
         rows in ``language`` only, where given."""
-        frames = [self.frame(message, language) for message in self.missed(room, after)]
-        more = bool(frames) and frames[-1]["seq"] < room.last_seq
+        return self.synced(room, self.missed(room, after), language)
+
+    def synced(
+        self, room: Any, messages: list[M], language: str | None = None
+    ) -> tuple[list[Frame], dict[str, Any]]:
+        """The frames of ``messages`` (from ``missed``) and the ``synced`` details."""
+        more = bool(messages) and messages[-1].seq < room.last_seq
+        frames = [self.frame(message, language) for message in messages]
         return frames, {"last_seq": room.last_seq, "more": more}
 
 

@@ -111,9 +111,8 @@ class CaseRoomConsumer(ChatConsumer):
         if self.past_deadline() and not await self.enforce_rights():
             return  # the recent sign-in ran out: no case content after that moment
         if event.get("close"):
-            await self.send(
-                text_data=self.forwarded_text(event)
-            )  # "membership.removed", then the close
+            # "membership.removed", then the close
+            await self.send(text_data=self.forwarded_text(event))
             removed = True
         elif await database_sync_to_async(self._still_member)():
             await self.send(text_data=self.forwarded_text(event))
@@ -172,6 +171,4 @@ class CaseRoomConsumer(ChatConsumer):
                 address=address,
                 detail="sync",
             )
-        frames = [services.message_frame(m, self.language) for m in messages]
-        more = bool(messages) and messages[-1].seq < rights.room.last_seq
-        return frames, {"last_seq": rights.room.last_seq, "more": more}
+        return services.CASE_ROOMS.synced(rights.room, messages, self.language)
