@@ -633,7 +633,9 @@ def report(args: argparse.Namespace, steps: list[Step], load: tuple[float, float
     p_best, b_best = best(platform_steps), best(bare_steps)
     ratio = f"{p_best / b_best:.0%}" if b_best else "n/a (the bare relay sustained no step)"
     today = datetime.now(UTC).date().isoformat()
-    layer = os.environ.get("CHANNEL_LAYER", "redis")
+    from django.conf import settings
+
+    layer = settings.CHANNEL_LAYER
     return f"""
 Measured {today} on {machine(args.database_url)}.
 

@@ -364,7 +364,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         return time.time() >= getattr(self, "_valid_until", 0)
 
     def _check_rights(self) -> tuple[int | None, float | None]:
-        self._rights_version = _current_rights_version(self.user.pk)
+        # Read before the check, so a change during it is seen by the next frame; kept only if
+        # the rights hold (a failed check vouches for nothing).
+        version = _current_rights_version(self.user.pk)
         session = fresh_session(self.scope.get("session"))
         if session is None:
             return CLOSE_UNAUTHENTICATED, None
@@ -378,6 +380,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return code, None
         expiry = session_expiry(session)
         until = expiry if deadline is None else min(deadline, expiry)
+        self._rights_version = version
         self._checked_at = time.monotonic()
         self._valid_until = until
         return None, until
@@ -450,6 +453,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         frame: Frame | None = None
+        if getattr(self, "ended", False):
+            return  # rights ended: frames still on their way are not handled
         with translation.override(self.language):
             try:
                 frame = self._parse(text_data, bytes_data)

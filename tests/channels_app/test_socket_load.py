@@ -59,7 +59,11 @@ def enough_file_descriptors(needed: int) -> None:
 
 
 def server_env() -> dict[str, str]:
-    return {"REDIS_URL": settings.REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    return {
+        "REDIS_URL": settings.REDIS_URL,
+        "CHANNEL_LAYER": settings.CHANNEL_LAYER,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
 
 
 async def next_of(ws, frame_type: str, timeout: float = 30) -> dict:
@@ -73,19 +77,28 @@ async def next_of(ws, frame_type: str, timeout: float = 30) -> dict:
 
 
 async def group_size_when_settled(group: str, timeout: float = 90) -> int:
-    """Members of a channel-layer group in Redis once it is empty, or when ``timeout`` is up.
+    """Members of a channel-layer group in Redis once it is empty, or when ``timeout`` is up:
+    the group's sockets for the standard layer, the processes subscribed to the group for the
+    pub/sub layer (a process unsubscribes once none of its sockets is in the group).
 
     Hundreds of sockets leaving at once also announce hundreds of presence changes to the
     room, so on a busy machine the last departures can take a while to be processed.
     """
     client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
-    key = f"{settings.CHANNEL_LAYERS['default']['CONFIG'].get('prefix', 'asgi')}:group:{group}"
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"].get("prefix", "asgi")
+
+    async def size() -> int:
+        if settings.CHANNEL_LAYER == "redis-pubsub":
+            [(_, subscribers)] = await client.pubsub_numsub(f"{prefix}__group__{group}")
+            return int(subscribers)
+        return int(await client.zcard(f"{prefix}:group:{group}"))
+
     try:
-        size, deadline = await client.zcard(key), time.monotonic() + timeout
-        while size and time.monotonic() < deadline:
+        members, deadline = await size(), time.monotonic() + timeout
+        while members and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
-            size = await client.zcard(key)
-        return size
+            members = await size()
+        return members
     finally:
         await client.aclose()
 

@@ -21,6 +21,19 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 CONNECT_ERRORS = (OSError, ConnectionClosed, InvalidHandshake, asyncio.TimeoutError)
 
 
+def connect_as(url: str, cookie: str, **options: Any) -> Any:
+    """A socket to ``url`` with the session ``cookie``, as a browser of the site opens it."""
+    return connect(
+        url,
+        additional_headers={
+            "Cookie": f"sessionid={cookie}",
+            "Origin": url.replace("ws://", "http://").removesuffix("/ws/"),
+        },
+        ping_interval=None,
+        **options,
+    )
+
+
 class Reconnect(Exception):
     """The socket is gone or not answering: connect again."""
 
@@ -71,16 +84,7 @@ class ChatClient:
         while True:
             url = self.urls[attempt % len(self.urls)]
             try:
-                async with connect(
-                    url,
-                    additional_headers={
-                        "Cookie": f"sessionid={self.cookie}",
-                        "Origin": url.replace("ws://", "http://").removesuffix("/ws/"),
-                    },
-                    open_timeout=5,
-                    ping_interval=None,
-                    max_size=2**22,
-                ) as ws:
+                async with connect_as(url, self.cookie, open_timeout=5, max_size=2**22) as ws:
                     self.connections += 1
                     attempt = 0
                     await self._session(ws, finished)

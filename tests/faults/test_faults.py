@@ -10,17 +10,20 @@ history in order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+from websockets.exceptions import ConnectionClosed
 
-from tests.faults.client import ChatClient
+from tests.faults.client import ChatClient, connect_as
 from tests.faults.services import Daphne, Postgres, Redis, manage
 from tests.servers import ROOT
 
@@ -213,9 +216,108 @@ def test_stopping_postgresql_refuses_sends_and_loses_nothing(environment, postgr
 
 
 def test_events_dropped_by_the_channel_layer_are_filled_by_sync(environment, postgres, report):
-    # a tiny per-process capacity: the layer drops most broadcasts under this load
+    # the standard layer with a tiny per-process capacity drops most broadcasts under this load
+    # (the pub/sub layer keeps no queue in Redis that could overflow)
     clients = exchange(
-        environment, postgres, "capacity", None, report, extra_env={"CHANNEL_LAYER_CAPACITY": "2"}
-    )
+        environment, postgres, "capacity", None, report,
+        extra_env={"CHANNEL_LAYER": "redis", "CHANNEL_LAYER_CAPACITY": "2"},
+    )  # fmt: skip
     missed_live = [len(client.history) - len(client.live) for client in clients]
     assert sum(missed_live) > CLIENTS * MESSAGES // 10
+
+
+READERS = 6
+DEAF_AFTER = 10.0  # seconds within which every open socket must hear broadcasts again
+
+
+def _flushall(redis: Redis) -> None:
+    import redis as redis_py
+
+    with redis_py.Redis.from_url(redis.url) as client:
+        client.flushall()
+
+
+LAYER_LOSSES: dict[str, Callable[[Redis], None]] = {
+    "flushall": _flushall,
+    "restart": lambda redis: redis.restart(down_for=1.0),
+}
+
+
+@pytest.mark.parametrize("loss", list(LAYER_LOSSES))
+def test_no_socket_stays_deaf_when_the_layer_loses_its_state(environment, redis, loss):
+    """Sockets open on two processes while Redis is flushed or restarted: within 10 s every
+    socket that is still open receives broadcasts again (a socket may also be closed, so that its
+    client reconnects and syncs), and a revocation still reaches its socket."""
+    data = prepare(environment, f"deaf-{loss}")
+    servers = [Daphne(environment) for _ in range(2)]
+
+    async def scenario() -> tuple[dict[int, float | None], int | None]:
+        sockets = []
+        for index, cookie in enumerate(data["cookies"][: READERS + 1]):
+            ws = await connect_as(servers[index % 2].ws_url, cookie, open_timeout=10)
+            await ws.send(json.dumps({"type": "subscribe", "room": data["room"], "ref": "s"}))
+            await _frame(ws, lambda f: f.get("type") == "subscribed")
+            sockets.append(ws)
+        sender, readers = sockets[0], sockets[1:]
+        await asyncio.to_thread(LAYER_LOSSES[loss], redis)
+        lost_at = time.monotonic()
+        # the sender posts a probe a second; each reader notes when the first arrives live
+        heard: dict[int, float | None] = dict.fromkeys(range(READERS))
+
+        async def listen(index: int, ws) -> None:
+            with contextlib.suppress(ConnectionClosed):
+                await _frame(ws, lambda f: f.get("type") == "message.created"
+                             and f["body"].startswith("probe"))  # fmt: skip
+                heard[index] = time.monotonic() - lost_at
+
+        listeners = [asyncio.create_task(listen(i, ws)) for i, ws in enumerate(readers)]
+        probe = 0
+        while time.monotonic() - lost_at < DEAF_AFTER + 5 and not all(
+            task.done() for task in listeners
+        ):
+            probe += 1
+            await sender.send(json.dumps({
+                "type": "send", "room": data["room"], "body": f"probe {probe}",
+                "client_id": str(uuid.uuid4()), "ref": f"p{probe}",
+            }))  # fmt: skip
+            await asyncio.sleep(1)
+        for task in listeners:
+            task.cancel()
+        # sockets the server closed count as heard: their clients reconnect and sync
+        for index, ws in enumerate(readers):
+            if heard[index] is None and ws.close_code is not None:
+                heard[index] = 0.0
+        # a right taken away after the loss still ends the socket of the person it concerns
+        revoked = readers[-1]
+        await asyncio.to_thread(
+            manage, environment, "shell", "-c",
+            "from accounts.models import User; from core.protocol import rights_changed; "
+            f"User.objects.filter(pk={data['users'][READERS]}).update(is_active=False); "
+            f"rights_changed({data['users'][READERS]})",
+        )  # fmt: skip
+        with contextlib.suppress(ConnectionClosed, TimeoutError):
+            async with asyncio.timeout(DEAF_AFTER):
+                async for _ in revoked:
+                    pass
+        code = revoked.close_code
+        for ws in sockets:
+            await ws.close()
+        return heard, code
+
+    try:
+        heard, code = asyncio.run(scenario())
+    finally:
+        logs = [server.output() for server in servers]
+        for server in servers:
+            server.close()
+    deaf = [index for index, at in heard.items() if at is None or at > DEAF_AFTER]
+    assert deaf == [], (heard, logs)
+    assert code == 4401, (code, logs)
+
+
+async def _frame(ws, wanted: Callable[[dict], bool], timeout: float = 30) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await ws.recv())
+            if wanted(frame):
+                return frame
