@@ -405,7 +405,12 @@ class ChannelRooms(ChatEngine[Message]):
     message_model = Message
     member_model = Membership
     prefetch = ("attachments", "reactions")
+    related = ("author__professional",)  # the avatar
     row_template = "channels_app/includes/message.html"
+    content_template = "channels_app/includes/message_content.html"
+
+    def version(self, message: Message) -> str:
+        return str(message.change_seq)
 
     def post(
         self, room_id: int, *, parent_id: Any = None, attachment_ids: Any = (), **fields: Any
@@ -500,11 +505,13 @@ class ChannelRooms(ChatEngine[Message]):
         last_change = channel.last_change
         messages = list(
             Message.objects.filter(channel=channel, change_seq__gt=changes_after)
-            .select_related("author")
-            .prefetch_related("attachments", "reactions")
+            .select_related(*self.related)
+            .prefetch_related(*self.prefetch)
             .order_by("change_seq")[: self.sync_batch]
         )
         more = len(messages) == self.sync_batch
+        if language:
+            self.with_contents(messages, language)  # one cache round trip for them all
         frames: list[dict[str, Any]] = []
         for message in messages:
             if message.seq > after:

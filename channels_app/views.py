@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -94,11 +95,28 @@ def _title(channel: Channel, user: User) -> str:
     return ", ".join(names) or user.display_name
 
 
+def _my_rooms(user: User) -> list[Membership]:
+    """The person's channels and direct conversations, most recently active first, each with
+    its title and its unread and mention counts."""
+    memberships = list(_my_channels(user))
+    for membership in memberships:
+        membership.title = _title(membership.channel, user)
+    return memberships
+
+
+def _sidebar(user: User) -> dict[str, Any]:
+    """What the sidebar of the chat pages lists: channels by name, conversations by activity."""
+    memberships = _my_rooms(user)
+    channels = [m for m in memberships if not m.channel.is_direct]
+    return {
+        "sidebar_channels": sorted(channels, key=lambda m: m.title.casefold()),
+        "sidebar_directs": [m for m in memberships if m.channel.is_direct],
+    }
+
+
 @verified_required
 def index(request: HttpRequest) -> HttpResponse:
-    memberships = list(_my_channels(request.user))
-    for membership in memberships:
-        membership.title = _title(membership.channel, request.user)
+    memberships = _my_rooms(request.user)
     joined = {m.channel_id for m in memberships}
     pending = set(
         MembershipRequest.objects.filter(
@@ -177,11 +195,7 @@ def direct_with(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 def _page_of_messages(channel: Channel, *, before: int | None, around: int | None):
-    top_level = (
-        Message.objects.filter(channel=channel, parent__isnull=True)
-        .select_related("author")
-        .prefetch_related("reactions", "attachments")
-    )
+    top_level = Message.objects.filter(channel=channel, parent__isnull=True)
     if around is not None:
         older = list(top_level.filter(seq__lte=around).order_by("-seq")[: PAGE // 2])
         newer = list(top_level.filter(seq__gt=around).order_by("seq")[: PAGE // 2])
@@ -191,6 +205,7 @@ def _page_of_messages(channel: Channel, *, before: int | None, around: int | Non
             top_level = top_level.filter(seq__lt=before)
         page = list(reversed(top_level.order_by("-seq")[:PAGE]))
     has_older = bool(page) and top_level.filter(seq__lt=page[0].seq).exists()
+    services.CHANNELS.with_contents(page, get_language())
     return page, has_older
 
 
@@ -209,6 +224,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rights = access.visible_channel(request.user, pk)
     channel = rights.channel
     context = {"channel": channel, "rights": rights, "form": MessageForm()}
+    context.update(_sidebar(request.user))
     if channel.is_direct:
         # a direct conversation is named after its (at most eight) other members
         channel.members = list(channel.memberships.select_related("user"))
@@ -239,14 +255,9 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @verified_required
 def thread(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
     rights = access.readable_channel(request.user, pk)
-    root = get_object_or_404(
-        Message.objects.select_related("author"), pk=message_id, channel=rights.channel
-    )
-    replies = (
-        root.replies.select_related("author")
-        .prefetch_related("reactions", "attachments")
-        .order_by("seq")
-    )
+    root = get_object_or_404(Message, pk=message_id, channel=rights.channel)
+    replies = list(root.replies.order_by("seq"))
+    services.CHANNELS.with_contents([root, *replies], get_language())
     return render(
         request,
         "channels_app/thread.html",
@@ -256,6 +267,7 @@ def thread(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
             "root": root,
             "replies": replies,
             "form": MessageForm(initial={"parent": root.pk}),
+            **_sidebar(request.user),
         },
     )
 

@@ -23,6 +23,10 @@ class ChatMessage(models.Model):
 
     #: the name of the subclass's foreign key to its room
     room_field: ClassVar[str]
+    #: the rendered content of the message's row, where a page or frame needs it
+    #: (``core.engine.ChatEngine.with_contents``); not stored
+    content: str
+    content_key: str
 
     seq = models.PositiveBigIntegerField(_("sequence number"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

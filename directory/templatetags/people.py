@@ -9,14 +9,20 @@ from django import template
 
 register = template.Library()
 
-AVATAR_PIXELS = {"small": 48, "large": 128}
+AVATAR_PIXELS = {"message": 36, "small": 48, "large": 128}
 
 
 @register.inclusion_tag("directory/includes/avatar.html")
-def avatar(professional: Any, size: str = "small") -> dict[str, Any]:
-    """The profile photo, or the first letter of the name on a coloured disc."""
+def avatar(professional: Any, size: str = "small", name: str | None = None) -> dict[str, Any]:
+    """The profile photo, or the first letter of the name on a coloured disc. ``name`` is for
+    people who may have no profile (a message's author): their initial, without a photo."""
     size = size if size in AVATAR_PIXELS else "small"
-    return {"professional": professional, "size": size, "pixels": AVATAR_PIXELS[size]}
+    return {
+        "professional": professional,
+        "name": name,
+        "size": size,
+        "pixels": AVATAR_PIXELS[size],
+    }
 
 
 @register.inclusion_tag("directory/includes/contact_links.html")

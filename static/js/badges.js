@@ -9,9 +9,17 @@ function countData(element, name) {
   return intData(element, name) ?? 0;
 }
 
-function badge(kind, className, text) {
+/** A status badge; a compact one shows `shown` and gives screen readers the whole `text`. */
+function badge(kind, className, text, shown = null) {
   const classes = ["utrecht-status-badge", `utrecht-status-badge--${kind}`, className];
-  return h("span", { class: classes.filter(Boolean).join(" ") }, text);
+  const content =
+    shown === null
+      ? [text]
+      : [
+          h("span", { "aria-hidden": "true" }, shown),
+          h("span", { class: "wijk-visually-hidden" }, text),
+        ];
+  return h("span", { class: classes.filter(Boolean).join(" ") }, ...content);
 }
 
 class Badges {
@@ -155,17 +163,21 @@ class Badges {
 
   render(li, unread, mentions) {
     const text = li.closest("[data-unread-one]")?.dataset ?? {};
+    // the sidebar shows the numbers only (sidebar_item.html)
+    const compact = li.closest("[data-compact-badges]") !== null;
+    // the room on the screen is being read: its new messages are not counted as unread
+    if (li.querySelector("[aria-current=page]")) return;
     const form = (count, one, other) =>
       fill(this.plural.select(count) === "one" ? one : other, { n: count });
     li.querySelector(".wijk-mention-badge")?.remove();
     li.querySelector(".wijk-unread-badge")?.remove();
     if (mentions > 0) {
       const label = form(mentions, text.mentionsOne, text.mentionsOther);
-      li.append(badge("danger", "wijk-mention-badge", label));
+      li.append(badge("danger", "wijk-mention-badge", label, compact ? `@${mentions}` : null));
     }
     if (unread > 0) {
       const label = form(unread, text.unreadOne, text.unreadOther);
-      li.append(badge("active", "wijk-unread-badge", label));
+      li.append(badge("active", "wijk-unread-badge", label, compact ? String(unread) : null));
     }
   }
 }

@@ -11,7 +11,7 @@
 // use. Every visible string comes from the templates, where it is translated.
 
 import { badges } from "./badges.js";
-import { fill, h, intData, newClientId } from "./dom.js";
+import { fill, h, intData, newClientId, siteFormat } from "./dom.js";
 import { Connection } from "./socket.js";
 
 const TYPING_EVERY = 3_000;
@@ -34,6 +34,17 @@ const ENDED_TEXT = {
 };
 // Closer than this to the end of the list counts as "reading the latest messages".
 const NEAR_END = 96;
+
+// The styles' breakpoint between a phone and a wider screen (the sidebar beside the room).
+const WIDE = "(min-width: 60em)";
+// Messages by one author within this time of the one before are shown as one group.
+const GROUP_WITHIN = 5 * 60_000;
+const DAY_KEY = { year: "numeric", month: "2-digit", day: "2-digit" };
+const YEAR = { year: "numeric" };
+const DAY_NAME = { weekday: "long", day: "numeric", month: "long" };
+const DAY_NAME_YEAR = { ...DAY_NAME, year: "numeric" };
+// The reference prefix of the subscriptions that only follow the sidebar's counts.
+const FOLLOW = "follow";
 
 const ACTION_PATH = /\/(\d+)\/(react|delete)\/$/;
 
@@ -96,8 +107,13 @@ class LiveRoom {
   start() {
     this.root.classList.add("wijk-room--live");
     for (const li of this.list.querySelectorAll("li[data-id]")) this.prepareRow(li);
+    this.decorate();
+    new MutationObserver(() => this.decorate()).observe(this.list, { childList: true });
     this.revealStart();
     this.root.addEventListener("submit", (event) => this.onSubmit(event));
+    document
+      .querySelector("[data-skip-composer]")
+      ?.addEventListener("click", (event) => this.onSkipToComposer(event));
     if (this.textarea) {
       this.textarea.addEventListener("keydown", (event) => this.onKeydown(event));
       this.textarea.addEventListener("input", () => this.onInput());
@@ -138,6 +154,10 @@ class LiveRoom {
     this.everOpen = true;
     if (this.shared) {
       this.send({ type: "subscribe", room: this.room, ref: this.nextRef("subscribe") });
+      // the sidebar's rooms, for their unread and mention counts (badges.js)
+      for (const room of badges.rooms()) {
+        if (room !== this.room) this.send({ type: "subscribe", room, ref: this.nextRef(FOLLOW) });
+      }
     }
     this.sync(this.seen);
     for (const clientId of this.pending.keys()) this.transmit(clientId);
@@ -345,6 +365,8 @@ class LiveRoom {
   }
 
   onError(frame) {
+    // a sidebar room that can no longer be followed (left, removed) keeps its last counts
+    if (String(frame.ref ?? "").startsWith(`${FOLLOW}-`)) return;
     const pending = frame.ref ? this.pending.get(frame.ref) : undefined;
     if (pending) {
       // Nothing was stored: give the text back so it is not lost.
@@ -363,7 +385,9 @@ class LiveRoom {
   onRemoved(reason) {
     this.stop();
     this.disableComposer();
-    for (const form of this.list.querySelectorAll("li[data-id] form")) form.remove();
+    for (const button of this.list.querySelectorAll("li[data-id] button[formaction]")) {
+      button.remove();
+    }
     const data = this.status?.dataset ?? {};
     this.showStatus(data[ENDED_TEXT[reason]] ?? data.removedText, "error");
   }
@@ -399,6 +423,65 @@ class LiveRoom {
     if (composer && composer.bottom > window.innerHeight) {
       this.composer.scrollIntoView({ block: "end" });
     }
+    // Opening a room is for writing in it, as in every chat application; on a phone the
+    // keyboard would cover the messages, so there the box waits for a tap.
+    if (this.textarea && window.matchMedia(WIDE).matches) this.textarea.focus({ preventScroll: true });
+  }
+
+  /** The skip link to the message box puts the cursor in it. */
+  onSkipToComposer(event) {
+    if (!this.textarea) return;
+    event.preventDefault();
+    this.textarea.focus();
+  }
+
+  /**
+   * A line with the day above the first message of each day, and a message by the same author
+   * as the one before, within a few minutes, shown as part of its group (name and photo once),
+   * as chat applications show them. Runs whenever the list changes; lines that are still right
+   * stay, so that screen readers hear only new ones.
+   */
+  decorate() {
+    const today = siteFormat(DAY_KEY).format(new Date());
+    const firsts = new Map(); // first message of a day -> the day
+    let previous = null;
+    for (const li of this.list.querySelectorAll(":scope > li.wijk-message")) {
+      const stamp = li.querySelector("time[datetime]")?.getAttribute("datetime");
+      const at = stamp ? new Date(stamp) : new Date(); // a message being sent: now
+      const day = siteFormat(DAY_KEY).format(at);
+      if (day !== previous?.day) firsts.set(li, day);
+      const deleted = li.classList.contains("wijk-message--deleted");
+      const continued =
+        previous !== null &&
+        previous.day === day &&
+        previous.author === li.dataset.author &&
+        !previous.deleted &&
+        !deleted &&
+        at - previous.at < GROUP_WITHIN;
+      li.classList.toggle("wijk-message--continued", continued);
+      previous = { author: li.dataset.author, at, day, deleted };
+    }
+    for (const line of this.list.querySelectorAll(":scope > li[data-day]")) {
+      const next = line.nextElementSibling;
+      if (!next || firsts.get(next) !== line.dataset.day) line.remove();
+    }
+    for (const [li, day] of firsts) {
+      if (li.previousElementSibling?.dataset.day !== day) li.before(this.dayLine(li, day, today));
+    }
+  }
+
+  dayLine(li, day, today) {
+    const stamp = li.querySelector("time[datetime]")?.getAttribute("datetime");
+    const at = stamp ? new Date(stamp) : new Date();
+    const dayAfter = siteFormat(DAY_KEY).format(new Date(at.getTime() + 86_400_000));
+    let text = "";
+    if (day === today) text = this.text.todayText ?? "";
+    else if (dayAfter === today) text = this.text.yesterdayText ?? "";
+    if (!text) {
+      const thisYear = siteFormat(YEAR).format(at) === siteFormat(YEAR).format(new Date());
+      text = siteFormat(thisYear ? DAY_NAME : DAY_NAME_YEAR).format(at);
+    }
+    return h("li", { class: "wijk-day-line", "data-day": day }, h("span", {}, text));
   }
 
   restoreEmpty() {
@@ -442,17 +525,13 @@ class LiveRoom {
     return li;
   }
 
-  /** What differs per reader: their own messages and reactions, and the form's CSRF token. */
+  /** What differs per reader: their own messages and reactions. */
   prepareRow(li) {
     const me = String(this.me);
     li.toggleAttribute("data-mine", li.dataset.author === me);
     for (const reaction of li.querySelectorAll("[data-users]")) {
       const mine = reaction.dataset.users.split(" ").includes(me);
       reaction.classList.toggle("wijk-reaction--mine", mine);
-    }
-    const token = document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
-    for (const field of li.querySelectorAll("input[name=csrfmiddlewaretoken]")) {
-      if (!field.value) field.value = token;
     }
   }
 
@@ -495,19 +574,19 @@ class LiveRoom {
   }
 
   onSubmit(event) {
-    const form = event.target;
-    if (form === this.composer) {
+    if (event.target === this.composer) {
       this.onCompose(event);
       return;
     }
-    const action = form.closest("li[data-id]") ? form.getAttribute("action") : null;
+    // A message's buttons submit the page's one form (#message-actions) to their formaction.
+    const button = event.submitter;
+    const action = button?.closest("li[data-id]") ? button.getAttribute("formaction") : null;
     const match = action ? ACTION_PATH.exec(action) : null;
     if (!match || !this.isOpen()) return; // pinning, or no socket: the form posts
     event.preventDefault();
     const id = Number(match[1]);
     if (match[2] === "react") {
-      const emoji = form.querySelector("input[name=emoji]")?.value;
-      this.send({ type: "react", id, emoji, ref: this.nextRef("react") });
+      this.send({ type: "react", id, emoji: button.value, ref: this.nextRef("react") });
     } else {
       this.send({ type: "delete", id, ref: this.nextRef("delete") });
     }
@@ -561,6 +640,20 @@ class LiveRoom {
     if (clearAfter) this.statusTimer = setTimeout(() => this.showStatus(""), clearAfter);
   }
 }
+
+/** The sidebar folds away on small screens (the styles' breakpoint) and is open on wide ones. */
+function foldSidebar() {
+  const fold = document.querySelector("[data-sidebar-fold]");
+  if (!fold) return;
+  const wide = window.matchMedia(WIDE);
+  const apply = () => {
+    fold.open = wide.matches;
+  };
+  apply();
+  wide.addEventListener("change", apply);
+}
+
+foldSidebar();
 
 const root = document.querySelector("[data-live-room]");
 if (root?.querySelector("[data-messages]") && "WebSocket" in window) {

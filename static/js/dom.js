@@ -45,36 +45,38 @@ export function newClientId() {
   return `${part(0, 8)}-${part(8, 12)}-${part(12, 16)}-${part(16, 20)}-${part(20)}`;
 }
 
-const momentFormats = new Map();
+const formats = new Map();
 
-/**
- * "5 Mrt 14:07": day, short month and 24-hour time in the site's time zone (the `<html>`
- * element's data-time-zone), as the server writes them with Django's "j M H:i"; "" for an
- * invalid date.
- */
-export function shortMoment(moment) {
-  if (Number.isNaN(moment.getTime())) return "";
+/** An Intl.DateTimeFormat in the page's language and the site's time zone (the `<html>`
+ * element's data-time-zone), made once per set of options. */
+export function siteFormat(options) {
   const lang = document.documentElement.lang || undefined;
   const timeZone = document.documentElement.dataset.timeZone || undefined;
-  const key = `${lang} ${timeZone}`;
-  if (!momentFormats.has(key)) {
-    const options = {
-      day: "numeric",
-      month: "short",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    };
+  const key = `${lang} ${timeZone} ${JSON.stringify(options)}`;
+  if (!formats.has(key)) {
     let format;
     try {
       format = new Intl.DateTimeFormat(lang, { ...options, timeZone });
     } catch {
       format = new Intl.DateTimeFormat(lang, options); // a zone this browser does not know
     }
-    momentFormats.set(key, format);
+    formats.set(key, format);
   }
+  return formats.get(key);
+}
+
+const MOMENT = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+
+/**
+ * "5 Mrt 14:07": day, short month and 24-hour time in the site's time zone, as the server
+ * writes them with Django's "j M H:i"; "" for an invalid date.
+ */
+export function shortMoment(moment) {
+  if (Number.isNaN(moment.getTime())) return "";
   const part = Object.fromEntries(
-    momentFormats.get(key).formatToParts(moment).map((p) => [p.type, p.value]),
+    siteFormat(MOMENT)
+      .formatToParts(moment)
+      .map((p) => [p.type, p.value]),
   );
   const month = (part.month ?? "").replace(/\.$/, "");
   return `${part.day} ${month.charAt(0).toUpperCase() + month.slice(1)} ${part.hour}:${part.minute}`;

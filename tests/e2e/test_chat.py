@@ -311,12 +311,12 @@ def test_reactions_and_deletions_reach_the_other_member(thread_root, chat):
     on_annas_page = chat.anna_page.locator(f"#m-{thread_root.seq}")
     on_berts_page = chat.bert_page.locator(f"#m-{thread_root.seq}")
 
-    on_annas_page.locator("form[action$='/react/'] button").click()
+    on_annas_page.locator("button[formaction$='/react/']").click()
     expect(on_berts_page.locator(".wijk-reaction")).to_have_text("👍 1", timeout=LIVE)
     expect(on_annas_page.locator(".wijk-reaction--mine")).to_have_count(1)
     expect(chat.anna_page).to_have_url(chat.url)  # over the socket, not by a form post
 
-    on_berts_page.locator("form[action$='/delete/'] button").click()
+    on_berts_page.locator("button[formaction$='/delete/']").click()
     tombstone = "Dit bericht is verwijderd."  # the row the server rendered, in Dutch
     expect(on_annas_page).to_have_class(re.compile(r"\bwijk-message--deleted\b"), timeout=LIVE)
     expect(on_annas_page.locator(".wijk-message__body")).to_have_text(tombstone)

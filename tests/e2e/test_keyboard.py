@@ -135,8 +135,8 @@ def test_chat_with_the_keyboard_only(people, live_asgi_server, browser_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Samen Heerlen Gezond")
     expect(page.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
 
-    # write and send with Enter
-    keys.tab_to("textarea[name=body]")
+    # the cursor is in the message box: write and send with Enter
+    expect(page.locator("textarea[name=body]")).to_be_focused()
     page.keyboard.type("Ja, dinsdag zijn er nog drie plekken.")
     page.keyboard.press("Enter")
     sent = page.locator(".wijk-message", has_text="Ja, dinsdag zijn er nog drie plekken.")
@@ -154,7 +154,7 @@ def test_chat_with_the_keyboard_only(people, live_asgi_server, browser_page):
     keys.tab_to(f"#{question.get_attribute('id')} .wijk-message__actions a[href*='/threads/']")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/threads/\d+/"))
-    keys.tab_to("textarea[name=body]")
+    expect(page.locator("textarea[name=body]")).to_be_focused()
     page.keyboard.type("Ik geef het door aan de praktijkondersteuner.")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Ik geef het door aan de praktijkondersteuner.")).to_be_visible(
@@ -163,8 +163,32 @@ def test_chat_with_the_keyboard_only(people, live_asgi_server, browser_page):
 
     # no trap anywhere on the page: a full round of Tab comes back to the start
     page.goto(f"{server}/channels/{people.channel.pk}/")
-    keys.tab_to("a.utrecht-skip-link", limit=1)
+    expect(page.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
+    expect(page.locator("textarea[name=body]")).to_be_focused()
     assert keys.round_trip() > 10
+
+
+def test_the_message_box_is_one_tab_from_the_top(people, live_asgi_server, browser_page):
+    server = f"http://{live_asgi_server}"
+    page = browser_page
+    _sign_in(page, people.anna, server)
+    keys = Keyboard(page)
+    # on a phone the box waits for a tap (on a wider screen the cursor starts in it)
+    page.set_viewport_size({"width": 390, "height": 844})
+    channel = f"/channels/{people.channel.pk}/"
+    for path in (channel, f"{channel}threads/{people.channel.messages.get().pk}/"):
+        page.goto(f"{server}{path}")
+        expect(page.locator(".wijk-room")).to_have_attribute(
+            "data-connection", "live", timeout=LIVE
+        )
+        expect(page.locator("textarea[name=body]")).not_to_be_focused()
+        # from the top of the page: one Tab to the skip link, Enter puts the cursor in the box
+        skip = keys.tab_to("a.utrecht-skip-link", limit=1)
+        assert skip["name"] == "Naar het berichtvak"
+        page.keyboard.press("Enter")
+        expect(page.locator("textarea[name=body]")).to_be_focused()
+        page.keyboard.type("Via de sneltoets")
+        expect(page.locator("textarea[name=body]")).to_have_value("Via de sneltoets")
 
 
 def test_search_with_the_keyboard_only(people, live_asgi_server, browser_page):

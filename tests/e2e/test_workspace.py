@@ -1,0 +1,212 @@
+"""The chat workspace in Chromium: the sidebar of channels and conversations with live counts,
+and a message list grouped by day and by author."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from channels_app import services
+from channels_app.models import Channel, Message
+from tests.e2e import BROWSER_TIME_ZONE
+from tests.e2e.test_chat import LIVE, _open, _session_cookie
+from tests.factories import ProfessionalFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@dataclass
+class Workspace:
+    anna: User
+    bert: User
+    gezond: Channel
+    schulden: Channel
+    direct: Channel
+    server: str
+
+    def url(self, channel: Channel) -> str:
+        return f"{self.server}/channels/{channel.pk}/"
+
+
+@pytest.fixture
+def workspace(transactional_db, live_asgi_server) -> Workspace:
+    anna = ProfessionalFactory(user=UserFactory(display_name="Anna Huisarts")).user
+    bert = ProfessionalFactory(user=UserFactory(display_name="Bert Schuldhulp")).user
+    gezond = services.create_channel(by=anna, kind="closed", name="Samen Heerlen Gezond")
+    services.decide(services.invite(gezond, by=anna, user=bert), by=bert, accept=True)
+    schulden = services.create_channel(by=bert, kind="open", name="Geldzorgen Hoensbroek")
+    services.join(schulden, anna)
+    direct = services.direct_channel(by=bert, others=[anna])
+    return Workspace(anna, bert, gezond, schulden, direct, f"http://{live_asgi_server}")
+
+
+def _post(channel: Channel, author: User, body: str, at) -> None:
+    message, _created = services.post_message(channel.pk, author=author, body=body)
+    Message.objects.filter(pk=message.pk).update(created_at=at)
+
+
+@pytest.fixture
+def history(workspace) -> None:
+    """Two messages of Bert's yesterday evening; this morning one of Anna's, then three of
+    Bert's within a few minutes (posted before any browser starts: see test_chat)."""
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = max(midnight, now - timedelta(minutes=10))  # today, also just after midnight
+    channel, anna, bert = workspace.gezond, workspace.anna, workspace.bert
+    _post(channel, bert, "Gisteren gesproken met de wijkagent.", midnight - timedelta(minutes=62))
+    _post(channel, bert, "Hij komt volgende week langs.", midnight - timedelta(minutes=61))
+    _post(channel, anna, "Fijn, dank je.", today)
+    _post(channel, bert, "Nog een vraag over de beweeggroep.", today + timedelta(seconds=20))
+    _post(channel, bert, "Zijn er nog plekken?", today + timedelta(seconds=60))
+    _post(channel, bert, "Voor een gezin met twee kinderen.", today + timedelta(seconds=90))
+    cache.clear()  # the rows were cached with the moment of posting
+
+
+@pytest.fixture
+def pages(workspace, browser_page) -> Iterator[tuple[Page, Page]]:
+    """Anna on a desktop, Bert on another desktop, each in their own browser context."""
+    browser_page.context.add_cookies([_session_cookie(workspace.anna, workspace.server)])
+    other = browser_page.context.browser.new_context(
+        viewport={"width": 1280, "height": 900}, timezone_id=BROWSER_TIME_ZONE
+    )
+    other.add_cookies([_session_cookie(workspace.bert, workspace.server)])
+    try:
+        yield browser_page, other.new_page()
+    finally:
+        other.close()
+
+
+def _item(page: Page, name: str):
+    return page.locator(".wijk-sidebar li.wijk-sidebar__item", has_text=name)
+
+
+def test_the_sidebar_lists_every_room_and_follows_its_unread_count_live(workspace, pages):
+    anna, bert = pages
+    _open(anna, workspace.url(workspace.gezond))
+    sidebar = anna.get_by_role("navigation", name="Kanalen en gesprekken")
+    expect(sidebar).to_be_visible()
+    channels = sidebar.get_by_role("list", name="Kanalen")
+    # channels by name (a closed one says so to screen readers), conversations by activity
+    expect(channels.locator("li")).to_contain_text([
+        "Geldzorgen Hoensbroek", "Samen Heerlen Gezond (besloten)",
+    ])  # fmt: skip
+    expect(sidebar.get_by_role("list", name="Directe berichten").locator("li")).to_contain_text(
+        ["Bert Schuldhulp"]
+    )
+    current = sidebar.get_by_role("link", name="Samen Heerlen Gezond")
+    expect(current).to_have_attribute("aria-current", "page")
+
+    # Bert writes in the other channel and in the direct conversation: Anna's sidebar counts
+    _open(bert, workspace.url(workspace.schulden))
+    bert.locator("[data-composer] textarea").fill("Wie kent de nieuwe budgetcursus?")
+    bert.locator("[data-composer] textarea").press("Enter")
+    badge = _item(anna, "Geldzorgen Hoensbroek").locator(".wijk-unread-badge")
+    # the number on the screen, the whole phrase for screen readers
+    expect(badge.locator("[aria-hidden=true]")).to_have_text("1", timeout=LIVE)
+    expect(badge.locator(".wijk-visually-hidden")).to_have_text("1 ongelezen")
+    _open(bert, workspace.url(workspace.direct))
+    for text in ("Heb je even?", "Het gaat om een gezin in Maria Gewanden."):
+        bert.locator("[data-composer] textarea").fill(text)
+        bert.locator("[data-composer] textarea").press("Enter")
+    direct_badge = _item(anna, "Bert Schuldhulp").locator(".wijk-unread-badge [aria-hidden=true]")
+    expect(direct_badge).to_have_text("2", timeout=LIVE)
+    # the room on the screen counts nothing: Bert writes here too
+    _open(bert, workspace.url(workspace.gezond))
+    bert.locator("[data-composer] textarea").fill("Goedemorgen allemaal")
+    bert.locator("[data-composer] textarea").press("Enter")
+    expect(anna.locator("[data-messages] li.wijk-message", has_text="Goedemorgen")).to_have_count(
+        1, timeout=LIVE
+    )
+    expect(_item(anna, "Samen Heerlen Gezond").locator(".wijk-unread-badge")).to_have_count(0)
+
+    # a click in the sidebar opens the room; what was unread there is read
+    _item(anna, "Bert Schuldhulp").get_by_role("link").click()
+    expect(anna.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
+    expect(anna.locator("[data-messages] li.wijk-message")).to_have_count(2)
+    expect(_item(anna, "Bert Schuldhulp").get_by_role("link")).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(_item(anna, "Bert Schuldhulp").locator(".wijk-unread-badge")).to_have_count(0)
+    expect(_item(anna, "Geldzorgen Hoensbroek").locator(".wijk-unread-badge")).to_have_count(1)
+
+
+def test_messages_are_grouped_by_day_and_by_author(workspace, history, browser_page):
+    channel = workspace.gezond
+    page = browser_page
+    page.context.add_cookies([_session_cookie(workspace.anna, workspace.server)])
+    _open(page, workspace.url(channel))
+
+    days = page.locator("[data-messages] > li.wijk-day-line")
+    expect(days).to_have_text(["Gisteren", "Vandaag"])
+    rows = page.locator("[data-messages] > li")
+    expect(rows.nth(0)).to_have_text("Gisteren")
+    expect(rows.nth(3)).to_have_text("Vandaag")
+    messages = page.locator("[data-messages] > li.wijk-message")
+    # Bert's second message of yesterday and his two later ones today continue his group
+    continued = [
+        "wijk-message--continued" in (messages.nth(i).get_attribute("class") or "")
+        for i in range(6)
+    ]
+    assert continued == [False, True, False, False, True, True]
+    # a group shows the photo or initial and the name once; readers still hear every name
+    expect(messages.nth(0).locator(".wijk-message__avatar")).to_have_text("B")
+    expect(messages.nth(0).locator(".wijk-message__avatar .wijk-avatar")).to_be_visible()
+    expect(messages.nth(1).locator(".wijk-message__avatar .wijk-avatar")).to_be_hidden()
+    expect(messages.nth(1).locator(".wijk-message__author")).to_have_text("Bert Schuldhulp")
+
+    # a message sent now joins the group of today's last one, under "Vandaag"
+    composer = page.locator("[data-composer] textarea")
+    composer.fill("Ik kijk het na.")
+    composer.press("Enter")
+    expect(messages).to_have_count(7, timeout=LIVE)
+    expect(page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+    expect(days).to_have_text(["Gisteren", "Vandaag"])
+    expect(messages.nth(6)).not_to_have_class("wijk-message--continued")
+    composer.fill("Morgen hoor je van me.")
+    composer.press("Enter")
+    expect(messages).to_have_count(8, timeout=LIVE)
+    expect(messages.nth(7)).to_have_class("wijk-message wijk-message--continued", timeout=LIVE)
+
+
+def test_on_a_phone_the_sidebar_folds_away(workspace, browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.context.add_cookies([_session_cookie(workspace.anna, workspace.server)])
+    _open(page, workspace.url(workspace.gezond))
+    # the room itself is on the screen, its message box in view; the sidebar is folded away
+    expect(page.locator("[data-composer] textarea")).to_be_in_viewport()
+    fold = page.locator("[data-sidebar-fold]")
+    expect(fold).not_to_have_attribute("open", "")
+    expect(page.get_by_role("link", name="Geldzorgen Hoensbroek")).to_be_hidden()
+    page.get_by_text("Kanalen en gesprekken", exact=True).click()
+    expect(page.get_by_role("link", name="Geldzorgen Hoensbroek")).to_be_visible()
+    page.get_by_role("link", name="Geldzorgen Hoensbroek").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Geldzorgen Hoensbroek")
+
+
+def test_a_messages_buttons_work_without_javascript(workspace, history, browser_page):
+    """The buttons of every row submit the page's one form, which carries the CSRF token."""
+    context = browser_page.context.browser.new_context(java_script_enabled=False)
+    try:
+        context.add_cookies([_session_cookie(workspace.anna, workspace.server)])
+        page = context.new_page()
+        page.goto(workspace.url(workspace.gezond))
+        row = page.locator("[data-messages] > li.wijk-message", has_text="Zijn er nog plekken?")
+        row.get_by_role("button", name="Reageer met duim omhoog").click()
+        expect(page).to_have_url(re.compile(rf"/channels/{workspace.gezond.pk}/"))
+        expect(row.locator(".wijk-reaction")).to_have_text("👍 1")
+        mine = page.locator("[data-messages] > li.wijk-message", has_text="Fijn, dank je.")
+        expect(mine).to_have_attribute("data-mine", "")
+        mine = page.locator(f"#{mine.get_attribute('id')}")
+        mine.get_by_role("button", name="Verwijderen").click()
+        expect(mine.locator(".wijk-message__body")).to_have_text("Dit bericht is verwijderd.")
+    finally:
+        context.close()
