@@ -93,11 +93,12 @@ class ChatEngine(Generic[M]):
     #: the template of one message in the list: the only markup of a message, for the pages and
     #: for the socket alike
     row_template: str
-    #: the part of the row that is the same for every reader, kept in the cache per message
-    #: version and language (``with_contents``); the row template puts it in the reader's list
-    #: item as ``message.content``. Without one, the row template renders everything each time.
+    #: the part of the row that is the same for every reader, kept in the cache per message and
+    #: language with the version it shows (``with_contents``); the row template puts it in the
+    #: reader's list item as ``message.content``. Without one, the row template renders
+    #: everything each time.
     content_template: str | None = None
-    #: a changed message has a new key at once (``version``); this bounds how long a changed
+    #: a changed message is rendered anew at once (``version``); this bounds how long a changed
     #: name or photo of its author takes to show
     content_seconds = 600
 
@@ -231,25 +232,26 @@ class ChatEngine(Generic[M]):
             prefetch_related_objects([message], *self.prefetch)
         rows: dict[str, str] = {}
         for language in languages or [code for code, _name in settings.LANGUAGES]:
-            if getattr(message, "content_key", None) != self.content_key(message, language):
+            if getattr(message, "content_of", None) != (language, self.version(message)):
                 self.with_contents([message], language)
             with translation.override(language):
                 rows[language] = render_to_string(self.row_template, {"message": message})
         return rows
 
     def content_key(self, message: M, language: str) -> str:
+        """One entry per message and language, holding its version and content: a new version
+        replaces the old one, so an edited or deleted text does not stay in the cache."""
         label = self.message_model._meta.label_lower
-        version = self.version(message)
-        return f"content:{templates_version()}:{label}:{message.pk}:{version}:{language}"
+        return f"content:{templates_version()}:{label}:{message.pk}:{language}"
 
     def with_contents(self, messages: Sequence[M], language: str) -> Sequence[M]:
         """Gives every message its ``content`` in ``language``: from the cache, or rendered and
         cached. The messages need nothing loaded for it: what a content reads is loaded for
         the ones rendered only.
 
-        A page of fifty messages rendered every row's template in full on every request,
-        which took the channel page from 62 to 110 ms and the ceiling from 1,500 to 1,000
-        users on one machine (docs/BENCHMARKS.md, "Ceiling")."""
+        Rendering every row of a page's fifty messages in full on every request took the
+        ceiling from 1,500 to 1,000 users on one machine; with the contents cached it is
+        healthy at 2,000 (docs/BENCHMARKS.md, "Ceiling")."""
         if self.content_template is None:
             return messages
         keys = {self.content_key(message, language): message for message in messages}
@@ -258,18 +260,23 @@ class ChatEngine(Generic[M]):
         except Exception:
             logger.warning("Could not read message contents from the cache", exc_info=True)
             cached = {}
-        missing = [message for key, message in keys.items() if key not in cached]
+        versions = {key: self.version(message) for key, message in keys.items()}
+        current = {
+            key: entry[1]
+            for key, entry in cached.items()
+            if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == versions[key]
+        }
+        missing = [message for key, message in keys.items() if key not in current]
         prefetch_related_objects(missing, *self.related, *self.prefetch)
-        rendered: dict[str, str] = {}
+        rendered: dict[str, tuple[str, str]] = {}
         with translation.override(language):
             for key, message in keys.items():
-                content = cached.get(key)
+                content = current.get(key)
                 if content is None:
-                    content = rendered[key] = render_to_string(
-                        self.content_template, {"message": message}
-                    )
+                    content = render_to_string(self.content_template, {"message": message})
+                    rendered[key] = (versions[key], content)
                 message.content = mark_safe(content)  # noqa: S308 (our template's output)
-                message.content_key = key
+                message.content_of = (language, versions[key])
         if rendered:
             try:
                 cache.set_many(rendered, self.content_seconds)

@@ -26,7 +26,7 @@ class ChatMessage(models.Model):
     #: the rendered content of the message's row, where a page or frame needs it
     #: (``core.engine.ChatEngine.with_contents``); not stored
     content: str
-    content_key: str
+    content_of: tuple[str, str]
 
     seq = models.PositiveBigIntegerField(_("sequence number"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

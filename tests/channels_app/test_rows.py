@@ -105,15 +105,25 @@ def test_a_page_reads_each_messages_content_from_the_cache_and_a_change_renders_
     message, _created = services.post_message(room.channel.pk, author=room.owner, body="Eerst")
     assert "Eerst" in _channel_page(room.member, room.channel.pk)
     key = services.CHANNELS.content_key(message, "nl")
-    cached = cache.get(key)
+    version, cached = cache.get(key)
+    assert version == str(message.change_seq)
     # the same content for every reader: no reader's CSRF token, no data-mine
     assert "Eerst" in cached and "csrfmiddlewaretoken" not in cached and "data-mine" not in cached
-    cache.set(key, cached.replace("Eerst", "Uit de cache"))
+    cache.set(key, (version, cached.replace("Eerst", "Uit de cache")))
     assert "Uit de cache" in _channel_page(room.owner, room.channel.pk)
-    # an edit gives the message a new change number, so a new key: the page shows the edit
+    # an edit gives the message a new change number: the page shows the edit, and the cache
+    # holds the new text only, in every language (the edit's frame rendered them all)
     services.edit_message(message, by=room.owner, body="Daarna")
     page = _channel_page(room.member, room.channel.pk)
     assert "Daarna" in page and "Uit de cache" not in page
+    for language in ("nl", "en"):
+        version, cached = cache.get(services.CHANNELS.content_key(message, language))
+        assert "Daarna" in cached and "Eerst" not in cached and "Uit de cache" not in cached
+    # a deleted message's text is gone from the cache at once, not when it expires
+    services.delete_message(message, by=room.owner)
+    for language in ("nl", "en"):
+        version, cached = cache.get(services.CHANNELS.content_key(message, language))
+        assert "Daarna" not in cached
 
 
 def test_a_page_renders_its_messages_when_the_cache_fails(closed_room, monkeypatch):
