@@ -86,7 +86,8 @@ class ChatEngine(Generic[M]):
     member_model: type[Any]
     #: what ``missed`` loads with each message
     prefetch: tuple[str, ...] = ()
-    #: what the row template reads through foreign keys (select_related)
+    #: what the row's content reads through foreign keys: selected with ``missed`` and
+    #: ``stored``, prefetched for the contents ``with_contents`` renders
     related: tuple[str, ...] = ("author",)
     #: how many messages one ``sync`` answer carries at most; the client asks again for the rest
     sync_batch = 200
