@@ -190,7 +190,27 @@ class Message(ChatMessage):
 
 
 class Reaction(models.Model):
-    EMOJI = ["👍", "❤️", "😊", "🙏", "👀", "✅"]
+    #: The reactions on offer: a small set that reads well in a professional conversation, each
+    #: with its name and the words the picker finds it by.
+    CHOICES = [
+        ("👍", _("thumbs up"), _("agree, yes, good, fine")),
+        ("❤️", _("heart"), _("love, thanks, warm")),
+        ("😊", _("smile"), _("happy, friendly, glad")),
+        ("🙏", _("folded hands"), _("thank you, please, hope")),
+        ("👏", _("applause"), _("well done, clap, bravo")),
+        ("🎉", _("party popper"), _("celebrate, congratulations, hooray")),
+        ("✅", _("check mark"), _("done, finished, arranged, ok")),
+        ("👀", _("eyes"), _("looking, will look, seen")),
+        ("💡", _("light bulb"), _("idea, tip, insight")),
+        ("🤝", _("handshake"), _("agreement, deal, together")),
+        ("💪", _("flexed biceps"), _("strength, go for it, strong")),
+        ("😂", _("tears of joy"), _("laugh, funny")),
+        ("😮", _("surprised"), _("wow, astonished")),
+        ("😢", _("sad"), _("sorry, crying")),
+        ("❓", _("question mark"), _("question, unclear")),
+        ("📌", _("pushpin"), _("noted, remember, important")),
+    ]
+    EMOJI = [emoji for emoji, _name, _words in CHOICES]
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/m/<int:seq>/", views.permalink, name="permalink"),
     path("<int:pk>/threads/<int:message_id>/", views.thread, name="thread"),
     path("<int:pk>/messages/<int:message_id>/report/", views.report, name="report"),
+    path("<int:pk>/messages/<int:message_id>/edit/", views.edit, name="edit"),
     path(
         "<int:pk>/messages/<int:message_id>/<slug:action>/",
         views.message_action,

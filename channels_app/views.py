@@ -36,6 +36,7 @@ from channels_app.models import (
     Message,
     ModerationEntry,
     Notification,
+    Reaction,
     Report,
 )
 from channels_app.search import MessageSearchForm, search_page
@@ -102,6 +103,11 @@ def _my_rooms(user: User) -> list[Membership]:
     for membership in memberships:
         membership.title = _title(membership.channel, user)
     return memberships
+
+
+def _room_tools() -> dict[str, Any]:
+    """What a room page's live tools need (includes/room_tools.html)."""
+    return {"reaction_choices": Reaction.CHOICES}
 
 
 def _sidebar(user: User) -> dict[str, Any]:
@@ -224,7 +230,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rights = access.visible_channel(request.user, pk)
     channel = rights.channel
     context = {"channel": channel, "rights": rights, "form": MessageForm()}
-    context.update(_sidebar(request.user))
+    context.update(_sidebar(request.user), **_room_tools())
     if channel.is_direct:
         # a direct conversation is named after its (at most eight) other members
         channel.members = list(channel.memberships.select_related("user"))
@@ -268,6 +274,7 @@ def thread(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
             "replies": replies,
             "form": MessageForm(initial={"parent": root.pk}),
             **_sidebar(request.user),
+            **_room_tools(),
         },
     )
 
@@ -323,6 +330,37 @@ def post(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @verified_required
+def edit(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """Editing one's own message: the page without JavaScript; the client asks for the text as
+    JSON (its edit in place sends the ``edit`` frame)."""
+    message, rights = access.readable_message(request.user, message_id)
+    if (
+        message.channel_id != pk
+        or message.author_id != request.user.pk
+        or message.is_deleted
+        or not rights.can_post
+    ):
+        raise Http404
+    if request.method == "GET" and not request.accepts("text/html"):
+        return JsonResponse({"id": message.pk, "body": message.body})
+    form = MessageForm(request.POST or None, initial={"body": message.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_message(message, by=request.user, body=form.cleaned_data["body"])
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_error("body", error)
+        else:
+            return redirect("channels_app:permalink", pk, message.seq)
+    return form_page(
+        request,
+        "channels_app/edit.html",
+        {"channel": rights.channel, "message": message, "form": form},
+    )
+
+
+@verified_required
 @require_POST
 def message_action(request: HttpRequest, pk: int, message_id: int, action: str) -> HttpResponse:
     message, _rights = access.readable_message(request.user, message_id)
@@ -335,8 +373,6 @@ def message_action(request: HttpRequest, pk: int, message_id: int, action: str) 
             services.pin_message(message, by=request.user, pinned=action == "pin")
         elif action == "react":
             services.toggle_reaction(message, by=request.user, emoji=request.POST.get("emoji"))
-        elif action == "edit":
-            services.edit_message(message, by=request.user, body=request.POST.get("body"))
         else:
             raise Http404
     except PermissionDenied:

@@ -10,6 +10,7 @@
 // reader's own messages (data-mine), which the styles use to show the controls the reader may
 // use. Every visible string comes from the templates, where it is translated.
 
+import { MessageActions } from "./actions.js";
 import { badges } from "./badges.js";
 import { fill, h, intData, newClientId, siteFormat } from "./dom.js";
 import { Connection } from "./socket.js";
@@ -102,6 +103,7 @@ class LiveRoom {
     this.refCount = 0;
     this.syncing = false;
     this.stopped = false;
+    this.actions = new MessageActions(this);
   }
 
   start() {
@@ -111,6 +113,7 @@ class LiveRoom {
     new MutationObserver(() => this.decorate()).observe(this.list, { childList: true });
     this.revealStart();
     this.root.addEventListener("submit", (event) => this.onSubmit(event));
+    this.actions.start();
     document
       .querySelector("[data-skip-composer]")
       ?.addEventListener("click", (event) => this.onSkipToComposer(event));
@@ -341,6 +344,7 @@ class LiveRoom {
   }
 
   onAck(frame) {
+    this.actions.onAck(frame);
     if (!frame.client_id) return; // the answer to an edit, delete or reaction
     const pending = this.pending.get(frame.client_id);
     if (!pending) return;
@@ -367,6 +371,8 @@ class LiveRoom {
   onError(frame) {
     // a sidebar room that can no longer be followed (left, removed) keeps its last counts
     if (String(frame.ref ?? "").startsWith(`${FOLLOW}-`)) return;
+    // an edit that was not stored says so in its own form
+    if (this.actions.onError(frame)) return;
     const pending = frame.ref ? this.pending.get(frame.ref) : undefined;
     if (pending) {
       // Nothing was stored: give the text back so it is not lost.
@@ -509,9 +515,12 @@ class LiveRoom {
   replaceMessage(old, frame) {
     const li = this.rowOf(frame);
     if (!li) return;
-    const hadFocus = old.contains(document.activeElement);
+    const focused = document.activeElement;
+    const hadFocus = old.contains(focused);
     old.replaceWith(li);
-    if (hadFocus) li.querySelector(".wijk-message__time, a")?.focus();
+    const carried = this.actions.carryOver(old, li, focused);
+    if (carried) carried.focus();
+    else if (hadFocus) li.querySelector(".wijk-message__time, a")?.focus();
   }
 
   /** The message's row as the server rendered it for the page's language. */
@@ -529,9 +538,13 @@ class LiveRoom {
   prepareRow(li) {
     const me = String(this.me);
     li.toggleAttribute("data-mine", li.dataset.author === me);
+    const canPost = this.root.dataset.canPost === "true";
     for (const reaction of li.querySelectorAll("[data-users]")) {
       const mine = reaction.dataset.users.split(" ").includes(me);
       reaction.classList.toggle("wijk-reaction--mine", mine);
+      // a reaction is a button that adds the reader's own, or takes it back
+      reaction.setAttribute("aria-pressed", String(mine));
+      reaction.disabled = !canPost;
     }
   }
 
@@ -560,6 +573,11 @@ class LiveRoom {
   // ---- composer and message actions ---------------------------------------------------------
 
   onKeydown(event) {
+    const plainKey = !(event.shiftKey || event.altKey || event.ctrlKey || event.metaKey);
+    if (event.key === "ArrowUp" && plainKey && !this.textarea.value) {
+      if (this.actions.editLast()) event.preventDefault();
+      return;
+    }
     if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
     if (this.textarea.value.trim()) this.composer.requestSubmit();
@@ -582,14 +600,17 @@ class LiveRoom {
     const button = event.submitter;
     const action = button?.closest("li[data-id]") ? button.getAttribute("formaction") : null;
     const match = action ? ACTION_PATH.exec(action) : null;
-    if (!match || !this.isOpen()) return; // pinning, or no socket: the form posts
+    if (!match) return; // pinning: the form posts
+    // a deletion is asked first, and sent once the few seconds to undo it are over
+    if (match[2] === "delete" && this.actions.askDelete(button)) {
+      event.preventDefault();
+      return;
+    }
+    if (!this.isOpen()) return; // no socket: the form posts
     event.preventDefault();
     const id = Number(match[1]);
-    if (match[2] === "react") {
-      this.send({ type: "react", id, emoji: button.value, ref: this.nextRef("react") });
-    } else {
-      this.send({ type: "delete", id, ref: this.nextRef("delete") });
-    }
+    if (match[2] === "react") this.actions.react(id, button.value);
+    else this.send({ type: "delete", id, ref: this.nextRef("delete") });
   }
 
   onCompose(event) {

@@ -9,18 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Membership, Message, Notification
-from tests.e2e import BROWSER_TIME_ZONE
+from tests.e2e import BROWSER_TIME_ZONE, LIVE, open_room, session_cookie
 from tests.factories import ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LIVE = 10_000  # ms: how long a live update may take to show
 
 
 @dataclass
@@ -35,12 +32,6 @@ class Chat(Members):
     url: str
     anna_page: Page
     bert_page: Page
-
-
-def _session_cookie(user: User, server: str) -> dict[str, str]:
-    client = Client()
-    client.force_login(user)
-    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server}
 
 
 @pytest.fixture
@@ -66,11 +57,11 @@ def thread_root(members) -> Message:
 def chat(members, live_asgi_server, browser_page) -> Iterator[Chat]:
     """Anna on a desktop and Bert on a small phone screen, each in their own browser context."""
     server = f"http://{live_asgi_server}"
-    browser_page.context.add_cookies([_session_cookie(members.anna, server)])
+    browser_page.context.add_cookies([session_cookie(members.anna, server)])
     bert_context = browser_page.context.browser.new_context(
         viewport={"width": 360, "height": 740}, timezone_id=BROWSER_TIME_ZONE
     )
-    bert_context.add_cookies([_session_cookie(members.bert, server)])
+    bert_context.add_cookies([session_cookie(members.bert, server)])
     try:
         yield Chat(
             channel=members.channel,
@@ -84,19 +75,14 @@ def chat(members, live_asgi_server, browser_page) -> Iterator[Chat]:
         bert_context.close()
 
 
-def _open(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
-
-
 def _message(page: Page, text: str):
     return page.locator("[data-messages] > li.wijk-message", has_text=text)
 
 
 def test_it_delivers_a_message_live_and_stores_it_once(chat):
     body = "Wie heeft er deze week ruimte voor een huisbezoek in Hoensbroek?"
-    _open(chat.anna_page, chat.url)
-    _open(chat.bert_page, chat.url)
+    open_room(chat.anna_page, chat.url)
+    open_room(chat.bert_page, chat.url)
     expect(chat.bert_page.locator("[data-empty]")).to_have_count(1)
 
     composer = chat.anna_page.locator("[data-composer] textarea")
@@ -127,7 +113,7 @@ def test_it_delivers_a_message_live_and_stores_it_once(chat):
 
 
 def test_shift_enter_makes_a_new_line(chat):
-    _open(chat.anna_page, chat.url)
+    open_room(chat.anna_page, chat.url)
     composer = chat.anna_page.locator("[data-composer] textarea")
     composer.press_sequentially("eerste regel")
     composer.press("Shift+Enter")
@@ -149,8 +135,8 @@ def test_after_the_connection_drops_it_reconnects_and_fills_in_what_was_missed(c
         sockets.append(socket)
 
     chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
-    _open(chat.anna_page, chat.url)
-    _open(chat.bert_page, chat.url)
+    open_room(chat.anna_page, chat.url)
+    open_room(chat.bert_page, chat.url)
     room = chat.anna_page.locator(".wijk-room")
     status = chat.anna_page.locator("[data-status]")
 
@@ -199,7 +185,7 @@ def test_edits_and_deletions_made_while_disconnected_show_after_reconnecting(cha
         sockets.append(socket)
 
     chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
-    _open(chat.anna_page, chat.url)
+    open_room(chat.anna_page, chat.url)
     room = chat.anna_page.locator(".wijk-room")
     refuse = True
     sockets[-1].close()
@@ -224,8 +210,8 @@ def test_edits_and_deletions_made_while_disconnected_show_after_reconnecting(cha
 
 
 def test_when_the_browser_goes_offline_it_waits_and_then_catches_up(chat):
-    _open(chat.anna_page, chat.url)
-    _open(chat.bert_page, chat.url)
+    open_room(chat.anna_page, chat.url)
+    open_room(chat.bert_page, chat.url)
     room = chat.anna_page.locator(".wijk-room")
     status = chat.anna_page.locator("[data-status]")
 
@@ -247,8 +233,8 @@ def test_when_the_browser_goes_offline_it_waits_and_then_catches_up(chat):
 
 
 def test_a_message_sent_while_offline_goes_out_once_after_reconnecting(chat):
-    _open(chat.anna_page, chat.url)
-    _open(chat.bert_page, chat.url)
+    open_room(chat.anna_page, chat.url)
+    open_room(chat.bert_page, chat.url)
     room = chat.anna_page.locator(".wijk-room")
 
     chat.anna_page.context.set_offline(True)
@@ -268,7 +254,7 @@ def test_a_message_sent_while_offline_goes_out_once_after_reconnecting(chat):
 
 
 def test_a_message_that_is_too_long_is_refused_and_kept_for_the_author(chat):
-    _open(chat.anna_page, chat.url)
+    open_room(chat.anna_page, chat.url)
     composer = chat.anna_page.locator("[data-composer] textarea")
     too_long = "x" * 4001
     # The textarea's maxlength stops typing this; a script or paste-in-old-browser does not.
@@ -286,8 +272,8 @@ def test_a_message_that_is_too_long_is_refused_and_kept_for_the_author(chat):
 
 def test_a_reply_in_a_thread_updates_the_reply_link_in_the_channel(thread_root, chat):
     root = thread_root
-    _open(chat.bert_page, chat.url)
-    _open(chat.anna_page, f"{chat.url}threads/{root.pk}/")
+    open_room(chat.bert_page, chat.url)
+    open_room(chat.anna_page, f"{chat.url}threads/{root.pk}/")
 
     body = "Ja, op dinsdag nog twee."
     composer = chat.anna_page.locator("[data-composer] textarea")
@@ -306,8 +292,8 @@ def test_a_reply_in_a_thread_updates_the_reply_link_in_the_channel(thread_root, 
 
 
 def test_reactions_and_deletions_reach_the_other_member(thread_root, chat):
-    _open(chat.anna_page, chat.url)
-    _open(chat.bert_page, chat.url)
+    open_room(chat.anna_page, chat.url)
+    open_room(chat.bert_page, chat.url)
     on_annas_page = chat.anna_page.locator(f"#m-{thread_root.seq}")
     on_berts_page = chat.bert_page.locator(f"#m-{thread_root.seq}")
 
@@ -316,7 +302,12 @@ def test_reactions_and_deletions_reach_the_other_member(thread_root, chat):
     expect(on_annas_page.locator(".wijk-reaction--mine")).to_have_count(1)
     expect(chat.anna_page).to_have_url(chat.url)  # over the socket, not by a form post
 
-    on_berts_page.locator("button[formaction$='/delete/']").click()
+    # Bert is on a phone: a tap shows the message's toolbar, the deletion is in its menu, asked
+    # first, and sent when the few seconds to undo it are over
+    on_berts_page.locator(".wijk-message__body").click()
+    on_berts_page.get_by_label("Meer acties").click()
+    on_berts_page.get_by_role("button", name="Verwijderen").click()
+    chat.bert_page.get_by_role("dialog").get_by_role("button", name="Verwijderen").click()
     tombstone = "Dit bericht is verwijderd."  # the row the server rendered, in Dutch
     expect(on_annas_page).to_have_class(re.compile(r"\bwijk-message--deleted\b"), timeout=LIVE)
     expect(on_annas_page.locator(".wijk-message__body")).to_have_text(tombstone)
@@ -329,7 +320,7 @@ def test_reactions_and_deletions_reach_the_other_member(thread_root, chat):
 
 
 def test_a_removed_member_loses_the_channel_at_once(chat):
-    _open(chat.bert_page, chat.url)
+    open_room(chat.bert_page, chat.url)
     chat.anna_page.goto(f"{chat.url}members/")
     chat.anna_page.locator(f"form[action$='/members/{chat.bert.pk}/remove/'] button").click()
 
@@ -355,7 +346,7 @@ def test_badges_count_new_messages_and_mentions_and_clear_when_read(chat):
     expect(item.locator(".wijk-unread-badge")).to_have_count(0)
     expect(overview.locator(".wijk-notification-badge")).to_have_count(0)
 
-    _open(chat.bert_page, chat.url)
+    open_room(chat.bert_page, chat.url)
     composer = chat.bert_page.locator("[data-composer] textarea")
     composer.fill("Goedemorgen allemaal")
     composer.press("Enter")
@@ -375,7 +366,7 @@ def test_badges_count_new_messages_and_mentions_and_clear_when_read(chat):
 
     # Reading the channel in another tab clears the counts here.
     reading = overview.context.new_page()
-    _open(reading, chat.url)
+    open_room(reading, chat.url)
     expect(item.locator(".wijk-unread-badge")).to_have_count(0, timeout=LIVE)
     expect(item.locator(".wijk-mention-badge")).to_have_count(0)
     reading.close()
@@ -395,7 +386,7 @@ def test_the_notifications_page_lists_a_new_notification_as_it_arrives(chat):
     expect(notifications.locator("[data-no-notifications]")).to_have_text("Nog geen meldingen.")
     expect(notifications.locator("[data-notifications]")).to_be_hidden()
 
-    _open(chat.bert_page, chat.url)
+    open_room(chat.bert_page, chat.url)
     composer = chat.bert_page.locator("[data-composer] textarea")
     composer.fill("@Anna Huisarts kun je meekijken bij mevrouw uit de Akerstraat?")
     composer.press("Enter")

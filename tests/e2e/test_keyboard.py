@@ -146,7 +146,7 @@ def test_chat_with_the_keyboard_only(people, live_asgi_server, browser_page):
 
     # react to Bert's message with Space, going back up from the composer
     question = page.locator(".wijk-message", has_text="beweeggroep")
-    keys.tab_to(f"#{question.get_attribute('id')} button[aria-label]", backwards=True)
+    keys.tab_to(f"#{question.get_attribute('id')} button[name=emoji]", backwards=True)
     page.keyboard.press("Space")
     expect(question.locator(".wijk-reactions")).to_contain_text("1", timeout=LIVE)
 

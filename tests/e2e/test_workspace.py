@@ -16,8 +16,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Message
-from tests.e2e import BROWSER_TIME_ZONE
-from tests.e2e.test_chat import LIVE, _open, _session_cookie
+from tests.e2e import BROWSER_TIME_ZONE, LIVE, open_room, session_cookie
 from tests.factories import ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,11 +72,11 @@ def history(workspace) -> None:
 @pytest.fixture
 def pages(workspace, browser_page) -> Iterator[tuple[Page, Page]]:
     """Anna on a desktop, Bert on another desktop, each in their own browser context."""
-    browser_page.context.add_cookies([_session_cookie(workspace.anna, workspace.server)])
+    browser_page.context.add_cookies([session_cookie(workspace.anna, workspace.server)])
     other = browser_page.context.browser.new_context(
         viewport={"width": 1280, "height": 900}, timezone_id=BROWSER_TIME_ZONE
     )
-    other.add_cookies([_session_cookie(workspace.bert, workspace.server)])
+    other.add_cookies([session_cookie(workspace.bert, workspace.server)])
     try:
         yield browser_page, other.new_page()
     finally:
@@ -90,7 +89,7 @@ def _item(page: Page, name: str):
 
 def test_the_sidebar_lists_every_room_and_follows_its_unread_count_live(workspace, pages):
     anna, bert = pages
-    _open(anna, workspace.url(workspace.gezond))
+    open_room(anna, workspace.url(workspace.gezond))
     sidebar = anna.get_by_role("navigation", name="Kanalen en gesprekken")
     expect(sidebar).to_be_visible()
     channels = sidebar.get_by_role("list", name="Kanalen")
@@ -105,21 +104,21 @@ def test_the_sidebar_lists_every_room_and_follows_its_unread_count_live(workspac
     expect(current).to_have_attribute("aria-current", "page")
 
     # Bert writes in the other channel and in the direct conversation: Anna's sidebar counts
-    _open(bert, workspace.url(workspace.schulden))
+    open_room(bert, workspace.url(workspace.schulden))
     bert.locator("[data-composer] textarea").fill("Wie kent de nieuwe budgetcursus?")
     bert.locator("[data-composer] textarea").press("Enter")
     badge = _item(anna, "Geldzorgen Hoensbroek").locator(".wijk-unread-badge")
     # the number on the screen, the whole phrase for screen readers
     expect(badge.locator("[aria-hidden=true]")).to_have_text("1", timeout=LIVE)
     expect(badge.locator(".wijk-visually-hidden")).to_have_text("1 ongelezen")
-    _open(bert, workspace.url(workspace.direct))
+    open_room(bert, workspace.url(workspace.direct))
     for text in ("Heb je even?", "Het gaat om een gezin in Maria Gewanden."):
         bert.locator("[data-composer] textarea").fill(text)
         bert.locator("[data-composer] textarea").press("Enter")
     direct_badge = _item(anna, "Bert Schuldhulp").locator(".wijk-unread-badge [aria-hidden=true]")
     expect(direct_badge).to_have_text("2", timeout=LIVE)
     # the room on the screen counts nothing: Bert writes here too
-    _open(bert, workspace.url(workspace.gezond))
+    open_room(bert, workspace.url(workspace.gezond))
     bert.locator("[data-composer] textarea").fill("Goedemorgen allemaal")
     bert.locator("[data-composer] textarea").press("Enter")
     expect(anna.locator("[data-messages] li.wijk-message", has_text="Goedemorgen")).to_have_count(
@@ -141,8 +140,8 @@ def test_the_sidebar_lists_every_room_and_follows_its_unread_count_live(workspac
 def test_messages_are_grouped_by_day_and_by_author(workspace, history, browser_page):
     channel = workspace.gezond
     page = browser_page
-    page.context.add_cookies([_session_cookie(workspace.anna, workspace.server)])
-    _open(page, workspace.url(channel))
+    page.context.add_cookies([session_cookie(workspace.anna, workspace.server)])
+    open_room(page, workspace.url(channel))
 
     days = page.locator("[data-messages] > li.wijk-day-line")
     expect(days).to_have_text(["Gisteren", "Vandaag"])
@@ -179,8 +178,8 @@ def test_messages_are_grouped_by_day_and_by_author(workspace, history, browser_p
 def test_on_a_phone_the_sidebar_folds_away(workspace, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
-    page.context.add_cookies([_session_cookie(workspace.anna, workspace.server)])
-    _open(page, workspace.url(workspace.gezond))
+    page.context.add_cookies([session_cookie(workspace.anna, workspace.server)])
+    open_room(page, workspace.url(workspace.gezond))
     # the room itself is on the screen, its message box in view; the sidebar is folded away
     expect(page.locator("[data-composer] textarea")).to_be_in_viewport()
     fold = page.locator("[data-sidebar-fold]")
@@ -196,7 +195,7 @@ def test_a_messages_buttons_work_without_javascript(workspace, history, browser_
     """The buttons of every row submit the page's one form, which carries the CSRF token."""
     context = browser_page.context.browser.new_context(java_script_enabled=False)
     try:
-        context.add_cookies([_session_cookie(workspace.anna, workspace.server)])
+        context.add_cookies([session_cookie(workspace.anna, workspace.server)])
         page = context.new_page()
         page.goto(workspace.url(workspace.gezond))
         row = page.locator("[data-messages] > li.wijk-message", has_text="Zijn er nog plekken?")
@@ -206,6 +205,7 @@ def test_a_messages_buttons_work_without_javascript(workspace, history, browser_
         mine = page.locator("[data-messages] > li.wijk-message", has_text="Fijn, dank je.")
         expect(mine).to_have_attribute("data-mine", "")
         mine = page.locator(f"#{mine.get_attribute('id')}")
+        mine.locator("summary").click()  # "Meer acties"
         mine.get_by_role("button", name="Verwijderen").click()
         expect(mine.locator(".wijk-message__body")).to_have_text("Dit bericht is verwijderd.")
     finally:
