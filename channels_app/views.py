@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -103,6 +104,10 @@ def _my_rooms(user: User) -> list[Membership]:
     for membership in memberships:
         membership.title = _title(membership.channel, user)
     return memberships
+
+
+#: The header with which the live client asks for a room without the page around it.
+FRAGMENT = "X-Wijk-Fragment"
 
 
 def _room_tools() -> dict[str, Any]:
@@ -225,12 +230,24 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
         raise Http404 from None
 
 
+def _first_unread(page: list[Message], has_older: bool, last_read: int) -> dict[str, Any]:
+    """Where the reader's unread messages begin: the line above the first one on the page, and
+    the address that shows it when it lies before the page."""
+    unread = [message.seq for message in page if message.seq > last_read]
+    if not unread:
+        return {}
+    context: dict[str, Any] = {"first_unread_seq": unread[0]}
+    if has_older and page[0].seq > last_read + 1:
+        context["first_unread_seq"] = None  # before the page: not on the screen
+        context["unread_around"] = last_read + 1
+    return context
+
+
 @verified_required
 def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rights = access.visible_channel(request.user, pk)
     channel = rights.channel
-    context = {"channel": channel, "rights": rights, "form": MessageForm()}
-    context.update(_sidebar(request.user), **_room_tools())
+    context = {"channel": channel, "rights": rights, "form": MessageForm(), **_room_tools()}
     if channel.is_direct:
         # a direct conversation is named after its (at most eight) other members
         channel.members = list(channel.memberships.select_related("user"))
@@ -249,13 +266,23 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("author")
             .order_by("-pinned_at")[:5],
         )
-        if rights.member and page:
+        if rights.membership is not None and page:
+            context.update(_first_unread(page, has_older, rights.membership.last_read_seq))
             services.mark_read(channel, user=request.user, seq=channel.last_seq)
     else:
         context["requested"] = MembershipRequest.objects.filter(
             channel=channel, user=request.user, status=MembershipRequest.Status.PENDING
         ).exists()
-    return render(request, "channels_app/channel.html", context)
+    if request.headers.get(FRAGMENT) == "room":
+        # the live client switching rooms: the room alone, without the page around it
+        response = render(request, "channels_app/includes/room.html", context)
+        response[FRAGMENT] = "room"
+    else:
+        context.update(_sidebar(request.user))
+        response = render(request, "channels_app/channel.html", context)
+    # a browser keeps the page and the fragment of one address apart
+    patch_vary_headers(response, [FRAGMENT])
+    return response
 
 
 @verified_required

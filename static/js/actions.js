@@ -39,14 +39,15 @@ export class MessageActions {
     this.toastTimer = null;
   }
 
-  start() {
+  /** `outside` holds the signal that ends the listeners outside the room with the room. */
+  start(outside) {
     this.root.addEventListener("click", (event) => this.onClick(event));
     this.root.addEventListener("keydown", (event) => this.onKeydown(event));
     // `toggle` does not bubble: listen while it goes down
     this.root.addEventListener("toggle", (event) => this.onToggle(event), true);
-    document.addEventListener("click", (event) => this.onDocumentClick(event));
+    document.addEventListener("click", (event) => this.onDocumentClick(event), outside);
     // a deletion waiting for its undo time goes out when the page goes
-    window.addEventListener("pagehide", () => this.commitDelete(true));
+    window.addEventListener("pagehide", () => this.commitDelete(true), outside);
     if (this.picker) {
       this.search.addEventListener("input", () => this.filterPicker());
       this.picker.addEventListener("keydown", (event) => this.onPickerKeydown(event));

@@ -165,12 +165,12 @@ class Badges {
     const text = li.closest("[data-unread-one]")?.dataset ?? {};
     // the sidebar shows the numbers only (sidebar_item.html)
     const compact = li.closest("[data-compact-badges]") !== null;
+    li.querySelector(".wijk-mention-badge")?.remove();
+    li.querySelector(".wijk-unread-badge")?.remove();
     // the room on the screen is being read: its new messages are not counted as unread
     if (li.querySelector("[aria-current=page]")) return;
     const form = (count, one, other) =>
       fill(this.plural.select(count) === "one" ? one : other, { n: count });
-    li.querySelector(".wijk-mention-badge")?.remove();
-    li.querySelector(".wijk-unread-badge")?.remove();
     if (mentions > 0) {
       const label = form(mentions, text.mentionsOne, text.mentionsOther);
       li.append(badge("danger", "wijk-mention-badge", label, compact ? `@${mentions}` : null));

@@ -14,6 +14,7 @@ import { MessageActions } from "./actions.js";
 import { badges } from "./badges.js";
 import { fill, h, intData, newClientId, siteFormat } from "./dom.js";
 import { Connection } from "./socket.js";
+import { Workspace } from "./workspace.js";
 
 const TYPING_EVERY = 3_000;
 const TYPING_SHOWN = 5_000;
@@ -49,16 +50,20 @@ const FOLLOW = "follow";
 
 const ACTION_PATH = /\/(\d+)\/(react|delete)\/$/;
 
-class LiveRoom {
-  constructor(root) {
+export class LiveRoom {
+  /**
+   * `workspace` (workspace.js) owns the tab's socket and switches rooms; a case room, which has
+   * a socket of its own (data-socket), has none.
+   */
+  constructor(root, workspace = null) {
     this.root = root;
+    this.workspace = workspace;
     this.room = intData(root, "room");
     this.me = intData(document.body, "user");
     this.thread = intData(root, "thread");
     // The tab's socket carries every channel and must be told which to follow; a case room's
     // socket belongs to its room.
-    this.path = root.dataset.socket ?? "/ws/";
-    this.shared = this.path === "/ws/";
+    this.shared = workspace !== null;
     this.language = document.documentElement.lang || "nl";
 
     this.list = root.querySelector("[data-messages]");
@@ -85,16 +90,21 @@ class LiveRoom {
     this.pending = new Map(); // client id -> {body, parent, li, acked}
     this.typists = new Map(); // user id -> {name, timer}
 
-    this.connection = new Connection(
-      {
-        open: () => this.onOpen(),
-        frame: (frame) => this.onFrame(frame),
-        state: (state) => this.setConnection(state),
-        lost: () => this.onLost(),
-        ended: (code) => this.onClosed(code),
-      },
-      this.path,
-    );
+    this.connection =
+      workspace?.connection ??
+      new Connection(
+        {
+          open: () => this.onOpen(),
+          frame: (frame) => this.onFrame(frame),
+          state: (state) => this.setConnection(state),
+          lost: () => this.onLost(),
+          ended: (code) => this.onClosed(code),
+        },
+        root.dataset.socket,
+      );
+    // Listeners outside the room element end with the room (a switch to another room).
+    this.leaving = new AbortController();
+    this.observer = new MutationObserver(() => this.decorate());
     this.everOpen = false;
     this.offlineShown = false;
     this.readTimer = null;
@@ -103,6 +113,7 @@ class LiveRoom {
     this.refCount = 0;
     this.syncing = false;
     this.stopped = false;
+    this.loadingOlder = false;
     this.actions = new MessageActions(this);
   }
 
@@ -110,21 +121,46 @@ class LiveRoom {
     this.root.classList.add("wijk-room--live");
     for (const li of this.list.querySelectorAll("li[data-id]")) this.prepareRow(li);
     this.decorate();
-    new MutationObserver(() => this.decorate()).observe(this.list, { childList: true });
+    this.observer.observe(this.list, { childList: true });
     this.revealStart();
+    const outside = { signal: this.leaving.signal };
     this.root.addEventListener("submit", (event) => this.onSubmit(event));
-    this.actions.start();
-    document
-      .querySelector("[data-skip-composer]")
-      ?.addEventListener("click", (event) => this.onSkipToComposer(event));
+    this.root.addEventListener("click", (event) => this.onClick(event));
+    this.list.addEventListener("scroll", () => this.onScroll(), { passive: true });
+    this.actions.start(outside);
+    const skip = document.querySelector("[data-skip-composer]");
+    if (skip) {
+      skip.hidden = !this.textarea;
+      skip.addEventListener("click", (event) => this.onSkipToComposer(event), outside);
+    }
     if (this.textarea) {
       this.textarea.addEventListener("keydown", (event) => this.onKeydown(event));
       this.textarea.addEventListener("input", () => this.onInput());
     }
-    document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible") this.scheduleRead();
-    });
-    this.connection.start();
+    document.addEventListener(
+      "visibilitychange",
+      () => {
+        if (document.visibilityState === "visible") this.scheduleRead();
+      },
+      outside,
+    );
+    if (!this.shared) this.connection.start();
+    else if (this.isOpen()) this.onOpen(true);
+  }
+
+  /** Another room takes this one's place (workspace.js): the socket stays, the room goes. */
+  leave() {
+    if (this.seen > this.readSent && !this.stopped) {
+      this.send({ type: "read", room: this.room, seq: this.seen });
+      this.readSent = this.seen;
+    }
+    this.actions.commitDelete();
+    this.stopped = true;
+    this.leaving.abort();
+    this.observer.disconnect();
+    clearTimeout(this.readTimer);
+    clearTimeout(this.statusTimer);
+    for (const typist of this.typists.values()) clearTimeout(typist.timer);
   }
 
   // ---- connection ---------------------------------------------------------------------------
@@ -149,7 +185,8 @@ class LiveRoom {
     return `${kind}-${this.refCount}`;
   }
 
-  onOpen() {
+  /** After every (re)connect, and when the room opens on a socket that is open already. */
+  onOpen(switched = false) {
     if (this.offlineShown) {
       this.offlineShown = false;
       this.showStatus(this.status?.dataset.reconnectedText, "info", RECONNECTED_SHOWN);
@@ -157,8 +194,8 @@ class LiveRoom {
     this.everOpen = true;
     if (this.shared) {
       this.send({ type: "subscribe", room: this.room, ref: this.nextRef("subscribe") });
-      // the sidebar's rooms, for their unread and mention counts (badges.js)
-      for (const room of badges.rooms()) {
+      // the sidebar's rooms, for their unread and mention counts (badges.js); once per socket
+      for (const room of switched ? [] : badges.rooms()) {
         if (room !== this.room) this.send({ type: "subscribe", room, ref: this.nextRef(FOLLOW) });
       }
     }
@@ -183,7 +220,8 @@ class LiveRoom {
   stop() {
     this.stopped = true;
     this.root.dataset.connection = "ended";
-    this.connection.stop();
+    // the tab's socket serves the other rooms too; it ends only when the server ends it
+    if (!this.shared) this.connection.stop();
     clearTimeout(this.readTimer);
     for (const typist of this.typists.values()) clearTimeout(typist.timer);
     this.typists.clear();
@@ -211,7 +249,7 @@ class LiveRoom {
   // ---- frames from the server ---------------------------------------------------------------
 
   onFrame(frame) {
-    if (this.shared) badges.handle(frame);
+    if (this.stopped) return;
     // The socket also carries the user's frames for other rooms.
     if ("room" in frame && frame.room !== this.room) return;
     if (frame.type !== "synced" && !this.syncing) this.noteChange(frame.change);
@@ -425,6 +463,13 @@ class LiveRoom {
       return;
     }
     this.scrollToEnd();
+    // where the reader's unread messages begin, if they do not all fit: as in Slack
+    const line = this.list.querySelector("[data-new-line]");
+    if (line) {
+      const above = line.getBoundingClientRect().top - this.list.getBoundingClientRect().top;
+      if (above < 0) this.list.scrollTop += above - 8;
+    }
+    this.showJumps();
     const composer = this.composer?.getBoundingClientRect();
     if (composer && composer.bottom > window.innerHeight) {
       this.composer.scrollIntoView({ block: "end" });
@@ -457,8 +502,10 @@ class LiveRoom {
       const day = siteFormat(DAY_KEY).format(at);
       if (day !== previous?.day) firsts.set(li, day);
       const deleted = li.classList.contains("wijk-message--deleted");
+      const afterLine = li.previousElementSibling?.matches("[data-new-line]") ?? false;
       const continued =
         previous !== null &&
+        !afterLine &&
         previous.day === day &&
         previous.author === li.dataset.author &&
         !previous.deleted &&
@@ -467,12 +514,16 @@ class LiveRoom {
       li.classList.toggle("wijk-message--continued", continued);
       previous = { author: li.dataset.author, at, day, deleted };
     }
+    // the day comes above the "new messages" line when both stand over one message
+    const newLine = (li) => (li?.matches("[data-new-line]") ? li : null);
     for (const line of this.list.querySelectorAll(":scope > li[data-day]")) {
-      const next = line.nextElementSibling;
+      let next = line.nextElementSibling;
+      next = newLine(next)?.nextElementSibling ?? next;
       if (!next || firsts.get(next) !== line.dataset.day) line.remove();
     }
     for (const [li, day] of firsts) {
-      if (li.previousElementSibling?.dataset.day !== day) li.before(this.dayLine(li, day, today));
+      const top = newLine(li.previousElementSibling) ?? li;
+      if (top.previousElementSibling?.dataset.day !== day) top.before(this.dayLine(li, day, today));
     }
   }
 
@@ -488,6 +539,88 @@ class LiveRoom {
       text = siteFormat(thisYear ? DAY_NAME : DAY_NAME_YEAR).format(at);
     }
     return h("li", { class: "wijk-day-line", "data-day": day }, h("span", {}, text));
+  }
+
+  // ---- older messages and the jumps ---------------------------------------------------------
+
+  onClick(event) {
+    const older = event.target.closest("[data-older]");
+    if (older && this.shared) {
+      event.preventDefault();
+      this.loadOlder();
+      return;
+    }
+    const unread = event.target.closest("[data-jump-unread]");
+    if (unread) {
+      const line = this.list.querySelector("[data-new-line]");
+      if (line) {
+        event.preventDefault();
+        line.scrollIntoView({ block: "start" });
+      } else if (this.workspace) {
+        event.preventDefault();
+        this.workspace.open(unread.href);
+      }
+      return;
+    }
+    if (event.target.closest("[data-jump-present]")) {
+      this.scrollToEnd();
+      this.textarea?.focus({ preventScroll: true });
+    }
+  }
+
+  onScroll() {
+    this.showJumps();
+    // close to the top: the older messages come in above, as in every chat application
+    if (this.list.scrollTop < NEAR_END && this.root.querySelector("[data-older]")) this.loadOlder();
+  }
+
+  /** "First unread" while the line is above the messages on the screen; "newest" away from the end. */
+  showJumps() {
+    const present = this.root.querySelector("[data-jump-present]");
+    if (present) present.hidden = this.nearEnd();
+    const unread = this.root.querySelector("[data-jump-unread]");
+    if (!unread) return;
+    const line = this.list.querySelector("[data-new-line]");
+    unread.hidden =
+      line !== null &&
+      line.getBoundingClientRect().bottom > this.list.getBoundingClientRect().top;
+  }
+
+  /**
+   * The page of messages before the first one shown, from the same address as the "older
+   * messages" link (the room without the page around it), put above without moving what the
+   * reader is looking at.
+   */
+  async loadOlder() {
+    const link = this.root.querySelector("[data-older]");
+    if (!link || this.loadingOlder) return;
+    this.loadingOlder = true;
+    try {
+      const root = await this.workspace.fetchRoom(link.href);
+      if (!root || this.stopped) return;
+      const rows = Array.from(root.querySelectorAll("[data-messages] > li[data-id]")).filter(
+        (li) => !this.findMessage(li.dataset.id),
+      );
+      for (const li of rows) this.prepareRow(li);
+      // the first message the reader can see stays where it is on the screen
+      const listTop = this.list.getBoundingClientRect().top;
+      const anchor =
+        Array.from(this.list.querySelectorAll(":scope > li.wijk-message")).find(
+          (li) => li.getBoundingClientRect().bottom > listTop,
+        ) ?? null;
+      const before = anchor?.getBoundingClientRect().top ?? 0;
+      // older messages are not news: screen readers hear only new ones
+      this.list.setAttribute("aria-live", "off");
+      this.list.prepend(...rows);
+      this.decorate();
+      if (anchor) this.list.scrollTop += anchor.getBoundingClientRect().top - before;
+      requestAnimationFrame(() => this.list.setAttribute("aria-live", "polite"));
+      const next = root.querySelector("[data-older]");
+      if (next) link.href = next.getAttribute("href");
+      else link.closest("p")?.remove();
+    } finally {
+      this.loadingOlder = false;
+    }
   }
 
   restoreEmpty() {
@@ -510,6 +643,7 @@ class LiveRoom {
     }
     this.list.insertBefore(li, before);
     if (follow) this.scrollToEnd();
+    this.showJumps();
   }
 
   replaceMessage(old, frame) {
@@ -678,5 +812,6 @@ foldSidebar();
 
 const root = document.querySelector("[data-live-room]");
 if (root?.querySelector("[data-messages]") && "WebSocket" in window) {
-  new LiveRoom(root).start();
+  if (root.dataset.socket) new LiveRoom(root).start();
+  else new Workspace((room, workspace) => new LiveRoom(room, workspace)).start(root);
 }

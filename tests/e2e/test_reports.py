@@ -56,6 +56,8 @@ def test_a_reported_message_is_removed_by_a_platform_moderator(
     reader.context.add_cookies([_cookie(anna, server)])
     reader.goto(f"{server}/channels/{channel.pk}/")
     row = reader.locator(".wijk-message", has_text="sukkel")
+    row.hover()
+    row.get_by_label("Meer acties").click()  # the message's menu
     row.get_by_role("link", name="Melden").click()
     expect(reader.get_by_role("heading", name="Bericht melden")).to_be_visible()
     reader.get_by_role("button", name="Melding versturen").click()

@@ -1,0 +1,152 @@
+// The chat workspace of a tab: one socket to /ws/ for every channel and direct conversation,
+// the sidebar's counts (badges.js), and switching rooms without loading the page.
+//
+// A room is opened by asking its own address for the room alone (the X-Wijk-Fragment header;
+// the server renders the same template as for the page) and putting it in place of the one on
+// the screen; the address bar follows (history API), so every room keeps its own address that
+// works on reload, in another tab and without JavaScript. The socket stays open: it already
+// follows every room in the sidebar, so a switch costs one request and a `sync`.
+
+import { badges } from "./badges.js";
+import { intData } from "./dom.js";
+import { Connection } from "./socket.js";
+
+const FRAGMENT = "X-Wijk-Fragment";
+const WIDE = "(min-width: 60em)";
+
+export class Workspace {
+  /** `makeRoom(root, workspace)` makes the live room (chat.js) for a room element. */
+  constructor(makeRoom) {
+    this.makeRoom = makeRoom;
+    this.room = null;
+    this.opening = 0; // the latest switch; an earlier answer that arrives later is dropped
+    this.connection = new Connection({
+      open: () => this.room?.onOpen(),
+      frame: (frame) => {
+        badges.handle(frame);
+        this.room?.onFrame(frame);
+      },
+      state: (state) => this.room?.setConnection(state),
+      lost: () => this.room?.onLost(),
+      ended: (code) => this.room?.onClosed(code),
+    });
+  }
+
+  start(root) {
+    this.room = this.makeRoom(root, this);
+    this.room.start();
+    this.connection.start();
+    history.replaceState({ room: true }, "");
+    this.shown = this.address(location.href);
+    document.addEventListener("click", (event) => this.onClick(event));
+    document.addEventListener("keydown", (event) => this.onKeydown(event));
+    window.addEventListener("popstate", (event) => {
+      if (event.state?.room && this.address(location.href) !== this.shown) {
+        this.open(location.href, false);
+      }
+    });
+  }
+
+  /** A room's address without the part after #: what the server is asked for. */
+  address(url) {
+    const parsed = new URL(url, location.href);
+    return `${parsed.pathname}${parsed.search}`;
+  }
+
+  /** The sidebar's rooms open in place; with a modifier key the browser does what it does. */
+  onClick(event) {
+    const link = event.target.closest?.("a.wijk-sidebar__link[href]");
+    if (!link || event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    this.open(link.href);
+  }
+
+  /** Alt+↑ and Alt+↓ open the room above or below the current one in the sidebar. */
+  onKeydown(event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
+    const links = Array.from(document.querySelectorAll("a.wijk-sidebar__link[href]"));
+    if (!links.length) return;
+    event.preventDefault();
+    const current = links.findIndex((link) => link.getAttribute("aria-current") === "page");
+    const step = event.key === "ArrowUp" ? -1 : 1;
+    const next = current < 0 ? 0 : (current + step + links.length) % links.length;
+    this.open(links[next].href);
+  }
+
+  /** The room at `url` alone, as the server renders it, or null (then the page loads). */
+  async fetchRoom(url) {
+    let response;
+    try {
+      response = await fetch(url, { headers: { [FRAGMENT]: "room" }, credentials: "same-origin" });
+    } catch {
+      return null;
+    }
+    if (!response.ok || response.headers.get(FRAGMENT) !== "room") return null;
+    const template = document.createElement("template");
+    template.innerHTML = await response.text(); // rendered by the server from its templates
+    const root = template.content.querySelector("[data-live-room]");
+    if (root) root.dataset.address = this.address(response.url);
+    return root;
+  }
+
+  /**
+   * Opens the room at `url` in place of the one on the screen. Messages still being sent keep
+   * the room (the page loads instead, as without this script); anything the server does not
+   * answer with a room (a closed room's page, a sign-in) loads as a page.
+   */
+  async open(url, push = true) {
+    if (this.room?.pending.size) {
+      location.assign(url);
+      return;
+    }
+    this.opening += 1;
+    const opening = this.opening;
+    const root = await this.fetchRoom(url);
+    if (opening !== this.opening) return;
+    if (!root) {
+      location.assign(url);
+      return;
+    }
+    const hash = new URL(url, location.href).hash;
+    const previous = this.room;
+    previous?.leave();
+    document.querySelector("[data-live-room]").replaceWith(root);
+    if (push) history.pushState({ room: true }, "", `${root.dataset.address}${hash}`);
+    this.shown = root.dataset.address;
+    document.title = root.dataset.pageTitle ?? document.title;
+    this.markCurrent(intData(root, "room"), previous);
+    this.room = this.makeRoom(root, this);
+    this.room.start();
+    if (!window.matchMedia(WIDE).matches) {
+      // on a phone the sidebar folds away and the room's name is read out
+      const fold = document.querySelector("[data-sidebar-fold]");
+      if (fold) fold.open = false;
+      const heading = root.querySelector("h1");
+      heading?.setAttribute("tabindex", "-1");
+      heading?.focus();
+    }
+  }
+
+  /** The sidebar marks the room on the screen, which counts nothing unread. */
+  markCurrent(room, previous) {
+    for (const link of document.querySelectorAll("a.wijk-sidebar__link[aria-current]")) {
+      link.removeAttribute("aria-current");
+    }
+    for (const link of document.querySelectorAll(
+      `li.wijk-sidebar__item[data-room="${room}"] a.wijk-sidebar__link`,
+    )) {
+      link.setAttribute("aria-current", "page");
+    }
+    // the server marked the room read when it rendered it
+    badges.update(room, (state) => ({ ...state, lastRead: state.lastSeq, mentions: 0 }));
+    if (previous && previous.room !== room) {
+      badges.update(previous.room, (state) => ({
+        lastSeq: Math.max(state.lastSeq, previous.seen),
+        lastRead: Math.max(state.lastRead, previous.readSent),
+        mentions: state.mentions,
+      }));
+    }
+  }
+}

@@ -1,0 +1,208 @@
+"""Moving through the workspace in Chromium without page loads: switching rooms from the sidebar
+and with Alt+↑/↓ on the tab's one socket, the address bar and the back button following; older
+messages loading above; the line at the first unread message and the jumps."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from channels_app import services
+from channels_app.models import Channel
+from tests.e2e import LIVE, open_room, session_cookie
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _mark_page(page: Page) -> None:
+    """A flag that a page load would lose."""
+    page.evaluate("window.loadedOnce = true")
+
+
+def _still_the_same_page(page: Page) -> None:
+    assert page.evaluate("window.loadedOnce === true"), "the page was loaded again"
+
+
+def _rows(page: Page):
+    return page.locator("[data-messages] > li.wijk-message")
+
+
+def _row(page: Page, number: int):
+    body = page.locator(
+        ".wijk-message__body", has_text=re.compile(rf"^\s*Bericht nummer {number}\s*$")
+    )
+    return _rows(page).filter(has=body)
+
+
+def _fill(settings, channel: Channel, author, count: int, start: int = 1) -> None:
+    settings.MESSAGE_RATE_LIMIT = (1_000, 10)  # in this process, for the set-up
+    for number in range(start, start + count):
+        services.post_message(channel.pk, author=author, body=f"Bericht nummer {number}")
+
+
+def test_the_sidebar_switches_rooms_in_place_on_one_socket(workspace, pages):
+    anna, bert = pages
+    sockets: list[str] = []
+    anna.on("websocket", lambda socket: sockets.append(socket.url))
+    open_room(anna, workspace.url(workspace.gezond))
+    _mark_page(anna)
+    sidebar = anna.get_by_role("navigation", name="Kanalen en gesprekken")
+
+    sidebar.get_by_role("link", name="Geldzorgen Hoensbroek").click()
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Geldzorgen Hoensbroek")
+    expect(anna).to_have_url(workspace.url(workspace.schulden))
+    expect(anna).to_have_title(re.compile(r"^Geldzorgen Hoensbroek · "))
+    expect(sidebar.get_by_role("link", name="Geldzorgen Hoensbroek")).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(sidebar.get_by_role("link", name="Samen Heerlen Gezond")).not_to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(anna.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
+    expect(anna.locator("[data-composer] textarea")).to_be_focused()
+    _still_the_same_page(anna)
+
+    # live in the room switched to, counted in the room switched from
+    open_room(bert, workspace.url(workspace.schulden))
+    bert.locator("[data-composer] textarea").fill("Wie kent de nieuwe budgetcursus?")
+    bert.locator("[data-composer] textarea").press("Enter")
+    expect(_rows(anna).filter(has_text="budgetcursus")).to_have_count(1, timeout=LIVE)
+    open_room(bert, workspace.url(workspace.gezond))
+    bert.locator("[data-composer] textarea").fill("Overleg om drie uur?")
+    bert.locator("[data-composer] textarea").press("Enter")
+    gezond = anna.locator(".wijk-sidebar li.wijk-sidebar__item", has_text="Samen Heerlen Gezond")
+    expect(gezond.locator(".wijk-unread-badge [aria-hidden=true]")).to_have_text("1", timeout=LIVE)
+
+    # Anna writes from the switched room over the same socket
+    anna.locator("[data-composer] textarea").fill("Ik ken hem, ik stuur de folder.")
+    anna.locator("[data-composer] textarea").press("Enter")
+    expect(_rows(anna).filter(has_text="folder")).to_have_count(1)
+    expect(anna.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+
+    # back: the first room again, read now
+    anna.go_back()
+    expect(anna.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Samen Heerlen Gezond"))
+    expect(anna).to_have_url(workspace.url(workspace.gezond))
+    expect(_rows(anna).filter(has_text="Overleg om drie uur?")).to_have_count(1)
+    expect(gezond.locator(".wijk-unread-badge")).to_have_count(0)
+    anna.go_forward()
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Geldzorgen Hoensbroek")
+    expect(_rows(anna).filter(has_text="folder")).to_have_count(1)
+    _still_the_same_page(anna)
+    assert len(sockets) == 1, sockets
+
+    # the address works on its own
+    anna.reload()
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Geldzorgen Hoensbroek")
+
+
+def test_alt_arrow_keys_move_through_the_sidebar(workspace, pages):
+    anna, _bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    _mark_page(anna)
+    heading = anna.get_by_role("heading", level=1)
+    # the sidebar's order: channels by name, then conversations
+    anna.keyboard.press("Alt+ArrowDown")
+    expect(heading).to_have_text("Bert Schuldhulp")
+    anna.keyboard.press("Alt+ArrowUp")
+    expect(heading).to_have_text(re.compile(r"^Samen Heerlen Gezond"))
+    anna.keyboard.press("Alt+ArrowUp")
+    expect(heading).to_have_text("Geldzorgen Hoensbroek")
+    expect(anna.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
+    _still_the_same_page(anna)
+
+
+@pytest.fixture
+def long_history(workspace, settings) -> None:
+    """Eighty messages of Bert's; Anna read the first five."""
+    _fill(settings, workspace.gezond, workspace.bert, 80)
+    workspace.gezond.refresh_from_db()
+    services.mark_read(workspace.gezond, user=workspace.anna, seq=5)
+
+
+def test_older_messages_load_above_without_moving_the_reading_position(
+    workspace, long_history, pages
+):
+    anna, _bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    _mark_page(anna)
+    expect(_rows(anna)).to_have_count(50)
+    expect(_rows(anna).first).to_contain_text("Bericht nummer 31")
+    first = _row(anna, 31)
+    # scrolled up to the top: the older ones come in above, and the message that was first
+    # stays where it was on the screen
+    before = anna.locator("[data-messages]").evaluate(
+        """list => {
+            list.scrollTop = 0;
+            return list.querySelector("li.wijk-message").getBoundingClientRect().top;
+        }"""
+    )
+    expect(_rows(anna)).to_have_count(80, timeout=LIVE)
+    expect(_rows(anna).first).to_contain_text("Bericht nummer 1")
+    box = first.bounding_box()
+    assert box is not None and abs(box["y"] - before) < 3, (box, before)
+    expect(anna.locator("[data-older]")).to_have_count(0)
+    # one day line, no message twice
+    expect(anna.locator("[data-messages] > li.wijk-day-line")).to_have_count(1)
+    expect(_row(anna, 31)).to_have_count(1)
+    _still_the_same_page(anna)
+
+
+@pytest.fixture
+def short_history(workspace, settings) -> None:
+    """Thirty messages of Bert's; Anna read the first ten."""
+    _fill(settings, workspace.gezond, workspace.bert, 30)
+    workspace.gezond.refresh_from_db()
+    services.mark_read(workspace.gezond, user=workspace.anna, seq=10)
+
+
+def test_the_first_unread_message_is_marked_and_the_jumps_lead_there_and_back(
+    workspace, short_history, pages
+):
+    anna, _bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    line = anna.locator("[data-messages] > li[data-new-line]")
+    expect(line).to_have_text("Nieuwe berichten")
+    # the line sits above message 11, and the room opens there
+    expect(line.locator("xpath=following-sibling::li[1]")).to_contain_text("Bericht nummer 11")
+    expect(line).to_be_in_viewport()
+    newest = anna.get_by_role("button", name="Naar de nieuwste berichten")
+    expect(newest).to_be_visible()
+    newest.click()
+    expect(_rows(anna).last).to_be_in_viewport()
+    expect(newest).to_be_hidden()
+    first_unread = anna.get_by_role("link", name="Naar het eerste ongelezen bericht")
+    expect(first_unread).to_be_visible()
+    first_unread.click()
+    expect(line).to_be_in_viewport()
+    expect(first_unread).to_be_hidden()
+
+
+def test_a_first_unread_before_the_page_opens_around_it(workspace, long_history, pages):
+    anna, _bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    _mark_page(anna)
+    expect(anna.locator("[data-new-line]")).to_have_count(0)  # message 6 is not on the page
+    anna.get_by_role("link", name="Naar het eerste ongelezen bericht").click()
+    expect(anna).to_have_url(re.compile(r"\?around=6#m-6$"))
+    expect(anna.locator("#m-6")).to_be_in_viewport(timeout=LIVE)
+    _still_the_same_page(anna)
+
+
+def test_without_javascript_the_rooms_are_pages_and_links(workspace, long_history, browser_page):
+    context = browser_page.context.browser.new_context(java_script_enabled=False)
+    try:
+        context.add_cookies([session_cookie(workspace.anna, workspace.server)])
+        page = context.new_page()
+        page.goto(workspace.url(workspace.gezond))
+        page.get_by_role("link", name="Naar het eerste ongelezen bericht").click()
+        expect(page).to_have_url(re.compile(r"\?around=6#m-6$"))
+        page.get_by_role("link", name="Geldzorgen Hoensbroek").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Geldzorgen Hoensbroek")
+        page.goto(workspace.url(workspace.gezond))
+        page.get_by_role("link", name="Oudere berichten tonen").click()
+        expect(page).to_have_url(re.compile(r"\?before=\d+$"))
+    finally:
+        context.close()
