@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -44,17 +46,35 @@ class MessageForm(core_forms.MessageForm):
 
 class PeopleField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
+        """The name, and what tells two people of one name apart: job title, organisation."""
+        professional = getattr(obj, "professional", None)
+        details = []
+        if professional is not None:
+            details = [professional.job_title] + [o.name for o in professional.organisations.all()]
+        details = [detail for detail in details if detail]
+        return f"{obj.display_name} — {', '.join(details)}" if details else obj.display_name
 
 
 class DirectMessageForm(forms.Form):
     people = PeopleField(
         label=_("With"),
-        queryset=User.objects.filter(is_active=True, professional__verified=True).order_by(
-            "display_name"
-        ),
-        help_text=_("Hold Ctrl (or Cmd) to choose more than one person, up to seven."),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose one or more people, up to seven."),
     )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # everyone verified but the person choosing
+        people = self.fields["people"]
+        assert isinstance(people, PeopleField)
+        people.queryset = (
+            User.objects.filter(is_active=True, professional__verified=True)
+            .exclude(pk=user.pk)
+            .select_related("professional")
+            .prefetch_related("professional__organisations")
+            .order_by("display_name")
+        )
 
 
 class InviteForm(forms.Form):

@@ -314,6 +314,7 @@ class Notification(models.Model):
         INVITATION = "invitation", _("Invitation to a channel")
         JOIN_REQUEST = "join_request", _("Request to join your channel")
         REPORT = "report", _("Reported message")
+        DIRECT = "direct", _("New direct conversation")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -468,6 +468,10 @@ class ChannelRooms(ChatEngine[Message]):
         mentioned = _mentioned(room, message.body) - {message.author_id}
         Mention.objects.bulk_create(Mention(message=message, user_id=u) for u in mentioned)
         notify(mentioned, Notification.Kind.MENTION, room, message=message, actor=message.author)
+        if room.is_direct and message.seq == 1:
+            # the first message of a new conversation: the others learn that it exists
+            others = set(room.memberships.values_list("user_id", flat=True)) - mentioned
+            notify(others, Notification.Kind.DIRECT, room, message=message, actor=message.author)
         parent = message.parent
         if parent is None:
             return

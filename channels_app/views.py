@@ -127,6 +127,12 @@ def _sidebar(user: User) -> dict[str, Any]:
 
 @verified_required
 def index(request: HttpRequest) -> HttpResponse:
+    if request.headers.get(FRAGMENT) == "sidebar":
+        # the live client, when a room was added (a new conversation, an invitation accepted)
+        response = render(request, "channels_app/includes/sidebar.html", _sidebar(request.user))
+        response[FRAGMENT] = "sidebar"
+        patch_vary_headers(response, [FRAGMENT])
+        return response
     memberships = _my_rooms(request.user)
     joined = {m.channel_id for m in memberships}
     pending = set(
@@ -179,7 +185,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @verified_required
 def direct(request: HttpRequest) -> HttpResponse:
-    form = DirectMessageForm(request.POST or request.GET or None)
+    form = DirectMessageForm(request.POST or request.GET or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             channel = services.direct_channel(by=request.user, others=form.cleaned_data["people"])

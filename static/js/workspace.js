@@ -20,10 +20,15 @@ export class Workspace {
     this.makeRoom = makeRoom;
     this.room = null;
     this.opening = 0; // the latest switch; an earlier answer that arrives later is dropped
+    this.follows = 0;
     this.connection = new Connection({
       open: () => this.room?.onOpen(),
       frame: (frame) => {
         badges.handle(frame);
+        if (frame.kind === "direct" && frame.type === "notification" && !badges.items(frame.room).length) {
+          // a conversation someone started with this person: it joins the sidebar
+          this.refreshSidebar();
+        }
         this.room?.onFrame(frame);
       },
       state: (state) => this.room?.setConnection(state),
@@ -126,6 +131,39 @@ export class Workspace {
       const heading = root.querySelector("h1");
       heading?.setAttribute("tabindex", "-1");
       heading?.focus();
+    }
+  }
+
+  /**
+   * The sidebar's lists again from the server, when a room was added; the new rooms are
+   * followed for their counts from then on.
+   */
+  async refreshSidebar() {
+    const nav = document.querySelector("nav.wijk-sidebar[data-sidebar-url]");
+    if (!nav) return;
+    let response;
+    try {
+      response = await fetch(nav.dataset.sidebarUrl, {
+        headers: { [FRAGMENT]: "sidebar" },
+        credentials: "same-origin",
+      });
+    } catch {
+      return;
+    }
+    if (!response.ok || response.headers.get(FRAGMENT) !== "sidebar") return;
+    const template = document.createElement("template");
+    template.innerHTML = await response.text(); // rendered by the server from its templates
+    const before = new Set(badges.rooms());
+    const lists = nav.querySelectorAll("ul.wijk-sidebar__list");
+    const fresh = template.content.querySelectorAll("ul.wijk-sidebar__list");
+    if (lists.length !== fresh.length) return;
+    lists.forEach((list, index) => list.replaceWith(fresh[index]));
+    if (this.room) this.markCurrent(this.room.room, null);
+    for (const room of badges.rooms()) {
+      if (before.has(room) || !this.connection.isOpen()) continue;
+      this.follows += 1;
+      // the reference marks it as following only (chat.js ignores its errors)
+      this.connection.send({ type: "subscribe", room, ref: `follow-new-${this.follows}` });
     }
   }
 

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from channels_app import services
 from channels_app.models import Channel
 from tests.e2e import LIVE, open_room, session_cookie
+from tests.factories import ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -206,3 +207,60 @@ def test_without_javascript_the_rooms_are_pages_and_links(workspace, long_histor
         expect(page).to_have_url(re.compile(r"\?before=\d+$"))
     finally:
         context.close()
+
+
+@pytest.fixture
+def carla(workspace):
+    return ProfessionalFactory(
+        user=UserFactory(display_name="Carla Wijkteam"), job_title="Maatschappelijk werker"
+    ).user
+
+
+def test_a_new_conversation_appears_in_the_sidebar_with_a_notification(workspace, carla, pages):
+    anna, _bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    _mark_page(anna)
+    other = anna.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        other.add_cookies([session_cookie(carla, workspace.server)])
+        page = other.new_page()
+        page.goto(f"{workspace.server}/channels/direct/")
+        picker = page.get_by_role("group", name="Met")
+        # everyone but Carla herself, each told apart by job title and organisation
+        expect(picker.get_by_role("checkbox", name=re.compile("^Carla"))).to_have_count(0)
+        search = picker.get_by_role("searchbox", name="Zoek op naam, functie of organisatie")
+        search.fill("zzz")
+        expect(picker.get_by_text("Niemand gevonden.", exact=False)).to_be_visible()
+        search.fill("anna huis")
+        search.press("Enter")  # the one person found is chosen, the form is not sent
+        expect(picker.get_by_role("checkbox", name=re.compile("^Anna Huisarts"))).to_be_checked()
+        page.get_by_role("button", name="Gesprek beginnen").click()
+        open_room(page, page.url)
+        page.locator("[data-composer] textarea").fill("Hallo Anna, heb je even?")
+        page.locator("[data-composer] textarea").press("Enter")
+
+        directs = anna.get_by_role("list", name="Directe berichten")
+        item = directs.locator("li", has_text="Carla Wijkteam")
+        expect(item.locator(".wijk-unread-badge [aria-hidden=true]")).to_have_text(
+            "1", timeout=LIVE
+        )
+        expect(
+            anna.locator(".wijk-header__notifications .wijk-notification-badge")
+        ).to_contain_text("1")
+        # followed from now on, and opened in place
+        page.locator("[data-composer] textarea").fill("Het gaat om een gezin in Hoensbroek.")
+        page.locator("[data-composer] textarea").press("Enter")
+        expect(item.locator(".wijk-unread-badge [aria-hidden=true]")).to_have_text(
+            "2", timeout=LIVE
+        )
+        item.get_by_role("link").click()
+        expect(anna.get_by_role("heading", level=1)).to_have_text("Carla Wijkteam")
+        expect(_rows(anna)).to_have_count(2)
+        expect(item.locator(".wijk-unread-badge")).to_have_count(0)
+        _still_the_same_page(anna)
+    finally:
+        other.close()
+    anna.goto(f"{workspace.server}/channels/notifications/")
+    expect(anna.get_by_role("main")).to_contain_text(
+        "Carla Wijkteam is een gesprek met je begonnen"
+    )

@@ -134,6 +134,9 @@ ROUTES: dict[str, Route | list[Route]] = {
     "channels_app:report": in_rooms(
         lambda w, room, m: {"pk": room.pk, "message_id": m.pk}, lambda w: {"reason": "Onjuist"}
     ),
+    "channels_app:edit": in_rooms(
+        lambda w, room, m: {"pk": room.pk, "message_id": m.pk}, lambda w: {"body": "Gewijzigd"}
+    ),
     "channels_app:message_action": in_rooms(
         lambda w, room, m: {"pk": room.pk, "message_id": m.pk, "action": "pin"}, empty
     ),

@@ -121,6 +121,10 @@ channels_app:report                  closed  get  L 3 4 O O 4 4 3 4 4
 channels_app:report                  closed  post L 3 4 R R 4 4 3 4 4
 channels_app:report                  direct  get  L 3 4 O 4 4 4 3 4 4
 channels_app:report                  direct  post L 3 4 R 4 4 4 3 4 4
+channels_app:edit                    closed  get  L 3 4 O 4 4 4 3 4 4
+channels_app:edit                    closed  post L 3 4 R 4 4 4 3 4 4
+channels_app:edit                    direct  get  L 3 4 4 4 4 4 3 4 4
+channels_app:edit                    direct  post L 3 4 4 4 4 4 3 4 4
 channels_app:message_action          closed  get  L 3 5 5 5 5 5 3 5 5
 channels_app:message_action          closed  post L 3 4 4 R 4 4 3 4 4
 channels_app:message_action          direct  get  L 3 5 5 5 5 5 3 5 5
