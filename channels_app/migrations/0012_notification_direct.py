@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels_app', '0011_message_engine'),
+        ("channels_app", "0011_message_engine"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('mention', 'Mention'), ('reply', 'Reply in your thread'), ('invitation', 'Invitation to a channel'), ('join_request', 'Request to join your channel'), ('report', 'Reported message'), ('direct', 'New direct conversation')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("mention", "Mention"),
+                    ("reply", "Reply in your thread"),
+                    ("invitation", "Invitation to a channel"),
+                    ("join_request", "Request to join your channel"),
+                    ("report", "Reported message"),
+                    ("direct", "New direct conversation"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
