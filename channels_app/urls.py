@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
     path("search/", views.search, name="search"),
+    path("switcher/", views.switcher, name="switcher"),
     path("notifications/", views.notifications, name="notifications"),
     path(
         "notifications/<int:notification_id>/open/",

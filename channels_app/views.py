@@ -125,6 +125,68 @@ def _sidebar(user: User) -> dict[str, Any]:
     }
 
 
+#: How many rooms, channels and people the quick switcher lists of each
+SWITCHER_LIMIT = 8
+
+
+@verified_required
+def switcher(request: HttpRequest) -> JsonResponse:
+    """What the quick switcher (Ctrl+K) finds for ``q``: the person's own rooms (by activity),
+    open channels they have not joined, and people to start a conversation with."""
+    query = request.GET.get("q", "").strip()[:100]
+    rooms = _my_rooms(request.user)
+    results: list[dict[str, Any]] = [
+        {
+            "kind": "direct" if m.channel.is_direct else m.channel.kind,
+            "name": m.title,
+            "url": reverse("channels_app:channel", args=[m.channel_id]),
+            "unread": max(0, m.unread),
+        }
+        for m in rooms
+        if query.casefold() in m.title.casefold()
+    ][:SWITCHER_LIMIT]
+    if query:
+        joined = {m.channel_id for m in rooms}
+        others = (
+            Channel.objects.filter(kind=Channel.Kind.OPEN, archived_at=None, name__icontains=query)
+            .exclude(pk__in=joined)
+            .order_by("name")[:SWITCHER_LIMIT]
+        )
+        results += [
+            {
+                "kind": "join",
+                "name": channel.name,
+                "url": reverse("channels_app:channel", args=[channel.pk]),
+            }
+            for channel in others
+        ]
+        # people with whom the person has no conversation of two yet
+        talking = {
+            member.user_id
+            for m in rooms
+            if m.channel.is_direct and len(m.channel.members) == 2
+            for member in m.channel.members
+        }
+        people = (
+            User.objects.filter(
+                is_active=True, professional__verified=True, display_name__icontains=query
+            )
+            .exclude(pk__in=talking | {request.user.pk})
+            .select_related("professional")
+            .order_by("display_name")[:SWITCHER_LIMIT]
+        )
+        results += [
+            {
+                "kind": "person",
+                "name": person.display_name,
+                "detail": person.professional.job_title,
+                "start": reverse("channels_app:direct_with", args=[person.pk]),
+            }
+            for person in people
+        ]
+    return JsonResponse({"query": query, "results": results})
+
+
 @verified_required
 def index(request: HttpRequest) -> HttpResponse:
     if request.headers.get(FRAGMENT) == "sidebar":
@@ -208,6 +270,9 @@ def direct_with(request: HttpRequest, user_id: int) -> HttpResponse:
     if other.pk == request.user.pk:
         raise Http404
     channel = services.direct_channel(by=request.user, others=[other])
+    if not request.accepts("text/html"):
+        # the quick switcher, which opens the conversation in place
+        return JsonResponse({"url": reverse("channels_app:channel", args=[channel.pk])})
     return redirect("channels_app:channel", channel.pk)
 
 

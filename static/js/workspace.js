@@ -8,11 +8,14 @@
 // follows every room in the sidebar, so a switch costs one request and a `sync`.
 
 import { badges } from "./badges.js";
-import { intData } from "./dom.js";
+import { fill, h, intData } from "./dom.js";
 import { Connection } from "./socket.js";
 
 const FRAGMENT = "X-Wijk-Fragment";
 const WIDE = "(min-width: 60em)";
+// How long typing may pause before the switcher asks the server.
+const SEARCH_DELAY = 120;
+const EDITABLE = "input, textarea, select, [contenteditable]";
 
 export class Workspace {
   /** `makeRoom(root, workspace)` makes the live room (chat.js) for a room element. */
@@ -45,6 +48,11 @@ export class Workspace {
     this.shown = this.address(location.href);
     document.addEventListener("click", (event) => this.onClick(event));
     document.addEventListener("keydown", (event) => this.onKeydown(event));
+    this.switcher = new Switcher(this);
+    this.shortcuts = document.querySelector("dialog[data-shortcuts]");
+    for (const control of document.querySelectorAll(".wijk-sidebar [data-live-only]")) {
+      control.hidden = false;
+    }
     window.addEventListener("popstate", (event) => {
       if (event.state?.room && this.address(location.href) !== this.shown) {
         this.open(location.href, false);
@@ -60,6 +68,8 @@ export class Workspace {
 
   /** The sidebar's rooms open in place; with a modifier key the browser does what it does. */
   onClick(event) {
+    if (event.target.closest?.("[data-open-switcher]")) this.switcher.open();
+    if (event.target.closest?.("[data-open-shortcuts]")) this.shortcuts?.showModal();
     const link = event.target.closest?.("a.wijk-sidebar__link[href]");
     if (!link || event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -67,8 +77,21 @@ export class Workspace {
     this.open(link.href);
   }
 
-  /** Alt+↑ and Alt+↓ open the room above or below the current one in the sidebar. */
+  /**
+   * Ctrl+K (⌘K) opens the quick switcher, ? the shortcuts overview (outside text fields), and
+   * Alt+↑ and Alt+↓ the room above or below the current one in the sidebar.
+   */
   onKeydown(event) {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+      event.preventDefault();
+      this.switcher.open();
+      return;
+    }
+    if (event.key === "?" && !event.target.closest?.(EDITABLE) && !document.querySelector("dialog[open]")) {
+      event.preventDefault();
+      this.shortcuts?.showModal();
+      return;
+    }
     if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
     const links = Array.from(document.querySelectorAll("a.wijk-sidebar__link[href]"));
@@ -185,6 +208,145 @@ export class Workspace {
         lastRead: Math.max(state.lastRead, previous.readSent),
         mentions: state.mentions,
       }));
+    }
+  }
+}
+
+/**
+ * The quick switcher (Ctrl+K): a combobox over the person's rooms, open channels and people,
+ * as the server finds them (channels_app.views.switcher). A room opens in place; a person
+ * without a conversation yet gets one.
+ */
+class Switcher {
+  constructor(workspace) {
+    this.workspace = workspace;
+    this.dialog = document.querySelector("dialog[data-switcher]");
+    if (!this.dialog) return;
+    this.input = this.dialog.querySelector("[data-switcher-input]");
+    this.list = this.dialog.querySelector("[data-switcher-results]");
+    this.empty = this.dialog.querySelector("[data-switcher-empty]");
+    this.results = [];
+    this.active = 0;
+    this.asked = 0;
+    this.timer = null;
+    this.input.addEventListener("input", () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.search(), SEARCH_DELAY);
+    });
+    this.input.addEventListener("keydown", (event) => this.onKeydown(event));
+    this.list.addEventListener("click", (event) => {
+      const option = event.target.closest("[role=option]");
+      if (option) this.choose(Number(option.dataset.index));
+    });
+  }
+
+  open() {
+    if (!this.dialog || this.dialog.open) return;
+    this.input.value = "";
+    this.dialog.showModal();
+    this.input.focus();
+    this.search();
+  }
+
+  async search() {
+    this.asked += 1;
+    const asked = this.asked;
+    const url = new URL(this.dialog.dataset.url, location.href);
+    url.searchParams.set("q", this.input.value.trim());
+    let results = [];
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok) results = (await response.json()).results ?? [];
+    } catch {
+      results = [];
+    }
+    if (asked !== this.asked) return; // a later search answers instead
+    this.results = results;
+    this.active = 0;
+    this.render();
+  }
+
+  render() {
+    const data = this.dialog.dataset;
+    const options = this.results.map((result, index) => {
+      const kind = data[`kind${result.kind.charAt(0).toUpperCase()}${result.kind.slice(1)}`];
+      const details = [result.detail, kind].filter(Boolean).join(" · ");
+      const unread = result.unread ? fill(data.unreadText, { n: result.unread }) : "";
+      return h(
+        "li",
+        {
+          class: "wijk-switcher__option",
+          role: "option",
+          id: `switcher-option-${index}`,
+          "aria-selected": String(index === this.active),
+          "data-index": index,
+        },
+        h("span", { class: "wijk-switcher__name" }, result.name),
+        h("span", { class: "wijk-switcher__detail" }, [details, unread].filter(Boolean).join(" · ")),
+      );
+    });
+    this.list.replaceChildren(...options);
+    this.empty.hidden = options.length > 0;
+    this.mark();
+  }
+
+  mark() {
+    for (const option of this.list.children) {
+      const selected = Number(option.dataset.index) === this.active;
+      option.setAttribute("aria-selected", String(selected));
+      if (selected) option.scrollIntoView({ block: "nearest" });
+    }
+    if (this.results.length) {
+      this.input.setAttribute("aria-activedescendant", `switcher-option-${this.active}`);
+    } else {
+      this.input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  onKeydown(event) {
+    const count = this.results.length;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!count) return;
+      this.active = (this.active + (event.key === "ArrowDown" ? 1 : -1) + count) % count;
+      this.mark();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (count) this.choose(this.active);
+    }
+  }
+
+  /** The conversation could not be started (the person is no longer there): say so. */
+  notFound() {
+    this.dialog.showModal();
+    this.results = [];
+    this.render();
+  }
+
+  async choose(index) {
+    const result = this.results[index];
+    if (!result) return;
+    this.dialog.close();
+    if (result.url) {
+      this.workspace.open(result.url);
+      return;
+    }
+    // a person: the conversation is made (or found) by the server, then opened
+    const token = document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
+    const body = new FormData();
+    body.set("csrfmiddlewaretoken", token);
+    try {
+      const response = await fetch(result.start, {
+        method: "POST",
+        body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      const room = response.ok ? (await response.json()).url : null;
+      if (room) this.workspace.open(room);
+      else this.notFound();
+    } catch {
+      this.notFound();
     }
   }
 }

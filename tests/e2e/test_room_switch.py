@@ -264,3 +264,66 @@ def test_a_new_conversation_appears_in_the_sidebar_with_a_notification(workspace
     expect(anna.get_by_role("main")).to_contain_text(
         "Carla Wijkteam is een gesprek met je begonnen"
     )
+
+
+@pytest.fixture
+def beweegwijzer(workspace):
+    return services.create_channel(by=workspace.bert, kind="open", name="Beweegwijzer Heerlen")
+
+
+def test_the_quick_switcher_opens_rooms_channels_and_new_conversations(
+    workspace, carla, beweegwijzer, pages
+):
+    anna, _bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    _mark_page(anna)
+    heading = anna.get_by_role("heading", level=1)
+    box = anna.get_by_role("combobox", name="Ga naar een kanaal, gesprek of persoon")
+
+    anna.keyboard.press("Control+k")
+    expect(box).to_be_focused()
+    options = anna.get_by_role("option")
+    # without a word: the rooms, most recently active first
+    expect(options).to_have_count(3)
+    box.fill("geld")
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    expect(heading).to_have_text("Geldzorgen Hoensbroek")
+    expect(box).to_be_hidden()
+
+    # an open channel Anna has not joined yet
+    anna.get_by_role("button", name=re.compile("^Ga naar")).click()
+    box.fill("beweeg")
+    expect(options).to_have_text([re.compile("Beweegwijzer Heerlen.*nog geen lid")])
+    box.press("Enter")
+    expect(heading).to_have_text("Beweegwijzer Heerlen")
+    expect(
+        anna.get_by_role("button", name="Word lid van dit kanaal om mee te doen")
+    ).to_be_visible()
+
+    # a person without a conversation yet: it is started and opened in place
+    anna.keyboard.press("Control+k")
+    box.fill("carla")
+    expect(options).to_have_text([re.compile("Carla Wijkteam.*begin een gesprek")])
+    box.press("ArrowDown")  # one option: it stays chosen
+    box.press("Enter")
+    expect(heading).to_have_text("Carla Wijkteam")
+    expect(anna.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
+    _still_the_same_page(anna)
+    assert Channel.objects.filter(kind="direct", memberships__user=carla).count() == 1
+
+    # Escape closes without going anywhere; ? shows the shortcuts outside the message box
+    anna.keyboard.press("Control+k")
+    box.press("Escape")
+    expect(box).to_be_hidden()
+    heading.click()
+    anna.keyboard.press("?")
+    shortcuts = anna.get_by_role("dialog", name="Sneltoetsen")
+    expect(shortcuts).to_be_visible()
+    expect(shortcuts).to_contain_text("Ga naar een kanaal, gesprek of persoon")
+    anna.keyboard.press("Escape")
+    expect(shortcuts).to_be_hidden()
+    anna.locator("[data-composer] textarea").press("?")
+    expect(shortcuts).to_be_hidden()
+    expect(anna.locator("[data-composer] textarea")).to_have_value("?")

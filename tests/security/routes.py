@@ -101,6 +101,7 @@ ROUTES: dict[str, Route | list[Route]] = {
     "channels_app:index": Route(),
     "channels_app:create": Route(post=lambda w: {"kind": "open", "name": "Nieuw kanaal"}),
     "channels_app:search": Route(),
+    "channels_app:switcher": Route(),
     "channels_app:notifications": Route(),
     "channels_app:open_notification": Route(
         lambda w: {"notification_id": w.notification.pk}, post=empty

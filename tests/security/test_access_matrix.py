@@ -88,6 +88,7 @@ channels_app:index                           get  L 3 O O O O O 3 O O
 channels_app:create                          get  L 3 O O O O O 3 O O
 channels_app:create                          post L 3 R R R R R 3 R R
 channels_app:search                          get  L 3 O O O O O 3 O O
+channels_app:switcher                        get  L 3 O O O O O 3 O O
 channels_app:notifications                   get  L 3 O O O O O 3 O O
 channels_app:open_notification               get  L 3 5 5 5 5 5 3 5 5
 channels_app:open_notification               post L 3 4 R 4 4 4 3 4 4
