@@ -34,6 +34,7 @@ urlpatterns = [
         name="message_action",
     ),
     path("<int:pk>/members/", views.members, name="members"),
+    path("<int:pk>/people/", views.people, name="people"),
     path(
         "<int:pk>/members/<int:user_id>/<slug:action>/", views.member_action, name="member_action"
     ),

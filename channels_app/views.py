@@ -188,6 +188,32 @@ def switcher(request: HttpRequest) -> JsonResponse:
 
 
 @verified_required
+def people(request: HttpRequest, pk: int) -> JsonResponse:
+    """Whom the message box's @ can name in a room: the other members matching ``q`` and, in a
+    channel, @kanaal for everyone in it."""
+    rights = access.readable_channel(request.user, pk)
+    query = request.GET.get("q", "").strip()[:100]
+    members = (
+        rights.channel.memberships.filter(
+            user__is_active=True, user__display_name__icontains=query
+        )
+        .exclude(user=request.user)
+        .select_related("user__professional")
+        .order_by("user__display_name")[:SWITCHER_LIMIT]
+    )
+    results = [
+        {
+            "name": m.user.display_name,
+            "detail": getattr(getattr(m.user, "professional", None), "job_title", ""),
+        }
+        for m in members
+    ]
+    if not rights.channel.is_direct and "kanaal".startswith(query.casefold()):
+        results.insert(0, {"name": "kanaal", "detail": _("everyone in this channel")})
+    return JsonResponse({"query": query, "results": results})
+
+
+@verified_required
 def index(request: HttpRequest) -> HttpResponse:
     if request.headers.get(FRAGMENT) == "sidebar":
         # the live client, when a room was added (a new conversation, an invitation accepted)

@@ -12,6 +12,7 @@
 
 import { MessageActions } from "./actions.js";
 import { badges } from "./badges.js";
+import { ComposerTools } from "./composer.js";
 import { fill, h, intData, newClientId, siteFormat } from "./dom.js";
 import { Connection } from "./socket.js";
 import { Workspace } from "./workspace.js";
@@ -115,6 +116,7 @@ export class LiveRoom {
     this.stopped = false;
     this.loadingOlder = false;
     this.actions = new MessageActions(this);
+    this.composing = this.textarea ? new ComposerTools(this) : null;
   }
 
   start() {
@@ -134,6 +136,7 @@ export class LiveRoom {
       skip.addEventListener("click", (event) => this.onSkipToComposer(event), outside);
     }
     if (this.textarea) {
+      this.composing.start();
       this.textarea.addEventListener("keydown", (event) => this.onKeydown(event));
       this.textarea.addEventListener("input", () => this.onInput());
     }
@@ -155,6 +158,7 @@ export class LiveRoom {
       this.readSent = this.seen;
     }
     this.actions.commitDelete();
+    this.composing?.saveDraft();
     this.stopped = true;
     this.leaving.abort();
     this.observer.disconnect();
@@ -419,6 +423,7 @@ export class LiveRoom {
       if (this.textarea) {
         const current = this.textarea.value;
         this.textarea.value = current.trim() ? `${pending.body}\n${current}` : pending.body;
+        this.composing.saveDraft();
       }
       if (!this.list.querySelector("li[data-id], li[data-client-id]")) this.restoreEmpty();
     }
@@ -707,6 +712,7 @@ export class LiveRoom {
   // ---- composer and message actions ---------------------------------------------------------
 
   onKeydown(event) {
+    if (this.composing.onKeydown(event)) return;
     const plainKey = !(event.shiftKey || event.altKey || event.ctrlKey || event.metaKey);
     if (event.key === "ArrowUp" && plainKey && !this.textarea.value) {
       if (this.actions.editLast()) event.preventDefault();
@@ -771,6 +777,7 @@ export class LiveRoom {
     this.list.append(li);
     this.scrollToEnd();
     this.textarea.value = "";
+    this.composing.clearDraft();
     this.textarea.focus();
     this.lastTyping = 0;
     if (this.status?.dataset.kind === "error" && !this.offlineShown) this.showStatus("");

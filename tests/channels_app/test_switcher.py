@@ -59,3 +59,22 @@ def test_starting_a_conversation_from_the_switcher_answers_where_it_is(closed_ro
     direct = Channel.objects.get(kind="direct", memberships__user=closed_room.outsider)
     assert response.json() == {"url": reverse("channels_app:channel", args=[direct.pk])}
     assert client.post(start, headers={"accept": "application/json"}).json() == response.json()
+
+
+def _people(user, channel, query: str = ""):
+    client = Client()
+    client.force_login(user)
+    return client.get(reverse("channels_app:people", args=[channel.pk]), {"q": query})
+
+
+def test_the_message_box_suggests_the_rooms_other_members_to_members_only(closed_room):
+    names = [r["name"] for r in _people(closed_room.member, closed_room.channel).json()["results"]]
+    assert names == ["kanaal", "Olga Eigenaar"]  # not Mark himself, not Otto from outside
+    assert [
+        r["name"] for r in _people(closed_room.owner, closed_room.channel, "ma").json()["results"]
+    ] == ["Mark Lid"]
+    assert _people(closed_room.outsider, closed_room.channel).status_code == 404
+    direct = services.direct_channel(by=closed_room.owner, others=[closed_room.member])
+    found = _people(closed_room.member, direct).json()["results"]
+    assert [r["name"] for r in found] == ["Olga Eigenaar"]  # no @kanaal in a conversation
+    assert _people(closed_room.outsider, direct).status_code == 404

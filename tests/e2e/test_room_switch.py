@@ -327,3 +327,54 @@ def test_the_quick_switcher_opens_rooms_channels_and_new_conversations(
     anna.locator("[data-composer] textarea").press("?")
     expect(shortcuts).to_be_hidden()
     expect(anna.locator("[data-composer] textarea")).to_have_value("?")
+
+
+def test_the_message_box_keeps_drafts_and_suggests_people_and_channels(workspace, pages):
+    anna, bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    box = anna.locator("[data-composer] textarea")
+    sidebar = anna.get_by_role("navigation", name="Kanalen en gesprekken")
+
+    # a draft stays with its room while Anna looks elsewhere, and after a reload
+    box.fill("Half af: het gezin aan de")
+    sidebar.get_by_role("link", name="Geldzorgen Hoensbroek").click()
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Geldzorgen Hoensbroek")
+    expect(box).to_have_value("")
+    anna.go_back()
+    expect(box).to_have_value("Half af: het gezin aan de")
+    anna.reload()
+    expect(box).to_have_value("Half af: het gezin aan de")
+    expect(anna.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
+
+    # @ suggests the room's members, and @kanaal
+    box.fill("")
+    box.press_sequentially("Vraag voor @be")
+    suggestions = anna.get_by_role("listbox", name="Suggesties")
+    expect(suggestions.get_by_role("option")).to_have_text([re.compile("^@Bert Schuldhulp")])
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("Enter")  # takes the suggestion, does not send
+    expect(box).to_have_value("Vraag voor @Bert Schuldhulp ")
+    expect(suggestions).to_be_hidden()
+    box.press_sequentially("over ~geld")
+    expect(suggestions.get_by_role("option")).to_have_text(["~Geldzorgen Hoensbroek"])
+    box.press("Tab")
+    link = f"[~Geldzorgen Hoensbroek](/channels/{workspace.schulden.pk}/) "
+    expect(box).to_have_value(f"Vraag voor @Bert Schuldhulp over {link}")
+    box.press_sequentially("@ka")
+    expect(suggestions.get_by_role("option").first).to_contain_text("@kanaal")
+    box.press("Escape")
+    expect(suggestions).to_be_hidden()
+    expect(box).to_have_value(f"Vraag voor @Bert Schuldhulp over {link}@ka")
+    box.fill(f"Vraag voor @Bert Schuldhulp over {link}")
+    box.press("Enter")
+
+    # the mention reaches Bert, the channel link works, and the draft is gone
+    sent = _rows(anna).filter(has_text="Vraag voor")
+    expect(sent.get_by_role("link", name="~Geldzorgen Hoensbroek")).to_have_attribute(
+        "href", f"/channels/{workspace.schulden.pk}/", timeout=LIVE
+    )
+    open_room(bert, workspace.url(workspace.schulden))
+    item = bert.locator(".wijk-sidebar li.wijk-sidebar__item", has_text="Samen Heerlen Gezond")
+    expect(item.locator(".wijk-mention-badge [aria-hidden=true]")).to_have_text("@1")
+    anna.reload()
+    expect(box).to_have_value("")

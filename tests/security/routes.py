@@ -142,6 +142,7 @@ ROUTES: dict[str, Route | list[Route]] = {
         lambda w, room, m: {"pk": room.pk, "message_id": m.pk, "action": "pin"}, empty
     ),
     "channels_app:members": in_rooms(lambda w, room, m: {"pk": room.pk}),
+    "channels_app:people": in_rooms(lambda w, room, m: {"pk": room.pk}),
     "channels_app:member_action": in_rooms(
         lambda w, room, m: {"pk": room.pk, "user_id": w.users["member"].pk, "action": "remove"},
         empty,

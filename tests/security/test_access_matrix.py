@@ -131,6 +131,8 @@ channels_app:message_action          closed  post L 3 4 4 R 4 4 3 4 4
 channels_app:message_action          direct  get  L 3 5 5 5 5 5 3 5 5
 channels_app:message_action          direct  post L 3 4 R 4 4 4 3 4 4
 channels_app:members                 closed  get  L 3 4 O O 4 4 3 4 4
+channels_app:people                  closed  get  L 3 4 O O 4 4 3 4 4
+channels_app:people                  direct  get  L 3 4 O 4 4 4 3 4 4
 channels_app:members                 direct  get  L 3 4 4 4 4 4 3 4 4
 channels_app:member_action           closed  get  L 3 5 5 5 5 5 3 5 5
 channels_app:member_action           closed  post L 3 4 4 R 4 4 3 4 4
