@@ -194,9 +194,7 @@ def people(request: HttpRequest, pk: int) -> JsonResponse:
     rights = access.readable_channel(request.user, pk)
     query = request.GET.get("q", "").strip()[:100]
     members = (
-        rights.channel.memberships.filter(
-            user__is_active=True, user__display_name__icontains=query
-        )
+        rights.channel.memberships.filter(user__is_active=True, user__display_name__icontains=query)
         .exclude(user=request.user)
         .select_related("user__professional")
         .order_by("user__display_name")[:SWITCHER_LIMIT]
