@@ -424,6 +424,7 @@ export class LiveRoom {
         const current = this.textarea.value;
         this.textarea.value = current.trim() ? `${pending.body}\n${current}` : pending.body;
         this.composing.saveDraft();
+        this.composing.restoreFiles(pending.files);
       }
       if (!this.list.querySelector("li[data-id], li[data-client-id]")) this.restoreEmpty();
     }
@@ -720,7 +721,7 @@ export class LiveRoom {
     }
     if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
-    if (this.textarea.value.trim()) this.composer.requestSubmit();
+    if (this.textarea.value.trim() || this.composing.files.length) this.composer.requestSubmit();
   }
 
   onInput() {
@@ -768,11 +769,13 @@ export class LiveRoom {
     }
     event.preventDefault();
     const body = this.textarea.value;
-    if (!body.trim()) return;
+    const attachments = this.composing.attachments();
+    if (attachments === null || (!body.trim() && !attachments.length)) return;
     const clientId = newClientId();
     const li = this.renderPending(clientId, body);
     const parent = intData(this.composer, "parent");
-    this.pending.set(clientId, { body, parent, li, acked: false });
+    const taken = this.composing.takeFiles();
+    this.pending.set(clientId, { body, parent, attachments, files: taken, li, acked: false });
     this.list.querySelector("[data-empty]")?.remove();
     this.list.append(li);
     this.scrollToEnd();
@@ -790,6 +793,7 @@ export class LiveRoom {
     if (!pending || pending.acked) return;
     const frame = { type: "send", room: this.room, body: pending.body, client_id: clientId };
     if (pending.parent) frame.parent = pending.parent;
+    if (pending.attachments?.length) frame.attachments = pending.attachments;
     frame.ref = clientId; // an error frame for this send carries it back
     this.send(frame);
   }

@@ -1,9 +1,14 @@
 // The message box of a live room (chat.js): a draft kept per room and thread for the tab's
-// session, and suggestions while typing: @ names a member of the room (or @kanaal, everyone in
-// a channel), ~ links a channel. The suggestions are a list box the box controls (ARIA 1.2
-// combobox pattern): ↑ and ↓ choose, Enter or Tab takes one, Escape closes.
+// session; suggestions while typing: @ names a member of the room (or @kanaal, everyone in a
+// channel), ~ links a channel (a list box the box controls: a text box with aria-autocomplete
+// and aria-activedescendant, as a textarea may not be a combobox; ↑ and ↓ choose, Enter or Tab
+// takes one, Escape closes); and files, chosen, dropped or pasted,
+// each uploaded at once with its progress and removable until the message goes.
 
-import { h } from "./dom.js";
+import { fill, h } from "./dom.js";
+
+// The server's limit (core.files.MAX_FILES).
+const MAX_FILES = 5;
 
 const DRAFT_SAVED_AFTER = 300;
 const SEARCH_DELAY = 120;
@@ -24,6 +29,9 @@ export class ComposerTools {
     this.asked = 0;
     this.searchTimer = null;
     this.draftTimer = null;
+    this.tray = this.form.querySelector("[data-tray]");
+    this.picker = this.form.querySelector("input[type=file]");
+    this.files = []; // {name, size, id, request, item}
   }
 
   start() {
@@ -32,7 +40,6 @@ export class ComposerTools {
     if (this.list) {
       this.box.setAttribute("aria-autocomplete", "list");
       this.box.setAttribute("aria-controls", this.list.id);
-      this.box.setAttribute("aria-expanded", "false");
       // a click on a suggestion must not take the cursor out of the box first
       this.list.addEventListener("mousedown", (event) => event.preventDefault());
       this.list.addEventListener("click", (event) => {
@@ -43,6 +50,150 @@ export class ComposerTools {
     this.box.addEventListener("input", () => this.onInput());
     this.box.addEventListener("blur", () => this.close());
     if (!this.box.value) this.box.value = this.draft();
+    if (this.tray && this.picker && this.form.dataset.uploadUrl) this.startFiles();
+  }
+
+  // ---- files --------------------------------------------------------------------------------
+
+  startFiles() {
+    this.picker.addEventListener("change", () => {
+      // without a socket the form posts the files itself, as without this script
+      if (!this.room.everOpen) return;
+      this.add(Array.from(this.picker.files));
+      this.picker.value = ""; // the files go up now, not with the form
+    });
+    this.box.addEventListener("paste", (event) => {
+      const files = Array.from(event.clipboardData?.files ?? []);
+      if (!files.length) return;
+      event.preventDefault();
+      this.add(files);
+    });
+    const room = this.room.root;
+    room.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer?.types.includes("Files")) return;
+      event.preventDefault();
+      this.form.classList.add("wijk-composer--drop");
+      this.form.dataset.dropText = this.tray.dataset.dropText;
+    });
+    room.addEventListener("dragleave", (event) => {
+      if (!room.contains(event.relatedTarget)) this.form.classList.remove("wijk-composer--drop");
+    });
+    room.addEventListener("drop", (event) => {
+      if (!event.dataTransfer?.files.length) return;
+      event.preventDefault();
+      this.form.classList.remove("wijk-composer--drop");
+      this.add(Array.from(event.dataTransfer.files));
+      this.box.focus();
+    });
+  }
+
+  add(files) {
+    if (!this.room.everOpen) return;
+    const texts = this.tray.dataset;
+    for (const file of files) {
+      if (this.files.length >= MAX_FILES) {
+        this.room.showStatus(fill(texts.tooManyText, { n: MAX_FILES }), "error");
+        break;
+      }
+      this.upload(file);
+    }
+  }
+
+  /** Uploads one file (XMLHttpRequest: fetch reports no upload progress) and lists it. */
+  upload(file) {
+    const texts = this.tray.dataset;
+    const progress = h("progress", { max: 100, value: 0, "aria-label": file.name });
+    const state = h("span", { class: "wijk-tray__state" }, texts.uploadingText);
+    const remove = h(
+      "button",
+      {
+        type: "button",
+        class: "utrecht-button utrecht-button--subtle wijk-tray__remove",
+        "aria-label": fill(texts.removeText, { name: file.name }),
+      },
+      "×",
+    );
+    const item = h(
+      "li",
+      { class: "wijk-tray__file" },
+      h("span", { class: "wijk-tray__name" }, file.name),
+      progress,
+      state,
+      remove,
+    );
+    const entry = { name: file.name, id: null, request: new XMLHttpRequest(), item };
+    remove.addEventListener("click", () => this.remove(entry));
+    this.files.push(entry);
+    this.tray.append(item);
+    this.tray.hidden = false;
+
+    const request = entry.request;
+    request.open("POST", this.form.dataset.uploadUrl);
+    request.responseType = "json";
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 100);
+    });
+    request.addEventListener("load", () => {
+      if (request.status === 201 && request.response?.id) {
+        entry.id = request.response.id;
+        progress.value = 100;
+        state.textContent = texts.readyText;
+        item.classList.add("wijk-tray__file--ready");
+      } else {
+        this.failed(entry, request.response?.error ?? texts.failedText);
+      }
+    });
+    request.addEventListener("error", () => this.failed(entry, texts.failedText));
+    const body = new FormData();
+    body.set("file", file);
+    body.set("csrfmiddlewaretoken", this.form.querySelector("[name=csrfmiddlewaretoken]").value);
+    request.send(body);
+  }
+
+  failed(entry, reason) {
+    entry.failed = true;
+    entry.item.classList.add("wijk-tray__file--failed");
+    entry.item.querySelector("progress")?.remove();
+    entry.item.querySelector(".wijk-tray__state").textContent = reason;
+  }
+
+  remove(entry) {
+    entry.request.abort();
+    entry.item.remove();
+    this.files = this.files.filter((other) => other !== entry);
+    this.tray.hidden = this.files.length === 0;
+    this.box.focus();
+  }
+
+  /**
+   * The ids of the uploaded files for the message being sent, or null while one is still on
+   * its way (the message waits; the reader is told).
+   */
+  attachments() {
+    const live = this.files.filter((entry) => !entry.failed);
+    if (live.some((entry) => entry.id === null)) {
+      this.room.showStatus(this.tray?.dataset.waitText, "error");
+      return null;
+    }
+    return live.map((entry) => entry.id);
+  }
+
+  /** The message takes its files along: the tray starts empty. */
+  takeFiles() {
+    const taken = this.files.filter((entry) => !entry.failed);
+    for (const entry of this.files) entry.item.remove();
+    this.files = [];
+    if (this.tray) this.tray.hidden = true;
+    return taken;
+  }
+
+  /** A message that was not stored gives its files back, still uploaded, to send again. */
+  restoreFiles(entries) {
+    for (const entry of entries ?? []) {
+      this.files.push(entry);
+      this.tray.append(entry.item);
+    }
+    if (this.tray) this.tray.hidden = this.files.length === 0;
   }
 
   // ---- drafts -------------------------------------------------------------------------------
@@ -135,7 +286,6 @@ export class ComposerTools {
     );
     this.list.replaceChildren(...options);
     this.list.hidden = false;
-    this.box.setAttribute("aria-expanded", "true");
     this.mark();
   }
 
@@ -154,7 +304,6 @@ export class ComposerTools {
     if (!this.list || this.list.hidden) return;
     this.list.hidden = true;
     this.list.replaceChildren();
-    this.box.setAttribute("aria-expanded", "false");
     this.box.removeAttribute("aria-activedescendant");
   }
 

@@ -15,6 +15,7 @@ from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Message
 from tests.e2e import BROWSER_TIME_ZONE, LIVE, open_room, session_cookie
+from tests.e2e.axe import axe_violations
 from tests.factories import ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -292,3 +293,43 @@ def test_on_a_phone_a_tap_shows_a_messages_actions(room, browser_page):
         expect(mine.get_by_role("textbox", name="Bericht bewerken")).to_be_focused()
     finally:
         phone.close()
+
+
+def test_the_open_menus_pickers_and_windows_pass_axe(room):
+    """What only shows on demand: the message menu, the reaction picker, the edit form, the
+    delete question, the quick switcher, the shortcuts and the message box's suggestions."""
+    anna = room.anna_page
+    open_room(anna, room.url)
+    found: dict[str, list[str]] = {}
+    theirs = _message(anna, "budgetcursus")
+    theirs.hover()
+    theirs.get_by_label("Meer acties").click()
+    found["menu"] = axe_violations(anna)
+    anna.keyboard.press("Escape")
+    theirs.get_by_role("button", name="Kies een emoji").click()
+    found["picker"] = axe_violations(anna)
+    anna.keyboard.press("Escape")
+    box = anna.locator("[data-composer] textarea")
+    box.press("ArrowUp")
+    expect(anna.get_by_role("textbox", name="Bericht bewerken")).to_be_focused()
+    found["edit"] = axe_violations(anna)
+    anna.keyboard.press("Escape")
+    box.press_sequentially("@be")
+    expect(anna.get_by_role("listbox", name="Suggesties")).to_be_visible()
+    found["suggestions"] = axe_violations(anna)
+    box.press("Escape")
+    anna.keyboard.press("Control+k")
+    expect(anna.get_by_role("combobox")).to_be_focused()
+    expect(anna.get_by_role("option").first).to_be_visible()
+    found["switcher"] = axe_violations(anna)
+    anna.keyboard.press("Escape")
+    anna.get_by_role("heading", level=1).click()
+    anna.keyboard.press("?")
+    found["shortcuts"] = axe_violations(anna)
+    anna.keyboard.press("Escape")
+    mine = _message(anna, "Ik bel morgen")
+    mine.hover()
+    mine.get_by_label("Meer acties").click()
+    mine.get_by_role("button", name="Verwijderen").click()
+    found["delete"] = axe_violations(anna)
+    assert not {state: lines for state, lines in found.items() if lines}

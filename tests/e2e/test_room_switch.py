@@ -351,7 +351,7 @@ def test_the_message_box_keeps_drafts_and_suggests_people_and_channels(workspace
     box.press_sequentially("Vraag voor @be")
     suggestions = anna.get_by_role("listbox", name="Suggesties")
     expect(suggestions.get_by_role("option")).to_have_text([re.compile("^@Bert Schuldhulp")])
-    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(box).to_have_attribute("aria-activedescendant", re.compile(r"^suggestions-\d+-0$"))
     box.press("Enter")  # takes the suggestion, does not send
     expect(box).to_have_value("Vraag voor @Bert Schuldhulp ")
     expect(suggestions).to_be_hidden()
@@ -378,3 +378,44 @@ def test_the_message_box_keeps_drafts_and_suggests_people_and_channels(workspace
     expect(item.locator(".wijk-mention-badge [aria-hidden=true]")).to_have_text("@1")
     anna.reload()
     expect(box).to_have_value("")
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def test_files_upload_with_progress_can_be_removed_and_go_with_the_message(workspace, pages):
+    anna, bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    open_room(bert, workspace.url(workspace.gezond))
+    tray = anna.get_by_role("list", name="Bestanden bij dit bericht")
+    picker = anna.get_by_label("Bestanden toevoegen")
+    picker.set_input_files(
+        [
+            {"name": "verslag.pdf", "mimeType": "application/pdf", "buffer": PDF},
+            {"name": "notities.txt", "mimeType": "text/plain", "buffer": b"geen pdf"},
+        ]
+    )
+    expect(tray.locator("li", has_text="verslag.pdf")).to_contain_text("klaar", timeout=LIVE)
+    refused = tray.locator("li", has_text="notities.txt")
+    expect(refused).to_have_class(re.compile("wijk-tray__file--failed"), timeout=LIVE)
+    refused.get_by_role("button", name="notities.txt verwijderen").click()
+    expect(tray.locator("li")).to_have_count(1)
+
+    # a file pasted in the message box joins it
+    anna.locator("[data-composer] textarea").evaluate(
+        """(box) => {
+            const data = new DataTransfer();
+            const pdf = new File(["%PDF-1.4\\n%%EOF\\n"], "plan.pdf", {type: "application/pdf"});
+            data.items.add(pdf);
+            box.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
+        }"""
+    )
+    expect(tray.locator("li", has_text="plan.pdf")).to_contain_text("klaar", timeout=LIVE)
+    box = anna.locator("[data-composer] textarea")
+    box.fill("Het verslag en het plan")
+    box.press("Enter")
+    expect(tray).to_be_hidden()
+    arrived = _rows(bert).filter(has_text="Het verslag en het plan")
+    expect(arrived.get_by_role("link", name=re.compile("verslag.pdf"))).to_be_visible(timeout=LIVE)
+    expect(arrived.get_by_role("link", name=re.compile("plan.pdf"))).to_be_visible()
+    expect(arrived.get_by_role("link", name=re.compile("notities"))).to_have_count(0)
