@@ -245,6 +245,12 @@ class ChatEngine(Generic[M]):
         label = self.message_model._meta.label_lower
         return f"content:{templates_version()}:{label}:{message.pk}:{language}"
 
+    def forget_contents(self, message: M) -> None:
+        """Drops the message's cached contents, for a change the version does not show (such
+        as a moment of posting set afterwards, as the demo data does)."""
+        languages = [code for code, _name in settings.LANGUAGES]
+        cache.delete_many([self.content_key(message, language) for language in languages])
+
     def with_contents(self, messages: Sequence[M], language: str) -> Sequence[M]:
         """Gives every message its ``content`` in ``language``: from the cache, or rendered and
         cached. The messages need nothing loaded for it: what a content reads is loaded for

@@ -136,3 +136,21 @@ def test_a_page_renders_its_messages_when_the_cache_fails(closed_room, monkeypat
     monkeypatch.setattr(cache, "get_many", unavailable)
     monkeypatch.setattr(cache, "set_many", unavailable)
     assert "Toch zichtbaar" in _channel_page(room.member, room.channel.pk)
+
+
+def test_forgetting_a_messages_contents_shows_a_moment_set_afterwards(closed_room):
+    """The demo data sets the moment of posting after posting: the row must show it."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from channels_app.models import Message
+
+    message, _created = services.post_message(
+        closed_room.channel.pk, author=closed_room.owner, body="Van vorige week"
+    )
+    _page_row(closed_room.member, closed_room.channel.pk, message.pk)  # cached now
+    when = timezone.make_aware(datetime(2026, 3, 2, 9, 30))
+    Message.objects.filter(pk=message.pk).update(created_at=when)
+    services.CHANNELS.forget_contents(message)
+    assert "2 mrt" in _page_row(closed_room.member, closed_room.channel.pk, message.pk).lower()
