@@ -51,11 +51,7 @@ TARGET_KIB = 50
 
 
 def make_people(count: int, per_channel: int) -> list[tuple[int, str]]:
-    """Verified professionals in closed channels of ``per_channel``; (channel, cookie) each.
-
-    Every connect announces its presence to the members of the person's channels, so one
-    channel of everyone would measure that announcement storm rather than idle sockets.
-    """
+    """Verified professionals in closed channels of ``per_channel``; (channel, cookie) each."""
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
@@ -116,7 +112,7 @@ class Holder:
         self.sockets.append(ws)
 
     async def drain(self, ws: Any) -> None:
-        # presence frames of the others arrive while connecting: read them off
+        # frames that arrive while connecting: read them off
         try:
             while True:
                 await asyncio.wait_for(ws.recv(), 0.01)

@@ -554,8 +554,7 @@ def run_system(
             raise RuntimeError(f"{system}: only {connected} of {len(cookies)} sockets got in: "
                                f"{[r['failures'] for r in ready]}")  # fmt: skip
         print(f"{system}: {connected} members connected and subscribed.", file=sys.stderr)
-        # Every connect announces the member's presence to the others: wait until that has
-        # passed (no frame anywhere for 3 s) before measuring.
+        # Wait until the connects have settled (no frame anywhere for 3 s) before measuring.
         quiet_began, last, unchanged = time.monotonic(), -1, 0
         while unchanged < 3 and time.monotonic() - quiet_began < 300:
             time.sleep(1)

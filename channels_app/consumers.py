@@ -19,7 +19,6 @@ from core.engine import ChatConsumer
 from core.protocol import CLOSE_FORBIDDEN, Frame, FrameError, frame_ref, is_number, user_group
 from directory.access import is_verified
 
-PRESENCE_TTL = 120
 TYPING_INTERVAL = 3
 
 
@@ -54,7 +53,6 @@ class PlatformConsumer(ChatConsumer):
     async def on_accepted(self) -> None:
         self.rooms: set[int] = set()
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
-        await database_sync_to_async(self._presence)(1)
 
     async def leave_groups(self) -> None:
         await super().leave_groups()
@@ -69,7 +67,6 @@ class PlatformConsumer(ChatConsumer):
         if not hasattr(self, "rooms"):
             return
         await self.leave_groups()
-        await database_sync_to_async(self._presence)(-1)
 
     # ---- events from the channel layer ------------------------------------------------------
 
@@ -94,10 +91,6 @@ class PlatformConsumer(ChatConsumer):
         await self.send(text_data=self.forwarded_text(event))
 
     # ---- frames from the browser -------------------------------------------------------------
-
-    async def handle_ping(self, frame: Frame) -> None:
-        await database_sync_to_async(cache.touch)(self._presence_key(), PRESENCE_TTL)
-        await super().handle_ping(frame)
 
     async def handle_subscribe(self, frame: Frame) -> None:
         room = _room_id(frame)
@@ -194,8 +187,10 @@ class PlatformConsumer(ChatConsumer):
             raise self.not_found() from None
         last_read = rights.membership.last_read_seq if rights.membership else 0
         mentions = services.unread_mentions(self.user, rights.channel, last_read).count()
-        member_ids = list(rights.channel.memberships.values_list("user_id", flat=True)[:500])
-        online = cache.get_many([f"presence:{uid}" for uid in member_ids])
+        # What the room on the screen and the sidebar's counts need, and no more: a page
+        # subscribes to every room in its sidebar, so a list of who is online (one cache read
+        # per member) cost every socket a read per member of each of its rooms, and no client
+        # used it (docs/BENCHMARKS.md, "Ceiling").
         return {
             "room": room,
             "last_seq": rights.channel.last_seq,
@@ -203,7 +198,6 @@ class PlatformConsumer(ChatConsumer):
             "unread_mentions": mentions,
             "can_post": rights.can_post,
             "can_moderate": rights.can_moderate,
-            "online": [uid for uid in member_ids if online.get(f"presence:{uid}")],
         }
 
     def _typing_text(self, room: int) -> str:
@@ -213,25 +207,3 @@ class PlatformConsumer(ChatConsumer):
             "type": "typing", "room": room,
             "user": {"id": self.user.pk, "name": self.user.display_name},
         })  # fmt: skip
-
-    def _presence_key(self) -> str:
-        return f"presence:{self.user.pk}"
-
-    def _presence(self, delta: int) -> None:
-        """Count this user's open sockets across processes; announce 0 ↔ 1 changes."""
-        key = self._presence_key()
-        if delta > 0:
-            if cache.add(key, 1, PRESENCE_TTL):
-                count = 1
-            else:
-                count = cache.incr(key)
-                cache.touch(key, PRESENCE_TTL)
-        else:
-            try:
-                count = cache.decr(key)
-            except ValueError:
-                count = 0
-            if count <= 0:
-                cache.delete(key)
-        if (delta > 0 and count == 1) or (delta < 0 and count <= 0):
-            services.announce_presence(self.user, online=delta > 0)

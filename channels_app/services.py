@@ -638,13 +638,6 @@ def mark_read(channel: Channel, *, user: User, seq: Any) -> int:
     return marker
 
 
-def announce_presence(user: User, *, online: bool) -> None:
-    frame = {"type": "presence", "user": user.pk, "online": online}
-    with transaction.atomic():
-        for channel_id in Membership.objects.filter(user=user).values_list("channel_id", flat=True):
-            _broadcast(f"channel.{channel_id}", frame)
-
-
 @transaction.atomic
 def report_message(message: Message, *, by: User, reason: Any) -> Report:
     """Anyone who can read a message can report it. The channel's moderators are notified, or,

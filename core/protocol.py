@@ -84,7 +84,7 @@ def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
 
 
 def user_group(user_id: int) -> str:
-    """Every socket of one person: notifications, membership changes, presence."""
+    """Every socket of one person: notifications, membership changes, read markers."""
     return f"user.{user_id}"
 
 
@@ -507,7 +507,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         """Send to the browser; nothing happens if it has just gone.
 
         Between the browser closing and ``websocket.disconnect`` reaching this consumer, events
-        for it (a broadcast, a presence change) can still arrive. Raising there would end the
+        for it (a broadcast, a read marker) can still arrive. Raising there would end the
         consumer before ``disconnect`` has left its groups; the browser fetches what it missed
         with ``sync`` when it comes back.
         """

@@ -196,7 +196,12 @@ export class LiveRoom {
       this.showStatus(this.status?.dataset.reconnectedText, "info", RECONNECTED_SHOWN);
     }
     this.everOpen = true;
-    if (this.shared) {
+    if (switched && this.workspace.followed.has(this.room)) {
+      // the socket follows this room already (the sidebar's counts): the page just rendered
+      // holds the rights and marked it read, and `sync` brings what happened since
+      this.readSent = Math.max(this.readSent, this.seen);
+      this.setConnection("live");
+    } else if (this.shared) {
       this.send({ type: "subscribe", room: this.room, ref: this.nextRef("subscribe") });
       // the sidebar's rooms, for their unread and mention counts (badges.js); once per socket
       for (const room of switched ? [] : badges.rooms()) {

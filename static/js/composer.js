@@ -1,5 +1,5 @@
-// The message box of a live room (chat.js): a draft kept per room and thread for the tab's
-// session; suggestions while typing: @ names a member of the room (or @kanaal, everyone in a
+// The message box of a live room (chat.js): a draft kept per channel, conversation and thread
+// for the tab's session (not in case rooms); suggestions while typing: @ names a member of the room (or @kanaal, everyone in a
 // channel), ~ links a channel (a list box the box controls: a text box with aria-autocomplete
 // and aria-activedescendant, as a textarea may not be a combobox; ↑ and ↓ choose, Enter or Tab
 // takes one, Escape closes); and files, chosen, dropped or pasted,
@@ -22,7 +22,9 @@ export class ComposerTools {
     this.form = room.composer;
     this.box = room.textarea;
     this.list = this.form.querySelector("[data-suggestions]");
-    this.key = `wijk:draft:${room.room}:${room.thread ?? 0}`;
+    // Drafts are kept for channels and conversations only: what is written in a case room
+    // about a resident stays out of the browser's storage.
+    this.key = room.shared ? `wijk:draft:${room.room}:${room.thread ?? 0}` : null;
     this.suggestions = [];
     this.active = 0;
     this.token = null; // {sigil, start, end}
@@ -200,6 +202,7 @@ export class ComposerTools {
 
   /** The draft of this room, kept for the tab's session only (sessionStorage). */
   draft() {
+    if (!this.key) return "";
     try {
       return sessionStorage.getItem(this.key) ?? "";
     } catch {
@@ -209,6 +212,7 @@ export class ComposerTools {
 
   saveDraft() {
     clearTimeout(this.draftTimer);
+    if (!this.key) return;
     try {
       if (this.box.value.trim()) sessionStorage.setItem(this.key, this.box.value);
       else sessionStorage.removeItem(this.key);
@@ -219,6 +223,7 @@ export class ComposerTools {
 
   clearDraft() {
     clearTimeout(this.draftTimer);
+    if (!this.key) return;
     try {
       sessionStorage.removeItem(this.key);
     } catch {

@@ -16,6 +16,8 @@ const WIDE = "(min-width: 60em)";
 // How long typing may pause before the switcher asks the server.
 const SEARCH_DELAY = 120;
 const EDITABLE = "input, textarea, select, [contenteditable]";
+// A channel's or conversation's own address (channels_app/urls.py: "<pk>/").
+const ROOM_ADDRESS = /^\/channels\/\d+\/$/;
 
 export class Workspace {
   /** `makeRoom(root, workspace)` makes the live room (chat.js) for a room element. */
@@ -24,9 +26,17 @@ export class Workspace {
     this.room = null;
     this.opening = 0; // the latest switch; an earlier answer that arrives later is dropped
     this.follows = 0;
+    // The rooms this socket follows (answered `subscribed`): opening one of them needs no new
+    // subscription, only a `sync`. A new socket follows nothing until it subscribes again.
+    this.followed = new Set();
     this.connection = new Connection({
-      open: () => this.room?.onOpen(),
+      open: () => {
+        this.followed.clear();
+        this.room?.onOpen();
+      },
       frame: (frame) => {
+        if (frame.type === "subscribed") this.followed.add(frame.room);
+        if (frame.type === "membership.removed") this.followed.delete(frame.room);
         badges.handle(frame);
         if (frame.kind === "direct" && frame.type === "notification" && !badges.items(frame.room).length) {
           // a conversation someone started with this person: it joins the sidebar
@@ -66,12 +76,17 @@ export class Workspace {
     return `${parsed.pathname}${parsed.search}`;
   }
 
-  /** The sidebar's rooms open in place; with a modifier key the browser does what it does. */
+  /**
+   * The sidebar's rooms, and links to a room in messages (~channel), open in place; with a
+   * modifier key the browser does what it does.
+   */
   onClick(event) {
     if (event.target.closest?.("[data-open-switcher]")) this.switcher.open();
     if (event.target.closest?.("[data-open-shortcuts]")) this.shortcuts?.showModal();
-    const link = event.target.closest?.("a.wijk-sidebar__link[href]");
+    const link = event.target.closest?.("a.wijk-sidebar__link[href], .wijk-message__body a[href]");
     if (!link || event.defaultPrevented || event.button !== 0) return;
+    const target = new URL(link.href, location.href);
+    if (target.origin !== location.origin || !ROOM_ADDRESS.test(target.pathname)) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
     this.open(link.href);

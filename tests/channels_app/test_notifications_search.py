@@ -204,3 +204,21 @@ def test_pages_of_verified_professionals_keep_their_badges_live(client, closed_r
     client.force_login(room.unverified)
     page = client.get(reverse("directory:profile_edit")).content.decode()
     assert "data-live-socket" not in page
+
+
+def test_search_shows_results_as_read_with_the_words_marked(client, closed_room):
+    services.post_message(
+        closed_room.channel.pk,
+        author=closed_room.owner,
+        body="Het is **dringend**: bel de [wijkagent](https://wijk.example/agent) vandaag.",
+    )
+    client.force_login(closed_room.member)
+    page = client.get(reverse("channels_app:search"), {"q": "dringend"}).content.decode()
+    assert "<mark>dringend</mark>" in page
+    assert "**" not in page and "](https" not in page
+    assert "bel de wijkagent vandaag" in page
+    # the channel and the message open where they are
+    assert f'href="/channels/{closed_room.channel.pk}/"' in page
+    assert f'href="/channels/{closed_room.channel.pk}/m/1/"' in page
+    nothing = client.get(reverse("channels_app:search"), {"q": "onvindbaar"}).content.decode()
+    assert "Geen berichten gevonden" in nothing or "0 berichten gevonden" in nothing

@@ -81,7 +81,8 @@ def redis_clients_on_our_database() -> int:
 
 
 def test_open_sockets_share_the_processes_redis_connections(closed_room):
-    """Each socket touches the cache (presence); none may keep a Redis connection of its own."""
+    """Each socket touches the cache (its rights version); none may keep a Redis
+    connection of its own."""
     room = closed_room
     sockets = 30
     cookies = [cookie(room.member) for _ in range(sockets)]

@@ -376,6 +376,13 @@ def test_the_message_box_keeps_drafts_and_suggests_people_and_channels(workspace
     open_room(bert, workspace.url(workspace.schulden))
     item = bert.locator(".wijk-sidebar li.wijk-sidebar__item", has_text="Samen Heerlen Gezond")
     expect(item.locator(".wijk-mention-badge [aria-hidden=true]")).to_have_text("@1")
+    # the channel's link in a message opens it in place
+    _mark_page(anna)
+    sent.get_by_role("link", name="~Geldzorgen Hoensbroek").click()
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Geldzorgen Hoensbroek")
+    _still_the_same_page(anna)
+    anna.go_back()
+    expect(box).to_have_value("")
     anna.reload()
     expect(box).to_have_value("")
 
