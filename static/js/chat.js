@@ -627,8 +627,15 @@ export class LiveRoom {
       if (anchor) this.list.scrollTop += anchor.getBoundingClientRect().top - before;
       requestAnimationFrame(() => this.list.setAttribute("aria-live", "polite"));
       const next = root.querySelector("[data-older]");
-      if (next) link.href = next.getAttribute("href");
-      else link.closest("p")?.remove();
+      if (next) {
+        link.href = next.getAttribute("href");
+      } else {
+        // the first message is on the screen: the link's line says so, in the same place, so
+        // that nothing above the list moves
+        const line = link.closest("p");
+        line?.classList.add("wijk-muted");
+        line?.replaceChildren(line.dataset.startText ?? "");
+      }
     } finally {
       this.loadingOlder = false;
     }

@@ -6,6 +6,7 @@
 // each uploaded at once with its progress and removable until the message goes.
 
 import { fill, h } from "./dom.js";
+import { ListBox, findResults } from "./listbox.js";
 
 // The server's limit (core.files.MAX_FILES).
 const MAX_FILES = 5;
@@ -26,7 +27,7 @@ export class ComposerTools {
     // about a resident stays out of the browser's storage.
     this.key = room.shared ? `wijk:draft:${room.room}:${room.thread ?? 0}` : null;
     this.suggestions = [];
-    this.active = 0;
+    this.options = this.list ? new ListBox(this.list, this.box, "wijk-suggestions__option") : null;
     this.token = null; // {sigil, start, end}
     this.asked = 0;
     this.searchTimer = null;
@@ -45,8 +46,8 @@ export class ComposerTools {
       // a click on a suggestion must not take the cursor out of the box first
       this.list.addEventListener("mousedown", (event) => event.preventDefault());
       this.list.addEventListener("click", (event) => {
-        const option = event.target.closest("[role=option]");
-        if (option) this.take(Number(option.dataset.index));
+        const index = this.options.clicked(event);
+        if (index !== null) this.take(index);
       });
     }
     this.box.addEventListener("input", () => this.onInput());
@@ -253,20 +254,11 @@ export class ComposerTools {
     this.asked += 1;
     const asked = this.asked;
     const data = this.form.dataset;
-    const url = new URL(sigil === "@" ? data.peopleUrl : data.channelsUrl, location.href);
-    url.searchParams.set("q", words);
-    let found = [];
-    try {
-      const response = await fetch(url, { credentials: "same-origin" });
-      if (response.ok) found = (await response.json()).results ?? [];
-    } catch {
-      found = [];
-    }
+    let found = await findResults(sigil === "@" ? data.peopleUrl : data.channelsUrl, words);
     if (asked !== this.asked || !this.token) return;
     // ~ links channels only, not conversations or people
     if (sigil === "~") found = found.filter((result) => result.url && result.kind !== "direct");
     this.suggestions = found.map((result) => ({ ...result, sigil }));
-    this.active = 0;
     this.render();
   }
 
@@ -275,30 +267,11 @@ export class ComposerTools {
       this.close();
       return;
     }
-    const options = this.suggestions.map((suggestion, index) =>
-      h(
-        "li",
-        {
-          class: "wijk-suggestions__option",
-          role: "option",
-          id: `${this.list.id}-${index}`,
-          "aria-selected": String(index === this.active),
-          "data-index": index,
-        },
-        h("span", { class: "wijk-suggestions__name" }, `${suggestion.sigil}${suggestion.name}`),
-        suggestion.detail ? h("span", { class: "wijk-muted" }, suggestion.detail) : null,
-      ),
-    );
-    this.list.replaceChildren(...options);
+    this.options.show(this.suggestions, (suggestion) => [
+      h("span", { class: "wijk-suggestions__name" }, `${suggestion.sigil}${suggestion.name}`),
+      suggestion.detail ? h("span", { class: "wijk-muted" }, suggestion.detail) : null,
+    ]);
     this.list.hidden = false;
-    this.mark();
-  }
-
-  mark() {
-    for (const option of this.list.children) {
-      option.setAttribute("aria-selected", String(Number(option.dataset.index) === this.active));
-    }
-    this.box.setAttribute("aria-activedescendant", `${this.list.id}-${this.active}`);
   }
 
   close() {
@@ -308,30 +281,22 @@ export class ComposerTools {
     this.suggestions = [];
     if (!this.list || this.list.hidden) return;
     this.list.hidden = true;
-    this.list.replaceChildren();
-    this.box.removeAttribute("aria-activedescendant");
+    this.options.clear();
   }
 
   /** Keys for the suggestions while they are shown; true when the key was theirs. */
   onKeydown(event) {
     if (!this.suggestions.length || this.list?.hidden) return false;
-    const count = this.suggestions.length;
-    switch (event.key) {
-      case "ArrowDown":
-      case "ArrowUp":
-        this.active = (this.active + (event.key === "ArrowDown" ? 1 : -1) + count) % count;
-        this.mark();
-        break;
-      case "Enter":
-      case "Tab":
-        if (event.shiftKey) return false;
-        this.take(this.active);
-        break;
-      case "Escape":
-        this.close();
-        break;
-      default:
-        return false;
+    if (this.options.move(event.key)) {
+      event.preventDefault();
+      return true;
+    }
+    if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) {
+      this.take(this.options.active);
+    } else if (event.key === "Escape") {
+      this.close();
+    } else {
+      return false;
     }
     event.preventDefault();
     return true;

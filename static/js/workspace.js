@@ -9,6 +9,7 @@
 
 import { badges } from "./badges.js";
 import { fill, h, intData } from "./dom.js";
+import { ListBox, findResults } from "./listbox.js";
 import { Connection } from "./socket.js";
 
 const FRAGMENT = "X-Wijk-Fragment";
@@ -239,9 +240,9 @@ class Switcher {
     if (!this.dialog) return;
     this.input = this.dialog.querySelector("[data-switcher-input]");
     this.list = this.dialog.querySelector("[data-switcher-results]");
+    this.options = new ListBox(this.list, this.input, "wijk-switcher__option");
     this.empty = this.dialog.querySelector("[data-switcher-empty]");
     this.results = [];
-    this.active = 0;
     this.asked = 0;
     this.timer = null;
     this.input.addEventListener("input", () => {
@@ -250,8 +251,8 @@ class Switcher {
     });
     this.input.addEventListener("keydown", (event) => this.onKeydown(event));
     this.list.addEventListener("click", (event) => {
-      const option = event.target.closest("[role=option]");
-      if (option) this.choose(Number(option.dataset.index));
+      const index = this.options.clicked(event);
+      if (index !== null) this.choose(index);
     });
   }
 
@@ -266,68 +267,32 @@ class Switcher {
   async search() {
     this.asked += 1;
     const asked = this.asked;
-    const url = new URL(this.dialog.dataset.url, location.href);
-    url.searchParams.set("q", this.input.value.trim());
-    let results = [];
-    try {
-      const response = await fetch(url, { credentials: "same-origin" });
-      if (response.ok) results = (await response.json()).results ?? [];
-    } catch {
-      results = [];
-    }
+    const results = await findResults(this.dialog.dataset.url, this.input.value.trim());
     if (asked !== this.asked) return; // a later search answers instead
     this.results = results;
-    this.active = 0;
     this.render();
   }
 
   render() {
     const data = this.dialog.dataset;
-    const options = this.results.map((result, index) => {
+    this.options.show(this.results, (result) => {
       const kind = data[`kind${result.kind.charAt(0).toUpperCase()}${result.kind.slice(1)}`];
       const details = [result.detail, kind].filter(Boolean).join(" · ");
       const unread = result.unread ? fill(data.unreadText, { n: result.unread }) : "";
-      return h(
-        "li",
-        {
-          class: "wijk-switcher__option",
-          role: "option",
-          id: `switcher-option-${index}`,
-          "aria-selected": String(index === this.active),
-          "data-index": index,
-        },
+      return [
         h("span", { class: "wijk-switcher__name" }, result.name),
         h("span", { class: "wijk-switcher__detail" }, [details, unread].filter(Boolean).join(" · ")),
-      );
+      ];
     });
-    this.list.replaceChildren(...options);
-    this.empty.hidden = options.length > 0;
-    this.mark();
-  }
-
-  mark() {
-    for (const option of this.list.children) {
-      const selected = Number(option.dataset.index) === this.active;
-      option.setAttribute("aria-selected", String(selected));
-      if (selected) option.scrollIntoView({ block: "nearest" });
-    }
-    if (this.results.length) {
-      this.input.setAttribute("aria-activedescendant", `switcher-option-${this.active}`);
-    } else {
-      this.input.removeAttribute("aria-activedescendant");
-    }
+    this.empty.hidden = this.results.length > 0;
   }
 
   onKeydown(event) {
-    const count = this.results.length;
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    if (this.options.move(event.key)) {
       event.preventDefault();
-      if (!count) return;
-      this.active = (this.active + (event.key === "ArrowDown" ? 1 : -1) + count) % count;
-      this.mark();
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (count) this.choose(this.active);
+      if (this.results.length) this.choose(this.options.active);
     }
   }
 

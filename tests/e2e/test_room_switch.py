@@ -37,10 +37,15 @@ def _row(page: Page, number: int):
     return _rows(page).filter(has=body)
 
 
-def _fill(settings, channel: Channel, author, count: int, start: int = 1) -> None:
+def _history(workspace, settings, count: int, read: int) -> None:
+    """``count`` numbered messages of Bert's in Samen Heerlen Gezond; Anna read ``read``."""
     settings.MESSAGE_RATE_LIMIT = (1_000, 10)  # in this process, for the set-up
-    for number in range(start, start + count):
-        services.post_message(channel.pk, author=author, body=f"Bericht nummer {number}")
+    for number in range(1, count + 1):
+        services.post_message(
+            workspace.gezond.pk, author=workspace.bert, body=f"Bericht nummer {number}"
+        )
+    workspace.gezond.refresh_from_db()
+    services.mark_read(workspace.gezond, user=workspace.anna, seq=read)
 
 
 def test_the_sidebar_switches_rooms_in_place_on_one_socket(workspace, pages):
@@ -118,9 +123,7 @@ def test_alt_arrow_keys_move_through_the_sidebar(workspace, pages):
 @pytest.fixture
 def long_history(workspace, settings) -> None:
     """Eighty messages of Bert's; Anna read the first five."""
-    _fill(settings, workspace.gezond, workspace.bert, 80)
-    workspace.gezond.refresh_from_db()
-    services.mark_read(workspace.gezond, user=workspace.anna, seq=5)
+    _history(workspace, settings, 80, read=5)
 
 
 def test_older_messages_load_above_without_moving_the_reading_position(
@@ -145,6 +148,7 @@ def test_older_messages_load_above_without_moving_the_reading_position(
     box = first.bounding_box()
     assert box is not None and abs(box["y"] - before) < 3, (box, before)
     expect(anna.locator("[data-older]")).to_have_count(0)
+    expect(anna.get_by_text("Hier begint het gesprek.")).to_be_visible()
     # one day line, no message twice
     expect(anna.locator("[data-messages] > li.wijk-day-line")).to_have_count(1)
     expect(_row(anna, 31)).to_have_count(1)
@@ -154,9 +158,7 @@ def test_older_messages_load_above_without_moving_the_reading_position(
 @pytest.fixture
 def short_history(workspace, settings) -> None:
     """Thirty messages of Bert's; Anna read the first ten."""
-    _fill(settings, workspace.gezond, workspace.bert, 30)
-    workspace.gezond.refresh_from_db()
-    services.mark_read(workspace.gezond, user=workspace.anna, seq=10)
+    _history(workspace, settings, 30, read=10)
 
 
 def test_the_first_unread_message_is_marked_and_the_jumps_lead_there_and_back(

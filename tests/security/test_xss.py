@@ -34,11 +34,13 @@ DOM_CHECK = r"""
     }
     if (main.contains(el) && ["IFRAME", "FRAME", "FRAMESET", "OBJECT", "EMBED", "BASE",
         "META", "LINK", "STYLE", "TEMPLATE", "NOSCRIPT", "SVG", "MATH"].includes(tag)) {
-      // the platform's own: charts, and the row of a message being sent (after the list)
+      // the platform's own: charts and icons, and the room's templates for a message being
+      // sent and for editing one (beside the list, never in it)
       const chart = tag === "SVG" && el.closest(".wijk-chart, [aria-hidden=true]");
-      const pendingRow =
-        tag === "TEMPLATE" && el.matches("[data-messages] + template[data-pending-row]");
-      if (!chart && !pendingRow) {
+      const ownTemplate =
+        tag === "TEMPLATE" &&
+        el.matches(".wijk-room__messages > :is([data-pending-row], [data-edit-form])");
+      if (!chart && !ownTemplate) {
         found.push("element: " + describe(el));
       }
     }
