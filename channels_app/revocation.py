@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from core.protocol import end_session_sockets, rights_changed
@@ -76,7 +75,7 @@ def _session_deleted(sender, instance: Session, **kwargs) -> None:
     user_id = instance.get_decoded().get(SESSION_KEY)
     if user_id is not None:
         rights_changed(user_id)  # a frame racing the close below is checked in full
-    transaction.on_commit(lambda: end_session_sockets(key))
+    end_session_sockets(key)
 
 
 def connect() -> None:

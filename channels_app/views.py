@@ -386,19 +386,29 @@ def thread(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
     root = get_object_or_404(Message, pk=message_id, channel=rights.channel)
     replies = list(root.replies.order_by("seq"))
     services.CHANNELS.with_contents([root, *replies], get_language())
-    return render(
-        request,
-        "channels_app/thread.html",
-        {
-            "channel": rights.channel,
-            "rights": rights,
-            "root": root,
-            "replies": replies,
-            "form": MessageForm(initial={"parent": root.pk}),
-            **_sidebar(request.user),
-            **_room_tools(),
-        },
-    )
+    # the live client opens a thread in a panel next to its channel, on the same page: its
+    # ids carry a prefix there
+    panel = request.headers.get(FRAGMENT) == "thread"
+    context = {
+        "channel": rights.channel,
+        "rights": rights,
+        "root": root,
+        "replies": replies,
+        "title": _title(rights.channel, request.user),
+        "panel": panel,
+        "form": MessageForm(
+            initial={"parent": root.pk}, auto_id="thread-id_%s" if panel else "id_%s"
+        ),
+        **_room_tools(),
+    }
+    if panel:
+        response = render(request, "channels_app/includes/thread.html", context)
+        response[FRAGMENT] = "thread"
+    else:
+        context.update(_sidebar(request.user))
+        response = render(request, "channels_app/thread.html", context)
+    patch_vary_headers(response, [FRAGMENT])
+    return response
 
 
 @verified_required

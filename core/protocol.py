@@ -200,15 +200,11 @@ def session_group(session_key: str) -> str:
 
 
 def end_session_sockets(session_key: str | None) -> None:
-    """Close every socket opened with this session, in every process: it has signed out."""
-    layer = get_channel_layer()
-    if layer is None or not session_key:
-        return
-    try:
-        async_to_sync(layer.group_send)(session_group(session_key), {"type": "session.end"})
-    except Exception:
-        # Sockets also stop at their next frame: the session no longer exists.
-        logger.warning("Closing the sockets of a signed-out session failed", exc_info=True)
+    """Close every socket opened with this session, in every process, once the transaction that
+    ended the session has committed. Sockets also stop at their next frame: the session no
+    longer exists."""
+    if session_key:
+        group_send_after_commit(session_group(session_key), {"type": "session.end"})
 
 
 def fresh_session(session: Any) -> Any:

@@ -32,7 +32,8 @@ export class MessageActions {
     this.confirm = this.root.querySelector("dialog[data-confirm-delete]");
     this.toast = this.root.querySelector("[data-toast]");
     this.editTemplate = this.root.querySelector("template[data-edit-form]");
-    this.actionForm = this.root.querySelector("#message-actions");
+    // the thread panel's own form has another id (chat.js points its rows' buttons at it)
+    this.actionForm = this.root.querySelector(`#${room.actionFormId}`);
     this.picking = null; // {id, trigger}
     this.editing = new Map(); // message id -> {form, ref, returnTo}
     this.deleting = null; // {id, li, action, timer}

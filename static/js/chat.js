@@ -62,6 +62,11 @@ export class LiveRoom {
     this.room = intData(root, "room");
     this.me = intData(document.body, "user");
     this.thread = intData(root, "thread");
+    // A thread opened in the panel next to its channel (workspace.js) shares the page with it:
+    // its rows are the same markup as everywhere, so their buttons are pointed at its own form
+    // and their ids (the channel's anchors) are left to the channel.
+    this.inPanel = root.classList.contains("wijk-thread-panel");
+    this.actionFormId = root.dataset.actionForm ?? "message-actions";
     // The tab's socket carries every channel and must be told which to follow; a case room's
     // socket belongs to its room.
     this.shared = workspace !== null;
@@ -121,7 +126,7 @@ export class LiveRoom {
 
   start() {
     this.root.classList.add("wijk-room--live");
-    for (const li of this.list.querySelectorAll("li[data-id]")) this.prepareRow(li);
+    for (const li of this.root.querySelectorAll("li[data-id]")) this.prepareRow(li);
     this.decorate();
     this.observer.observe(this.list, { childList: true });
     this.revealStart();
@@ -130,7 +135,7 @@ export class LiveRoom {
     this.root.addEventListener("click", (event) => this.onClick(event));
     this.list.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.actions.start(outside);
-    const skip = document.querySelector("[data-skip-composer]");
+    const skip = this.inPanel ? null : document.querySelector("[data-skip-composer]");
     if (skip) {
       skip.hidden = !this.textarea;
       skip.addEventListener("click", (event) => this.onSkipToComposer(event), outside);
@@ -186,7 +191,8 @@ export class LiveRoom {
 
   nextRef(kind) {
     this.refCount += 1;
-    return `${kind}-${this.refCount}`;
+    // the panel's answers must not be taken for the channel's on the shared socket
+    return `${this.inPanel ? "thread-" : ""}${kind}-${this.refCount}`;
   }
 
   /** After every (re)connect, and when the room opens on a socket that is open already. */
@@ -405,7 +411,7 @@ export class LiveRoom {
     pending.acked = true;
     pending.li.classList.remove("wijk-message--pending");
     pending.li.querySelector(".wijk-message__sending")?.remove();
-    pending.li.id = `m-${frame.seq}`;
+    if (!this.inPanel) pending.li.id = `m-${frame.seq}`;
     pending.li.dataset.id = String(frame.id);
     pending.li.dataset.seq = String(frame.seq);
     setTimeout(() => {
@@ -672,7 +678,9 @@ export class LiveRoom {
     old.replaceWith(li);
     const carried = this.actions.carryOver(old, li, focused);
     if (carried) carried.focus();
-    else if (hadFocus) li.querySelector(".wijk-message__time, a")?.focus();
+    else if (hadFocus) {
+      (sameControl(li, focused) ?? li.querySelector(".wijk-message__time, a"))?.focus();
+    }
   }
 
   /** The message's row as the server rendered it for the page's language. */
@@ -688,6 +696,12 @@ export class LiveRoom {
 
   /** What differs per reader: their own messages and reactions. */
   prepareRow(li) {
+    if (this.inPanel) {
+      li.removeAttribute("id");
+      for (const button of li.querySelectorAll("[form]")) {
+        button.setAttribute("form", this.actionFormId);
+      }
+    }
     const me = String(this.me);
     li.toggleAttribute("data-mine", li.dataset.author === me);
     const canPost = this.root.dataset.canPost === "true";
@@ -817,6 +831,23 @@ export class LiveRoom {
     this.status.dataset.kind = message ? kind : "";
     if (clearAfter) this.statusTimer = setTimeout(() => this.showStatus(""), clearAfter);
   }
+}
+
+/** The control in a message's new row that does what `old` did in the row it replaces. */
+function sameControl(li, old) {
+  const href = old.getAttribute("href");
+  if (old.matches("a") && href) {
+    const links = Array.from(li.querySelectorAll("a[href]"));
+    return (
+      links.find((a) => a.getAttribute("href") === href && a.className === old.className) ?? null
+    );
+  }
+  const action = old.getAttribute("formaction");
+  if (!action) return null;
+  const buttons = Array.from(li.querySelectorAll("button[formaction]"));
+  return (
+    buttons.find((b) => b.getAttribute("formaction") === action && b.value === old.value) ?? null
+  );
 }
 
 /** The sidebar folds away on small screens (the styles' breakpoint) and is open on wide ones. */

@@ -6,6 +6,10 @@
 // the screen; the address bar follows (history API), so every room keeps its own address that
 // works on reload, in another tab and without JavaScript. The socket stays open: it already
 // follows every room in the sidebar, so a switch costs one request and a `sync`.
+//
+// A thread opens the same way in a panel next to its channel (X-Wijk-Fragment: thread), as a
+// second live room on the same socket; the address bar shows the thread's own address while
+// it is open, which loads the thread as a page.
 
 import { badges } from "./badges.js";
 import { fill, h, intData } from "./dom.js";
@@ -17,14 +21,17 @@ const WIDE = "(min-width: 60em)";
 // How long typing may pause before the switcher asks the server.
 const SEARCH_DELAY = 120;
 const EDITABLE = "input, textarea, select, [contenteditable]";
-// A channel's or conversation's own address (channels_app/urls.py: "<pk>/").
+// A channel's or conversation's own address (channels_app/urls.py: "<pk>/"), and a thread's.
 const ROOM_ADDRESS = /^\/channels\/\d+\/$/;
+const THREAD_ADDRESS = /^\/channels\/(\d+)\/threads\/\d+\/$/;
 
 export class Workspace {
   /** `makeRoom(root, workspace)` makes the live room (chat.js) for a room element. */
   constructor(makeRoom) {
     this.makeRoom = makeRoom;
     this.room = null;
+    this.panel = null; // the thread next to the room, a live room too
+    this.opener = null; // what opened the panel, which has the focus back when it closes
     this.opening = 0; // the latest switch; an earlier answer that arrives later is dropped
     this.follows = 0;
     // The rooms this socket follows (answered `subscribed`): opening one of them needs no new
@@ -34,6 +41,7 @@ export class Workspace {
       open: () => {
         this.followed.clear();
         this.room?.onOpen();
+        this.panel?.onOpen(true);
       },
       frame: (frame) => {
         if (frame.type === "subscribed") this.followed.add(frame.room);
@@ -43,12 +51,17 @@ export class Workspace {
           // a conversation someone started with this person: it joins the sidebar
           this.refreshSidebar();
         }
-        this.room?.onFrame(frame);
+        for (const room of this.live()) room.onFrame(frame);
       },
-      state: (state) => this.room?.setConnection(state),
-      lost: () => this.room?.onLost(),
-      ended: (code) => this.room?.onClosed(code),
+      state: (state) => this.live().forEach((room) => room.setConnection(state)),
+      lost: () => this.live().forEach((room) => room.onLost()),
+      ended: (code) => this.live().forEach((room) => room.onClosed(code)),
     });
+  }
+
+  /** The live rooms on the screen: the room, and the thread in the panel if one is open. */
+  live() {
+    return [this.room, this.panel].filter(Boolean);
   }
 
   start(root) {
@@ -65,9 +78,14 @@ export class Workspace {
       control.hidden = false;
     }
     window.addEventListener("popstate", (event) => {
-      if (event.state?.room && this.address(location.href) !== this.shown) {
-        this.open(location.href, false);
+      if (!event.state?.room) return;
+      const address = this.address(location.href);
+      if (event.state.thread && this.threadOfThisRoom(address)) {
+        this.openThread(location.href, false);
+        return;
       }
+      if (this.panel) this.closeThread(false);
+      if (address !== this.shown) this.open(location.href, false);
     });
   }
 
@@ -84,6 +102,11 @@ export class Workspace {
   onClick(event) {
     if (event.target.closest?.("[data-open-switcher]")) this.switcher.open();
     if (event.target.closest?.("[data-open-shortcuts]")) this.shortcuts?.showModal();
+    if (event.target.closest?.("[data-close-thread]")) {
+      this.closeThread();
+      return;
+    }
+    if (this.onThreadLink(event)) return;
     const link = event.target.closest?.("a.wijk-sidebar__link[href], .wijk-message__body a[href]");
     if (!link || event.defaultPrevented || event.button !== 0) return;
     const target = new URL(link.href, location.href);
@@ -119,15 +142,18 @@ export class Workspace {
     this.open(links[next].href);
   }
 
-  /** The room at `url` alone, as the server renders it, or null (then the page loads). */
-  async fetchRoom(url) {
+  /**
+   * The room at `url` alone (or, `kind` "thread", the thread for the panel), as the server
+   * renders it, or null (then the page loads).
+   */
+  async fetchRoom(url, kind = "room") {
     let response;
     try {
-      response = await fetch(url, { headers: { [FRAGMENT]: "room" }, credentials: "same-origin" });
+      response = await fetch(url, { headers: { [FRAGMENT]: kind }, credentials: "same-origin" });
     } catch {
       return null;
     }
-    if (!response.ok || response.headers.get(FRAGMENT) !== "room") return null;
+    if (!response.ok || response.headers.get(FRAGMENT) !== kind) return null;
     const template = document.createElement("template");
     template.innerHTML = await response.text(); // rendered by the server from its templates
     const root = template.content.querySelector("[data-live-room]");
@@ -141,7 +167,7 @@ export class Workspace {
    * answer with a room (a closed room's page, a sign-in) loads as a page.
    */
   async open(url, push = true) {
-    if (this.room?.pending.size) {
+    if (this.live().some((room) => room.pending.size)) {
       location.assign(url);
       return;
     }
@@ -155,8 +181,9 @@ export class Workspace {
     }
     const hash = new URL(url, location.href).hash;
     const previous = this.room;
+    if (this.panel) this.closeThread(false, false);
     previous?.leave();
-    document.querySelector("[data-live-room]").replaceWith(root);
+    previous.root.replaceWith(root);
     if (push) history.pushState({ room: true }, "", `${root.dataset.address}${hash}`);
     this.shown = root.dataset.address;
     document.title = root.dataset.pageTitle ?? document.title;
@@ -171,6 +198,83 @@ export class Workspace {
       heading?.setAttribute("tabindex", "-1");
       heading?.focus();
     }
+  }
+
+  /** Whether `address` is a thread of the channel on the screen (not a thread page itself). */
+  threadOfThisRoom(address) {
+    const match = THREAD_ADDRESS.exec(new URL(address, location.href).pathname);
+    return match !== null && this.room !== null && !this.room.thread && Number(match[1]) === this.room.room;
+  }
+
+  /** "Reply" and "n replies" open the thread in the panel; with a modifier key, as a page. */
+  onThreadLink(event) {
+    const link = event.target.closest?.(".wijk-room:not(.wijk-thread-panel) a[href]");
+    if (!link || event.defaultPrevented || event.button !== 0) return false;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return false;
+    const target = new URL(link.href, location.href);
+    if (target.origin !== location.origin || !this.threadOfThisRoom(target.href)) return false;
+    event.preventDefault();
+    this.opener = link;
+    this.openThread(target.href);
+    return true;
+  }
+
+  /**
+   * Opens the thread at `url` in the panel next to its channel, in place of a thread shown
+   * there. Replies still being sent in the panel keep it (the thread loads as a page instead).
+   */
+  async openThread(url, push = true) {
+    const address = this.address(url);
+    if (this.panel?.root.dataset.address === address) {
+      this.focusPanel();
+      return;
+    }
+    if (this.panel?.pending.size) {
+      location.assign(url);
+      return;
+    }
+    this.opening += 1;
+    const opening = this.opening;
+    const root = await this.fetchRoom(url, "thread");
+    if (opening !== this.opening) return;
+    if (!root) {
+      location.assign(url);
+      return;
+    }
+    if (this.panel) this.closeThread(false, false);
+    this.room.root.after(root);
+    if (push) history.pushState({ room: true, thread: true }, "", root.dataset.address);
+    this.panel = this.makeRoom(root, this);
+    this.panel.start();
+    this.focusPanel();
+  }
+
+  /** On a wide screen the cursor goes to the reply box (start did that); elsewhere the title. */
+  focusPanel() {
+    const root = this.panel?.root;
+    if (!root) return;
+    if (window.matchMedia(WIDE).matches && this.panel.textarea) {
+      this.panel.textarea.focus({ preventScroll: true });
+    } else {
+      root.querySelector("h2[tabindex]")?.focus({ preventScroll: true });
+    }
+  }
+
+  /** Closes the panel; the channel's address comes back, and the focus where it was. */
+  closeThread(push = true, refocus = true) {
+    const panel = this.panel;
+    if (!panel) return;
+    this.panel = null;
+    panel.leave();
+    panel.root.remove();
+    if (push) history.pushState({ room: true }, "", this.shown);
+    if (!refocus) return;
+    // the row that opened it may have been rendered again meanwhile (its reply count)
+    const row = this.room?.findMessage(panel.thread);
+    const opener = this.opener?.isConnected
+      ? this.opener
+      : row?.querySelector(".wijk-message__replies a, a[href*='/threads/']");
+    (opener ?? this.room?.textarea)?.focus();
   }
 
   /**

@@ -3,6 +3,8 @@ same room as the page, the same rights, and the reader's first unread message ma
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -67,3 +69,48 @@ def test_the_first_unread_message_is_marked_once(open_room, settings):
     # opened, the room is read: the line does not come back
     again = client.get(_url(open_room.channel), headers=ROOM).content.decode()
     assert "data-new-line" not in again and "data-jump-unread" not in again
+
+
+THREAD = {"X-Wijk-Fragment": "thread"}
+
+
+def _thread_url(message) -> str:
+    return reverse("channels_app:thread", args=[message.channel_id, message.pk])
+
+
+def test_a_thread_for_the_panel_is_the_thread_alone_with_ids_of_its_own(closed_room):
+    root, _ = services.post_message(closed_room.channel.pk, author=closed_room.owner, body="Vraag")
+    services.post_message(
+        closed_room.channel.pk, author=closed_room.member, body="Antwoord", parent_id=root.pk
+    )
+    client = _client(closed_room.member)
+    panel = client.get(_thread_url(root), headers=THREAD)
+    page = client.get(_thread_url(root))
+    assert panel.status_code == page.status_code == 200
+    assert panel["X-Wijk-Fragment"] == "thread"
+    assert "X-Wijk-Fragment" not in page
+    for response in (panel, page):
+        assert "X-Wijk-Fragment" in response["Vary"]
+    text = panel.content.decode()
+    assert "<html" not in text and "wijk-sidebar" not in text
+    assert "Vraag" in text and "Antwoord" in text
+    assert 'data-action-form="thread-message-actions"' in text
+    assert 'id="thread-message-actions"' in text
+    assert 'id="thread-id_body"' in text and 'for="thread-id_body"' in text
+    # the page around the panel holds the channel, whose ids these must not repeat
+    channel = client.get(_url(closed_room.channel)).content.decode()
+    repeated = {
+        name
+        for name in re.findall(r'(?<![\w-])id="([^"]+)"', text)
+        if f'id="{name}"' in channel and not name.startswith("m-")
+    }
+    assert not repeated
+    page_text = page.content.decode()
+    assert 'id="message-actions"' in page_text and 'id="id_body"' in page_text
+
+
+def test_an_outsider_gets_no_thread_panel(closed_room):
+    root, _ = services.post_message(closed_room.channel.pk, author=closed_room.owner, body="Intern")
+    response = _client(closed_room.outsider).get(_thread_url(root), headers=THREAD)
+    assert response.status_code == 404
+    assert "Intern" not in response.content.decode()

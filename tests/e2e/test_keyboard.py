@@ -150,16 +150,22 @@ def test_chat_with_the_keyboard_only(people, live_asgi_server, browser_page):
     page.keyboard.press("Space")
     expect(question.locator(".wijk-reactions")).to_contain_text("1", timeout=LIVE)
 
-    # open the thread with Enter and reply there
+    # open the thread with Enter and reply there, in the panel next to the channel
     keys.tab_to(f"#{question.get_attribute('id')} .wijk-message__actions a[href*='/threads/']")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/threads/\d+/"))
-    expect(page.locator("textarea[name=body]")).to_be_focused()
+    panel = page.locator(".wijk-thread-panel")
+    expect(panel.locator("textarea[name=body]")).to_be_focused()
     page.keyboard.type("Ik geef het door aan de praktijkondersteuner.")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Ik geef het door aan de praktijkondersteuner.")).to_be_visible(
+    expect(panel.get_by_text("Ik geef het door aan de praktijkondersteuner.")).to_be_visible(
         timeout=LIVE
     )
+    # and close it from the keyboard: the focus goes back to where the thread was opened
+    keys.tab_to(".wijk-thread-panel [data-close-thread]", backwards=True)
+    page.keyboard.press("Enter")
+    expect(panel).to_have_count(0)
+    expect(question.locator("a[href*='/threads/']").first).to_be_focused()
 
     # no trap anywhere on the page: a full round of Tab comes back to the start
     page.goto(f"{server}/channels/{people.channel.pk}/")

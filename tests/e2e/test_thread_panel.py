@@ -1,0 +1,150 @@
+"""A thread in a panel next to its channel, in Chromium with two people live: opened and closed
+in place on the tab's one socket, replies arriving on both sides, reactions from the panel, the
+address bar and the back button following; over the channel on a phone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from channels_app import services
+from channels_app.models import Message
+from tests.e2e import LIVE, open_room
+from tests.e2e.axe import axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _panel(page: Page):
+    return page.get_by_role("complementary", name=re.compile("^Draad"))
+
+
+def _channel_rows(page: Page):
+    return page.locator(".wijk-room:not(.wijk-thread-panel) [data-messages] > li.wijk-message")
+
+
+def _open_thread(page: Page, question: str, link: str = "Reageren") -> None:
+    row = _channel_rows(page).filter(has_text=question)
+    row.hover()
+    row.get_by_role("link", name=link).click()
+    expect(_panel(page)).to_have_attribute("data-connection", "live", timeout=LIVE)
+
+
+@pytest.fixture
+def question(workspace) -> Message:
+    message, _ = services.post_message(
+        workspace.gezond.pk, author=workspace.bert, body="Wie gaat er naar de budgetcursus?"
+    )
+    return message
+
+
+def test_a_thread_opens_next_to_its_channel_and_replies_arrive_live(workspace, pages, question):
+    anna, bert = pages
+    sockets: list[str] = []
+    anna.on("websocket", lambda socket: sockets.append(socket.url))
+    channel_url = workspace.url(workspace.gezond)
+    thread_url = f"{channel_url}threads/{question.pk}/"
+    open_room(anna, channel_url)
+    anna.evaluate("window.loadedOnce = true")
+    _open_thread(anna, "budgetcursus")
+
+    panel = _panel(anna)
+    expect(anna).to_have_url(thread_url)
+    expect(anna.get_by_role("heading", level=1)).to_have_text(re.compile("Samen Heerlen Gezond"))
+    expect(panel.locator(".wijk-thread__root")).to_contain_text("budgetcursus")
+    expect(panel.get_by_text("Nog geen reacties.")).to_be_visible()
+    # side by side: the channel stays in view, left of the thread
+    room_box = anna.locator(".wijk-room:not(.wijk-thread-panel)").bounding_box()
+    panel_box = panel.bounding_box()
+    assert room_box and panel_box and room_box["x"] + room_box["width"] <= panel_box["x"] + 1
+    box = panel.locator("[data-composer] textarea")
+    expect(box).to_be_focused()
+
+    # Anna replies in the panel: the reply stays in the thread, the channel counts it
+    box.fill("Ik ga, dinsdag om tien uur.")
+    box.press("Enter")
+    expect(panel.locator("[data-messages] > li.wijk-message")).to_have_count(1, timeout=LIVE)
+    expect(panel).to_contain_text("Ik ga, dinsdag om tien uur.")
+    expect(_channel_rows(anna).filter(has_text="budgetcursus")).to_contain_text(
+        "1 reactie", timeout=LIVE
+    )
+    expect(_channel_rows(anna).filter(has_text="dinsdag om tien uur")).to_have_count(0)
+
+    # Bert opens the thread from the reply count and answers; Anna sees it in her panel
+    open_room(bert, channel_url)
+    _open_thread(bert, "budgetcursus", link="1 reactie")
+    expect(_panel(bert)).to_contain_text("Ik ga, dinsdag om tien uur.")
+    bert_box = _panel(bert).locator("[data-composer] textarea")
+    bert_box.fill("Fijn, dan zie ik je daar.")
+    bert_box.press("Enter")
+    expect(panel.locator("[data-messages] > li.wijk-message")).to_have_count(2, timeout=LIVE)
+    expect(panel).to_contain_text("Fijn, dan zie ik je daar.")
+    expect(_channel_rows(anna).filter(has_text="budgetcursus")).to_contain_text(
+        "2 reacties", timeout=LIVE
+    )
+
+    # a reaction from the panel goes over the socket and shows on both sides
+    reply = panel.locator("[data-messages] > li.wijk-message", has_text="dan zie ik je")
+    reply.hover()
+    reply.get_by_role("button", name="Reageer met duim omhoog").click()
+    expect(reply.locator(".wijk-reaction")).to_have_attribute("aria-pressed", "true", timeout=LIVE)
+    theirs = _panel(bert).locator("[data-messages] > li.wijk-message", has_text="dan zie ik je")
+    expect(theirs.locator(".wijk-reaction")).to_contain_text("1", timeout=LIVE)
+    assert Message.objects.get(body="Fijn, dan zie ik je daar.").reactions.count() == 1
+
+    # back closes the panel, forward opens it again; the close button gives the focus back
+    anna.go_back()
+    expect(panel).to_have_count(0)
+    expect(anna).to_have_url(channel_url)
+    anna.go_forward()
+    expect(_panel(anna)).to_contain_text("Fijn, dan zie ik je daar.", timeout=LIVE)
+    _panel(anna).get_by_role("button", name="Draad sluiten").click()
+    expect(panel).to_have_count(0)
+    expect(anna).to_have_url(channel_url)
+
+    # a switch to another room takes the panel along; all of it on the page's one socket
+    _open_thread(anna, "budgetcursus", link="2 reacties")
+    anna.get_by_role("navigation", name="Kanalen en gesprekken").get_by_role(
+        "link", name="Geldzorgen Hoensbroek"
+    ).click()
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Geldzorgen Hoensbroek")
+    expect(panel).to_have_count(0)
+    assert anna.evaluate("window.loadedOnce === true"), "the page was loaded again"
+    assert len(sockets) == 1, sockets
+
+
+def test_on_a_phone_the_thread_lies_over_the_channel(workspace, pages, question):
+    anna, _bert = pages
+    anna.set_viewport_size({"width": 390, "height": 844})
+    services.post_message(
+        workspace.gezond.pk, author=workspace.bert, body="Voor vrijdag.", parent_id=question.pk
+    )
+    open_room(anna, workspace.url(workspace.gezond))
+    row = _channel_rows(anna).filter(has_text="budgetcursus")
+    row.get_by_role("link", name="1 reactie").click()
+    panel = _panel(anna)
+    expect(panel).to_have_attribute("data-connection", "live", timeout=LIVE)
+    expect(panel.get_by_role("heading", level=2, name=re.compile("^Draad"))).to_be_focused()
+    box = panel.bounding_box()
+    assert box and box["x"] <= 1 and box["width"] >= 388
+    close = panel.get_by_role("button", name="Draad sluiten")
+    close_box = close.bounding_box()
+    assert close_box and close_box["x"] + close_box["width"] <= 390
+    reply_box = panel.locator("[data-composer] textarea")
+    reply_box.fill("Ik stuur het vandaag nog.")
+    reply_box.press("Enter")
+    expect(panel.locator("[data-messages] > li.wijk-message")).to_have_count(2, timeout=LIVE)
+    close.click()
+    expect(panel).to_have_count(0)
+    expect(row.get_by_role("link", name="2 reacties")).to_be_focused()
+
+
+def test_the_open_panel_passes_axe(workspace, pages, question):
+    anna, _bert = pages
+    open_room(anna, workspace.url(workspace.gezond))
+    _open_thread(anna, "budgetcursus")
+    assert axe_violations(anna) == []
+    anna.set_viewport_size({"width": 390, "height": 844})
+    assert axe_violations(anna) == []
