@@ -87,6 +87,8 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     last_read_seq = models.PositiveBigIntegerField(default=0)
+    #: listed first in the person's sidebar, under "Favourites"
+    favourite = models.BooleanField(_("favourite"), default=False)
 
     class Meta:
         verbose_name = _("channel membership")

@@ -193,6 +193,12 @@ def join(channel: Channel, user: User) -> Membership:
     return _add_member(channel, user)
 
 
+def set_favourite(channel: Channel, user: User, *, favourite: bool) -> None:
+    """Lists the channel or conversation among the member's favourites, or no longer."""
+    if not Membership.objects.filter(channel=channel, user=user).update(favourite=favourite):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def leave(channel: Channel, user: User) -> None:
     membership = Membership.objects.filter(channel=channel, user=user).first()

@@ -39,5 +39,7 @@ urlpatterns = [
         "<int:pk>/members/<int:user_id>/<slug:action>/", views.member_action, name="member_action"
     ),
     path("<int:pk>/settings/", views.settings_view, name="settings"),
+    path("<int:pk>/favourite/", views.favourite, name="favourite"),
+    path("<int:pk>/info/", views.info, name="info"),
     path("<int:pk>/<slug:action>/", views.membership_action, name="membership_action"),
 ]

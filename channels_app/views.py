@@ -116,13 +116,19 @@ def _room_tools() -> dict[str, Any]:
 
 
 def _sidebar(user: User) -> dict[str, Any]:
-    """What the sidebar of the chat pages lists: channels by name, conversations by activity."""
+    """What the sidebar of the chat pages lists: the person's favourites and channels by name,
+    conversations by activity."""
     memberships = _my_rooms(user)
-    channels = [m for m in memberships if not m.channel.is_direct]
+    rest = [m for m in memberships if not m.favourite]
     return {
-        "sidebar_channels": sorted(channels, key=lambda m: m.title.casefold()),
-        "sidebar_directs": [m for m in memberships if m.channel.is_direct],
+        "sidebar_favourites": sorted([m for m in memberships if m.favourite], key=_by_title),
+        "sidebar_channels": sorted([m for m in rest if not m.channel.is_direct], key=_by_title),
+        "sidebar_directs": [m for m in rest if m.channel.is_direct],
     }
+
+
+def _by_title(membership: Membership) -> str:
+    return membership.title.casefold()
 
 
 #: How many rooms, channels and people the quick switcher lists of each
@@ -357,9 +363,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(
             messages_page=page,
             has_older=has_older,
-            pinned=channel.messages.filter(pinned_at__isnull=False, deleted_at=None)
-            .select_related("author")
-            .order_by("-pinned_at")[:5],
+            pinned_count=channel.messages.filter(pinned_at__isnull=False, deleted_at=None).count(),
         )
         if rights.membership is not None and page:
             context.update(_first_unread(page, has_older, rights.membership.last_read_seq))
@@ -542,6 +546,68 @@ def membership_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
         raise Http404 from None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    return redirect("channels_app:channel", pk)
+
+
+#: how many of a channel's files its details list, newest first
+INFO_FILES = 50
+
+
+@verified_required
+def info(request: HttpRequest, pk: int) -> HttpResponse:
+    """A room's details: its members, pinned messages and files. The live client opens it in
+    the panel next to the room (X-Wijk-Fragment: info)."""
+    rights = access.readable_channel(request.user, pk)
+    channel = rights.channel
+    members = list(
+        channel.memberships.select_related("user__professional")
+        .prefetch_related("user__professional__organisations")
+        .order_by("user__display_name")
+    )
+    context = {
+        "channel": channel,
+        "rights": rights,
+        "title": _title(channel, request.user),
+        "members": members,
+        "pinned": list(
+            channel.messages.filter(pinned_at__isnull=False, deleted_at=None)
+            .select_related("author")
+            .order_by("-pinned_at")
+        ),
+        "files": list(
+            channel.attachments.filter(message__isnull=False, message__deleted_at=None)
+            .select_related("uploader", "message")
+            .order_by("-created_at", "-pk")[:INFO_FILES]
+        ),
+    }
+    if request.headers.get(FRAGMENT) == "info":
+        response = render(request, "channels_app/includes/info.html", {**context, "panel": True})
+        response[FRAGMENT] = "info"
+    else:
+        context.update(_sidebar(request.user))
+        response = render(request, "channels_app/info.html", context)
+    patch_vary_headers(response, [FRAGMENT])
+    return response
+
+
+@verified_required
+@require_POST
+def favourite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Star or unstar a room of one's own (favourite=1 or 0); the live client asks for JSON."""
+    rights = access.visible_channel(request.user, pk)
+    if rights.membership is None:
+        raise Http404
+    wants_json = not request.accepts("text/html")
+    value = request.POST.get("favourite")
+    if value not in ("0", "1"):
+        error = _("Say whether this is a favourite: favourite=1 or favourite=0.")
+        if wants_json:
+            return JsonResponse({"error": error}, status=400)
+        messages.error(request, error)
+        return redirect("channels_app:channel", pk)
+    services.set_favourite(rights.channel, request.user, favourite=value == "1")
+    if wants_json:
+        return JsonResponse({"favourite": value == "1"})
     return redirect("channels_app:channel", pk)
 
 

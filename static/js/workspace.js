@@ -8,8 +8,9 @@
 // follows every room in the sidebar, so a switch costs one request and a `sync`.
 //
 // A thread opens the same way in a panel next to its channel (X-Wijk-Fragment: thread), as a
-// second live room on the same socket; the address bar shows the thread's own address while
-// it is open, which loads the thread as a page.
+// second live room on the same socket, and so do a room's details (members, pinned messages,
+// files: X-Wijk-Fragment: info); the address bar shows the panel's own address while it is
+// open, which loads it as a page.
 
 import { badges } from "./badges.js";
 import { fill, h, intData } from "./dom.js";
@@ -23,14 +24,18 @@ const SEARCH_DELAY = 120;
 const EDITABLE = "input, textarea, select, [contenteditable]";
 // A channel's or conversation's own address (channels_app/urls.py: "<pk>/"), and a thread's.
 const ROOM_ADDRESS = /^\/channels\/\d+\/$/;
-const THREAD_ADDRESS = /^\/channels\/(\d+)\/threads\/\d+\/$/;
+const PANEL_ADDRESSES = {
+  thread: /^\/channels\/(\d+)\/threads\/\d+\/$/,
+  info: /^\/channels\/(\d+)\/info\/$/,
+};
 
 export class Workspace {
   /** `makeRoom(root, workspace)` makes the live room (chat.js) for a room element. */
   constructor(makeRoom) {
     this.makeRoom = makeRoom;
     this.room = null;
-    this.panel = null; // the thread next to the room, a live room too
+    this.side = null; // the panel next to the room: a thread or the room's details
+    this.panel = null; // the thread in it, a live room too
     this.opener = null; // what opened the panel, which has the focus back when it closes
     this.opening = 0; // the latest switch; an earlier answer that arrives later is dropped
     this.follows = 0;
@@ -72,6 +77,7 @@ export class Workspace {
     this.shown = this.address(location.href);
     document.addEventListener("click", (event) => this.onClick(event));
     document.addEventListener("keydown", (event) => this.onKeydown(event));
+    document.addEventListener("submit", (event) => this.onFavourite(event));
     this.switcher = new Switcher(this);
     this.shortcuts = document.querySelector("dialog[data-shortcuts]");
     for (const control of document.querySelectorAll(".wijk-sidebar [data-live-only]")) {
@@ -80,11 +86,12 @@ export class Workspace {
     window.addEventListener("popstate", (event) => {
       if (!event.state?.room) return;
       const address = this.address(location.href);
-      if (event.state.thread && this.threadOfThisRoom(address)) {
-        this.openThread(location.href, false);
+      const kind = event.state.panel ? this.panelKind(address) : null;
+      if (kind) {
+        this.openPanel(location.href, kind, false);
         return;
       }
-      if (this.panel) this.closeThread(false);
+      if (this.side) this.closePanel(false);
       if (address !== this.shown) this.open(location.href, false);
     });
   }
@@ -102,11 +109,11 @@ export class Workspace {
   onClick(event) {
     if (event.target.closest?.("[data-open-switcher]")) this.switcher.open();
     if (event.target.closest?.("[data-open-shortcuts]")) this.shortcuts?.showModal();
-    if (event.target.closest?.("[data-close-thread]")) {
-      this.closeThread();
+    if (event.target.closest?.("[data-close-panel]")) {
+      this.closePanel();
       return;
     }
-    if (this.onThreadLink(event)) return;
+    if (this.onPanelLink(event)) return;
     const link = event.target.closest?.("a.wijk-sidebar__link[href], .wijk-message__body a[href]");
     if (!link || event.defaultPrevented || event.button !== 0) return;
     const target = new URL(link.href, location.href);
@@ -142,8 +149,36 @@ export class Workspace {
     this.open(links[next].href);
   }
 
+  /** The star in a room's header: saved without leaving the room; the sidebar follows. */
+  async onFavourite(event) {
+    const form = event.target.closest?.("form[data-favourite]");
+    if (!form) return;
+    event.preventDefault();
+    const button = form.querySelector("button[aria-pressed]");
+    const field = form.querySelector("input[name=favourite]");
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+    } catch {
+      response = null;
+    }
+    if (!response?.ok) {
+      form.submit(); // the page says what went wrong
+      return;
+    }
+    const { favourite } = await response.json();
+    button.setAttribute("aria-pressed", String(favourite));
+    field.value = favourite ? "0" : "1";
+    this.refreshSidebar();
+  }
+
   /**
-   * The room at `url` alone (or, `kind` "thread", the thread for the panel), as the server
+   * The room at `url` alone (or, `kind` "thread" or "info", the panel), as the server
    * renders it, or null (then the page loads).
    */
   async fetchRoom(url, kind = "room") {
@@ -156,7 +191,7 @@ export class Workspace {
     if (!response.ok || response.headers.get(FRAGMENT) !== kind) return null;
     const template = document.createElement("template");
     template.innerHTML = await response.text(); // rendered by the server from its templates
-    const root = template.content.querySelector("[data-live-room]");
+    const root = template.content.querySelector("[data-live-room], [data-side-panel]");
     if (root) root.dataset.address = this.address(response.url);
     return root;
   }
@@ -181,7 +216,7 @@ export class Workspace {
     }
     const hash = new URL(url, location.href).hash;
     const previous = this.room;
-    if (this.panel) this.closeThread(false, false);
+    if (this.side) this.closePanel(false, false);
     previous?.leave();
     previous.root.replaceWith(root);
     if (push) history.pushState({ room: true }, "", `${root.dataset.address}${hash}`);
@@ -200,33 +235,46 @@ export class Workspace {
     }
   }
 
-  /** Whether `address` is a thread of the channel on the screen (not a thread page itself). */
-  threadOfThisRoom(address) {
-    const match = THREAD_ADDRESS.exec(new URL(address, location.href).pathname);
-    return match !== null && this.room !== null && !this.room.thread && Number(match[1]) === this.room.room;
+  /**
+   * What `address` opens in the side panel of the room on the screen: "thread" for one of its
+   * threads, "info" for its details; null for anything else (and on a thread's own page).
+   */
+  panelKind(address) {
+    if (!this.room || this.room.thread) return null;
+    const path = new URL(address, location.href).pathname;
+    for (const [kind, pattern] of Object.entries(PANEL_ADDRESSES)) {
+      const match = pattern.exec(path);
+      if (match && Number(match[1]) === this.room.room) return kind;
+    }
+    return null;
   }
 
-  /** "Reply" and "n replies" open the thread in the panel; with a modifier key, as a page. */
-  onThreadLink(event) {
-    const link = event.target.closest?.(".wijk-room:not(.wijk-thread-panel) a[href]");
+  /**
+   * "Reply", "n replies", the members and the pinned messages open in the panel; with a
+   * modifier key, as a page.
+   */
+  onPanelLink(event) {
+    const link = event.target.closest?.(".wijk-room:not(.wijk-side-panel) a[href]");
     if (!link || event.defaultPrevented || event.button !== 0) return false;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return false;
     const target = new URL(link.href, location.href);
-    if (target.origin !== location.origin || !this.threadOfThisRoom(target.href)) return false;
+    const kind = target.origin === location.origin ? this.panelKind(target.href) : null;
+    if (!kind) return false;
     event.preventDefault();
     this.opener = link;
-    this.openThread(target.href);
+    this.openPanel(target.href, kind);
     return true;
   }
 
   /**
-   * Opens the thread at `url` in the panel next to its channel, in place of a thread shown
-   * there. Replies still being sent in the panel keep it (the thread loads as a page instead).
+   * Opens the thread or details at `url` in the panel next to the room, in place of what is
+   * shown there. Replies still being sent in the panel keep it (the thread loads as a page).
    */
-  async openThread(url, push = true) {
+  async openPanel(url, kind, push = true) {
     const address = this.address(url);
-    if (this.panel?.root.dataset.address === address) {
-      this.focusPanel();
+    const hash = new URL(url, location.href).hash;
+    if (this.side?.dataset.address === address) {
+      this.focusPanel(hash);
       return;
     }
     if (this.panel?.pending.size) {
@@ -235,42 +283,54 @@ export class Workspace {
     }
     this.opening += 1;
     const opening = this.opening;
-    const root = await this.fetchRoom(url, "thread");
+    const root = await this.fetchRoom(url, kind);
     if (opening !== this.opening) return;
     if (!root) {
       location.assign(url);
       return;
     }
-    if (this.panel) this.closeThread(false, false);
+    if (this.side) this.closePanel(false, false);
     this.room.root.after(root);
-    if (push) history.pushState({ room: true, thread: true }, "", root.dataset.address);
-    this.panel = this.makeRoom(root, this);
-    this.panel.start();
-    this.focusPanel();
+    this.side = root;
+    if (push) history.pushState({ room: true, panel: kind }, "", `${root.dataset.address}${hash}`);
+    if (kind === "thread") {
+      this.panel = this.makeRoom(root, this);
+      this.panel.start();
+    }
+    this.focusPanel(hash);
   }
 
-  /** On a wide screen the cursor goes to the reply box (start did that); elsewhere the title. */
-  focusPanel() {
-    const root = this.panel?.root;
+  /**
+   * The section the address names (the details' pinned messages), or on a wide screen the
+   * reply box; elsewhere the panel's title.
+   */
+  focusPanel(hash = "") {
+    const root = this.side;
     if (!root) return;
-    if (window.matchMedia(WIDE).matches && this.panel.textarea) {
+    const section = /^#[\w-]+$/.test(hash) ? root.querySelector(`[id$="${hash.slice(1)}"]`) : null;
+    if (section) {
+      section.setAttribute("tabindex", "-1");
+      section.focus();
+    } else if (window.matchMedia(WIDE).matches && this.panel?.textarea) {
       this.panel.textarea.focus({ preventScroll: true });
     } else {
       root.querySelector("h2[tabindex]")?.focus({ preventScroll: true });
     }
   }
 
-  /** Closes the panel; the channel's address comes back, and the focus where it was. */
-  closeThread(push = true, refocus = true) {
-    const panel = this.panel;
-    if (!panel) return;
+  /** Closes the panel; the room's address comes back, and the focus where it was. */
+  closePanel(push = true, refocus = true) {
+    const side = this.side;
+    if (!side) return;
+    const thread = this.panel?.thread;
+    this.panel?.leave();
     this.panel = null;
-    panel.leave();
-    panel.root.remove();
+    this.side = null;
+    side.remove();
     if (push) history.pushState({ room: true }, "", this.shown);
     if (!refocus) return;
     // the row that opened it may have been rendered again meanwhile (its reply count)
-    const row = this.room?.findMessage(panel.thread);
+    const row = thread ? this.room?.findMessage(thread) : null;
     const opener = this.opener?.isConnected
       ? this.opener
       : row?.querySelector(".wijk-message__replies a, a[href*='/threads/']");
@@ -297,10 +357,10 @@ export class Workspace {
     const template = document.createElement("template");
     template.innerHTML = await response.text(); // rendered by the server from its templates
     const before = new Set(badges.rooms());
-    const lists = nav.querySelectorAll("ul.wijk-sidebar__list");
-    const fresh = template.content.querySelectorAll("ul.wijk-sidebar__list");
-    if (lists.length !== fresh.length) return;
-    lists.forEach((list, index) => list.replaceWith(fresh[index]));
+    const lists = nav.querySelector("[data-sidebar-lists]");
+    const fresh = template.content.querySelector("[data-sidebar-lists]");
+    if (!lists || !fresh) return;
+    lists.replaceWith(fresh);
     if (this.room) this.markCurrent(this.room.room, null);
     for (const room of badges.rooms()) {
       if (before.has(room) || !this.connection.isOpen()) continue;

@@ -209,6 +209,7 @@ def _room_urls(channel, message, file) -> list[str]:
         reverse("channels_app:permalink", args=[pk, message.seq]),
         reverse("channels_app:attachment", args=[pk, file.pk]),
         reverse("channels_app:members", args=[pk]),
+        reverse("channels_app:info", args=[pk]),
         reverse("channels_app:settings", args=[pk]),
     ]
 
@@ -230,6 +231,7 @@ def _room_posts(channel, message) -> list[tuple[str, dict]]:
         (action("react"), {"emoji": "👍"}),
         (reverse("channels_app:report", args=[pk, mid]), {"reason": "Bekijken"}),
         (reverse("channels_app:membership_action", args=[pk, "archive"]), {}),
+        (reverse("channels_app:favourite", args=[pk]), {"favourite": "1"}),
         (reverse("channels_app:member_action", args=[pk, channel.created_by_id, "remove"]), {}),
     ]
 

@@ -162,7 +162,7 @@ def test_chat_with_the_keyboard_only(people, live_asgi_server, browser_page):
         timeout=LIVE
     )
     # and close it from the keyboard: the focus goes back to where the thread was opened
-    keys.tab_to(".wijk-thread-panel [data-close-thread]", backwards=True)
+    keys.tab_to(".wijk-thread-panel [data-close-panel]", backwards=True)
     page.keyboard.press("Enter")
     expect(panel).to_have_count(0)
     expect(question.locator("a[href*='/threads/']").first).to_be_focused()

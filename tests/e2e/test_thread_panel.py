@@ -1,12 +1,14 @@
-"""A thread in a panel next to its channel, in Chromium with two people live: opened and closed
-in place on the tab's one socket, replies arriving on both sides, reactions from the panel, the
-address bar and the back button following; over the channel on a phone."""
+"""A thread, and a room's details, in a panel next to the room, in Chromium with two people
+live: opened and closed in place on the tab's one socket, replies arriving on both sides,
+reactions from the panel, the address bar and the back button following; over the channel on
+a phone."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 
 from channels_app import services
@@ -148,3 +150,46 @@ def test_the_open_panel_passes_axe(workspace, pages, question):
     assert axe_violations(anna) == []
     anna.set_viewport_size({"width": 390, "height": 844})
     assert axe_violations(anna) == []
+
+
+def test_the_details_open_in_the_panel_with_members_pinned_messages_and_files(
+    workspace, pages, question, settings, tmp_path
+):
+    anna, _bert = pages
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("verslag.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    file = services.upload_attachment(workspace.gezond, by=workspace.bert, upload=upload)
+    services.post_message(
+        workspace.gezond.pk, author=workspace.bert, body="Het verslag", attachment_ids=[file.pk]
+    )
+    services.pin_message(question, by=workspace.anna)
+    channel_url = workspace.url(workspace.gezond)
+    open_room(anna, channel_url)
+    anna.evaluate("window.loadedOnce = true")
+
+    anna.get_by_role("link", name="2 leden").click()
+    panel = anna.get_by_role("complementary", name=re.compile("^Details"))
+    expect(panel).to_be_visible()
+    expect(anna).to_have_url(f"{channel_url}info/")
+    expect(panel.get_by_role("link", name="Bert Schuldhulp")).to_be_visible()
+    expect(panel.get_by_role("link", name="verslag.pdf")).to_be_visible()
+    expect(panel.locator(".wijk-info__snippet")).to_have_text("Wie gaat er naar de budgetcursus?")
+    assert axe_violations(anna) == []
+    panel.get_by_role("button", name="Details sluiten").click()
+    expect(panel).to_have_count(0)
+    expect(anna).to_have_url(channel_url)
+    expect(anna.get_by_role("link", name="2 leden")).to_be_focused()
+
+    # "1 pinned" opens the same panel at its pinned messages
+    anna.get_by_role("link", name="1 vastgezet").click()
+    expect(panel.get_by_role("heading", name=re.compile("^Vastgezette berichten"))).to_be_focused()
+    # a thread takes the details' place, and back brings them again
+    row = _channel_rows(anna).filter(has_text="budgetcursus")
+    row.hover()
+    row.get_by_role("link", name="Reageren").click()
+    expect(_panel(anna)).to_be_visible()
+    expect(panel).to_have_count(0)
+    anna.go_back()
+    expect(panel).to_be_visible()
+    expect(_panel(anna)).to_have_count(0)
+    assert anna.evaluate("window.loadedOnce === true"), "the page was loaded again"

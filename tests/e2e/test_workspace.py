@@ -168,3 +168,35 @@ def test_a_messages_buttons_work_without_javascript(workspace, history, browser_
         expect(mine.locator(".wijk-message__body")).to_have_text("Dit bericht is verwijderd.")
     finally:
         context.close()
+
+
+def test_a_favourite_is_listed_first_without_leaving_the_room(workspace, pages):
+    anna, _bert = pages
+    open_room(anna, workspace.url(workspace.schulden))
+    anna.evaluate("window.loadedOnce = true")
+    sidebar = anna.get_by_role("navigation", name="Kanalen en gesprekken")
+    star = anna.get_by_role("button", name="Favoriet")
+    expect(star).to_have_attribute("aria-pressed", "false")
+    star.click()
+    expect(star).to_have_attribute("aria-pressed", "true")
+    favourites = sidebar.get_by_role("list", name="Favorieten")
+    expect(favourites.get_by_role("link", name="Geldzorgen Hoensbroek")).to_be_visible()
+    expect(favourites.get_by_role("link", name="Geldzorgen Hoensbroek")).to_have_attribute(
+        "aria-current", "page"
+    )
+    channels = sidebar.get_by_role("list", name="Kanalen", exact=True)
+    expect(channels.get_by_role("link", name="Geldzorgen Hoensbroek")).to_have_count(0)
+    expect(channels.get_by_role("link", name=re.compile("Samen Heerlen Gezond"))).to_be_visible()
+    assert anna.evaluate("window.loadedOnce === true"), "the page was loaded again"
+
+    # the favourite comes first for Alt+↓ too, and it is kept
+    anna.keyboard.press("Alt+ArrowDown")
+    expect(anna.get_by_role("heading", level=1)).to_have_text(re.compile("Samen Heerlen Gezond"))
+    anna.reload()
+    expect(sidebar.get_by_role("list", name="Favorieten")).to_be_visible()
+    sidebar.get_by_role("link", name="Geldzorgen Hoensbroek").click()
+    expect(star).to_have_attribute("aria-pressed", "true")
+    star.click()
+    expect(star).to_have_attribute("aria-pressed", "false")
+    expect(sidebar.get_by_role("list", name="Favorieten")).to_have_count(0)
+    expect(channels.get_by_role("link", name="Geldzorgen Hoensbroek")).to_be_visible()

@@ -148,6 +148,10 @@ ROUTES: dict[str, Route | list[Route]] = {
         empty,
     ),
     "channels_app:settings": in_rooms(lambda w, room, m: {"pk": room.pk}),
+    "channels_app:info": in_rooms(lambda w, room, m: {"pk": room.pk}),
+    "channels_app:favourite": in_rooms(
+        lambda w, room, m: {"pk": room.pk}, lambda w: {"favourite": "1"}
+    ),
     "channels_app:membership_action": in_rooms(
         lambda w, room, m: {"pk": room.pk, "action": "archive"}, empty
     ),

@@ -140,6 +140,12 @@ channels_app:member_action           direct  get  L 3 5 5 5 5 5 3 5 5
 channels_app:member_action           direct  post L 3 4 4 4 4 4 3 4 4
 channels_app:settings                closed  get  L 3 4 4 4 4 4 3 4 4
 channels_app:settings                direct  get  L 3 4 4 4 4 4 3 4 4
+channels_app:info                    closed  get  L 3 4 O O 4 4 3 4 4
+channels_app:info                    direct  get  L 3 4 O 4 4 4 3 4 4
+channels_app:favourite               closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:favourite               closed  post L 3 4 R R 4 4 3 4 4
+channels_app:favourite               direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:favourite               direct  post L 3 4 R 4 4 4 3 4 4
 channels_app:membership_action       closed  get  L 3 5 5 5 5 5 3 5 5
 channels_app:membership_action       closed  post L 3 4 4 4 4 4 3 4 4
 channels_app:membership_action       direct  get  L 3 5 5 5 5 5 3 5 5
