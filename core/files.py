@@ -34,6 +34,11 @@ ODF = {
 }
 IMAGES = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg"),
           "GIF": ("image/gif", ".gif"), "WEBP": ("image/webp", ".webp")}  # fmt: skip
+#: what a file input offers to choose (its ``accept``): the types sniffing lets through
+ACCEPT = ",".join(
+    [".pdf", *(ext for _type, ext in OOXML.values()), *ODF.values()]
+    + [content_type for content_type, _ext in IMAGES.values()]
+)
 
 
 class RefusedFile(ValueError):

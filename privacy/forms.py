@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core import forms as core_forms
+from core.files import ACCEPT
 from directory.models import Organisation
 from privacy.models import (
     DIMENSIONS,
@@ -109,6 +110,7 @@ class MessageForm(core_forms.MessageForm):
         label=_("File"),
         required=False,
         help_text=_("PDF, office document or photo, up to 10 MB."),
+        widget=forms.FileInput({"class": "wijk-file-input", "accept": ACCEPT}),
     )
 
 

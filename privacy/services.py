@@ -518,6 +518,7 @@ class CaseRooms(ChatEngine[CaseMessage]):
     message_model = CaseMessage
     member_model = CaseMember
     prefetch = ("files",)
+    related = ("author__professional",)  # the avatar
     row_template = "privacy/includes/message.html"
 
     def post(

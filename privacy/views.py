@@ -245,7 +245,9 @@ def room_detail(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
     room = rights.room
     before = request.GET.get("before")
     messages_qs = (
-        CaseMessage.objects.filter(room=room).select_related("author").prefetch_related("files")
+        CaseMessage.objects.filter(room=room)
+        .select_related("author__professional")
+        .prefetch_related("files")
     )
     if before and before.isdigit():
         messages_qs = messages_qs.filter(seq__lt=int(before))
@@ -315,7 +317,8 @@ def search(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
     if query:
         results = list(
             CaseMessage.objects.filter(room=rights.room, body__icontains=query)
-            .select_related("author")
+            .select_related("author__professional")
+            .prefetch_related("files")
             .order_by("-seq")[:PAGE]
         )
         # the query itself may be content: only its outcome is logged

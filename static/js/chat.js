@@ -562,7 +562,7 @@ export class LiveRoom {
 
   onClick(event) {
     const older = event.target.closest("[data-older]");
-    if (older && this.shared) {
+    if (older) {
       event.preventDefault();
       this.loadOlder();
       return;
@@ -613,7 +613,9 @@ export class LiveRoom {
     if (!link || this.loadingOlder) return;
     this.loadingOlder = true;
     try {
-      const root = await this.workspace.fetchRoom(link.href);
+      const root = this.workspace
+        ? await this.workspace.fetchRoom(link.href)
+        : await pageRoom(link.href);
       if (!root || this.stopped) return;
       const rows = Array.from(root.querySelectorAll("[data-messages] > li[data-id]")).filter(
         (li) => !this.findMessage(li.dataset.id),
@@ -830,6 +832,18 @@ export class LiveRoom {
     this.status.textContent = message ?? "";
     this.status.dataset.kind = message ? kind : "";
     if (clearAfter) this.statusTimer = setTimeout(() => this.showStatus(""), clearAfter);
+  }
+}
+
+/** The live room of the page at `url` (a case room's older messages), or null. */
+async function pageRoom(url) {
+  try {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) return null;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    return page.querySelector("[data-live-room]");
+  } catch {
+    return null;
   }
 }
 

@@ -54,6 +54,38 @@ export class ComposerTools {
     this.box.addEventListener("blur", () => this.close());
     if (!this.box.value) this.box.value = this.draft();
     if (this.tray && this.picker && this.form.dataset.uploadUrl) this.startFiles();
+    else if (this.tray && this.picker) {
+      this.picker.addEventListener("change", () => this.showChosen());
+    }
+  }
+
+  /**
+   * Without an upload address (case rooms, whose files are stored with their message) the
+   * chosen file goes with the form when it is sent: the tray names it and can take it back.
+   */
+  showChosen() {
+    const texts = this.tray.dataset;
+    const items = Array.from(this.picker.files, (file) => {
+      const remove = h(
+        "button",
+        {
+          type: "button",
+          class: "utrecht-button utrecht-button--subtle wijk-tray__remove",
+          "aria-label": fill(texts.removeText, { name: file.name }),
+        },
+        "×",
+      );
+      remove.addEventListener("click", () => {
+        this.picker.value = "";
+        this.showChosen();
+        this.box.focus();
+      });
+      const name = h("span", { class: "wijk-tray__name" }, file.name);
+      const state = h("span", { class: "wijk-tray__state" }, texts.chosenText);
+      return h("li", { class: "wijk-tray__file" }, name, state, remove);
+    });
+    this.tray.replaceChildren(...items);
+    this.tray.hidden = items.length === 0;
   }
 
   // ---- files --------------------------------------------------------------------------------
