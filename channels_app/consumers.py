@@ -137,11 +137,15 @@ class PlatformConsumer(ChatConsumer):
         room = _room_id(frame)
         if room not in self.rooms:
             raise FrameError("not_subscribed", _("Subscribe to this channel first."))
-        key = f"typing:{room}:{self.user.pk}"
+        # typing in a thread (its first message's id) shows there, not in the channel
+        parent = frame.get("parent")
+        if parent is not None and not is_number(parent, minimum=1):
+            raise FrameError("bad_frame", _("“parent” must be a message number."))
+        key = f"typing:{room}:{parent or 0}:{self.user.pk}"
         if await database_sync_to_async(cache.add)(key, 1, TYPING_INTERVAL):
             await self.channel_layer.group_send(
                 f"channel.{room}",
-                {"type": "frame.forward", "text": self._typing_text(room)},
+                {"type": "frame.forward", "text": self._typing_text(room, parent)},
             )
 
     async def handle_read(self, frame: Frame) -> None:
@@ -200,10 +204,10 @@ class PlatformConsumer(ChatConsumer):
             "can_moderate": rights.can_moderate,
         }
 
-    def _typing_text(self, room: int) -> str:
+    def _typing_text(self, room: int, parent: int | None) -> str:
         import json
 
         return json.dumps({
-            "type": "typing", "room": room,
+            "type": "typing", "room": room, "parent": parent,
             "user": {"id": self.user.pk, "name": self.user.display_name},
         })  # fmt: skip

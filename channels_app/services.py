@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,7 +38,7 @@ from core.chat import (
     clean_body,
 )
 from core.engine import ChatEngine, Extra
-from core.files import MAX_FILES, stored_upload
+from core.files import MAX_FILES, delete_stored, stored_upload
 from core.protocol import broadcast_after_commit as _broadcast
 from core.protocol import is_number, user_group
 from core.rendering import render_markdown
@@ -707,6 +708,31 @@ def resolve_report(report: Report, *, by: User, outcome: str) -> None:
 
 
 @transaction.atomic
+def discard_upload(attachment: Attachment, *, by: User) -> None:
+    """Delete a file its uploader took back before sending it (rows and bytes); a file that
+    went with a message stays with it."""
+    if attachment.uploader_id != by.pk or attachment.message_id is not None:
+        raise PermissionDenied
+    _delete_unsent([attachment])
+
+
+def purge_unsent_uploads(older_than: timedelta) -> int:
+    """Delete files uploaded for a message that was never sent (the tab was closed); returns
+    how many."""
+    stale = list(
+        Attachment.objects.filter(message__isnull=True, created_at__lt=timezone.now() - older_than)
+    )
+    _delete_unsent(stale)
+    return len(stale)
+
+
+def _delete_unsent(attachments: list[Attachment]) -> None:
+    names = [str(item.file.name) for item in attachments]
+    with transaction.atomic():
+        Attachment.objects.filter(pk__in=[item.pk for item in attachments]).delete()
+        transaction.on_commit(lambda: delete_stored(Attachment, names))
+
+
 def upload_attachment(channel: Channel, *, by: User, upload: Any) -> Attachment:
     """Store a file for a message the uploader is about to send; its type is sniffed."""
     _require(access.access_for(by, channel).can_post)

@@ -11,13 +11,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from channels_app import access, services
@@ -108,6 +108,22 @@ def _my_rooms(user: User) -> list[Membership]:
 
 #: The header with which the live client asks for a room without the page around it.
 FRAGMENT = "X-Wijk-Fragment"
+
+
+def _page_or_part(
+    request: HttpRequest, part: str, page: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The ``page`` with the sidebar, or, when the live client asks for it with the header
+    ``X-Wijk-Fragment: <part>``, the page's part alone (``includes/<part>.html``)."""
+    if request.headers.get(FRAGMENT) == part:
+        response = render(request, f"channels_app/includes/{part}.html", context)
+        response[FRAGMENT] = part
+    else:
+        context.update(_sidebar(request.user))
+        response = render(request, page, context)
+    # a browser keeps the page and the part of one address apart
+    patch_vary_headers(response, [FRAGMENT])
+    return response
 
 
 def _room_tools() -> dict[str, Any]:
@@ -372,16 +388,8 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["requested"] = MembershipRequest.objects.filter(
             channel=channel, user=request.user, status=MembershipRequest.Status.PENDING
         ).exists()
-    if request.headers.get(FRAGMENT) == "room":
-        # the live client switching rooms: the room alone, without the page around it
-        response = render(request, "channels_app/includes/room.html", context)
-        response[FRAGMENT] = "room"
-    else:
-        context.update(_sidebar(request.user))
-        response = render(request, "channels_app/channel.html", context)
-    # a browser keeps the page and the fragment of one address apart
-    patch_vary_headers(response, [FRAGMENT])
-    return response
+    # the live client switching rooms asks for the room alone, without the page around it
+    return _page_or_part(request, "room", "channels_app/channel.html", context)
 
 
 @verified_required
@@ -405,14 +413,7 @@ def thread(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
         ),
         **_room_tools(),
     }
-    if panel:
-        response = render(request, "channels_app/includes/thread.html", context)
-        response[FRAGMENT] = "thread"
-    else:
-        context.update(_sidebar(request.user))
-        response = render(request, "channels_app/thread.html", context)
-    patch_vary_headers(response, [FRAGMENT])
-    return response
+    return _page_or_part(request, "thread", "channels_app/thread.html", context)
 
 
 @verified_required
@@ -580,14 +581,8 @@ def info(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-created_at", "-pk")[:INFO_FILES]
         ),
     }
-    if request.headers.get(FRAGMENT) == "info":
-        response = render(request, "channels_app/includes/info.html", {**context, "panel": True})
-        response[FRAGMENT] = "info"
-    else:
-        context.update(_sidebar(request.user))
-        response = render(request, "channels_app/info.html", context)
-    patch_vary_headers(response, [FRAGMENT])
-    return response
+    context["panel"] = request.headers.get(FRAGMENT) == "info"
+    return _page_or_part(request, "info", "channels_app/info.html", context)
 
 
 @verified_required
@@ -874,16 +869,26 @@ def upload(request: HttpRequest, pk: int) -> JsonResponse:
         return JsonResponse({"error": _("This channel does not exist.")}, status=404)
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    url = reverse("channels_app:attachment", args=[pk, attachment.pk])
     return JsonResponse(
-        {"id": attachment.pk, "name": attachment.name, "size": attachment.size}, status=201
+        {"id": attachment.pk, "name": attachment.name, "size": attachment.size, "url": url},
+        status=201,
     )
 
 
 @verified_required
-def attachment(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
-    """A shared file, for those who may read the message it belongs to."""
+@require_http_methods(["GET", "HEAD", "DELETE"])
+def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """A shared file, for those who may read the message it belongs to; DELETE takes back a
+    file its uploader has not sent yet (removed from the message box before sending)."""
     rights = access.readable_channel(request.user, pk)
     item = get_object_or_404(Attachment, pk=attachment_id, channel=rights.channel)
+    if request.method == "DELETE":
+        try:
+            services.discard_upload(item, by=request.user)
+        except PermissionDenied:
+            raise Http404 from None
+        return HttpResponse(status=204)
     if item.message_id is None and item.uploader_id != request.user.pk:
         raise Http404
     if item.message_id and item.message.deleted_at:

@@ -421,6 +421,10 @@ LOGGING = {
     },
 }
 
+# How often a server process passes Python's interpreter lock between its threads, in
+# microseconds (config/asgi.py says why it is shorter than Python's 5,000).
+SWITCH_INTERVAL_MICROSECONDS = env_int("SWITCH_INTERVAL_MICROSECONDS", 1_000, minimum=100)
+
 # Messages per user: (count, seconds), counted in the shared cache across processes.
 MESSAGE_RATE_LIMIT = (
     env_int("MESSAGE_RATE_LIMIT_COUNT", 20, minimum=1),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -16,6 +18,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from core.models import StoredFile
+
+logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=StoredFile)
 
@@ -125,6 +129,17 @@ def stored_upload(model: type[F], *, by: Any, upload: UploadedFile[Any], **owner
     )
     item.file.save("upload", upload, save=False)
     return item
+
+
+def delete_stored(model: type[StoredFile], names: Iterable[str]) -> None:
+    """Delete stored files of ``model`` from its storage, once no row refers to them."""
+    storage = model._meta.get_field("file").storage  # type: ignore[misc]  # the subclass has it
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            # an undeletable file is for the operator to see
+            logger.warning("Could not delete stored file %s", name, exc_info=True)
 
 
 def serve(item: Any, *, inline: bool = False) -> FileResponse:

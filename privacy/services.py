@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import Storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
@@ -28,7 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.chat import RateLimited
 from core.engine import ChatEngine, Extra
-from core.files import stored_upload
+from core.files import delete_stored, stored_upload
 from core.protocol import broadcast_after_commit, user_group
 from directory.access import is_verified, organisation_ids_of
 from directory.models import Organisation
@@ -558,7 +557,7 @@ class CaseRooms(ChatEngine[CaseMessage]):
              address=extra["address"])  # fmt: skip
 
     def abandon(self, extra: Extra) -> None:
-        _delete_files(extra["stored"])
+        delete_stored(CaseFile, extra["stored"])
         extra["stored"].clear()
 
     def frame(self, message: CaseMessage, language: str | None = None) -> dict[str, Any]:
@@ -567,20 +566,6 @@ class CaseRooms(ChatEngine[CaseMessage]):
 
 CASE_ROOMS = CaseRooms()
 post_message = CASE_ROOMS.post
-
-
-def _file_storage() -> Storage:
-    return CaseFile._meta.get_field("file").storage
-
-
-def _delete_files(names: Iterable[str]) -> None:
-    storage = _file_storage()
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            # no row refers to it any more; an undeletable file is for the operator to see
-            logger.warning("Could not delete case file %s", name, exc_info=True)
 
 
 def _store_file(
@@ -717,7 +702,7 @@ def purge_room(room: CaseRoom, *, purpose: str = audit.Purpose.RETENTION) -> dic
     counts = {}
     names = list(CaseFile.objects.filter(room=room).values_list("file", flat=True))
     # dropped if anything below fails: the rows roll back, the files stay
-    transaction.on_commit(lambda: _delete_files(names))
+    transaction.on_commit(lambda: delete_stored(CaseFile, names))
     counts["files"] = CaseFile.objects.filter(room=room).delete()[0]
     counts["messages"] = CaseMessage.objects.filter(room=room).delete()[0]
     counts["agreements"] = Agreement.objects.filter(room=room).delete()[0]

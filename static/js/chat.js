@@ -372,6 +372,8 @@ export class LiveRoom {
   onTyping(frame) {
     const user = frame.user;
     if (!user || user.id === this.me || !this.typingLine) return;
+    // typing in a thread shows in the thread; in the channel, in the channel
+    if ((frame.parent ?? null) !== this.thread) return;
     clearTimeout(this.typists.get(user.id)?.timer);
     const timer = setTimeout(() => this.clearTyping(user.id), TYPING_SHOWN);
     this.typists.set(user.id, { name: user.name, timer });
@@ -757,7 +759,9 @@ export class LiveRoom {
     const now = Date.now();
     if (now - this.lastTyping < TYPING_EVERY) return;
     this.lastTyping = now;
-    this.send({ type: "typing", room: this.room });
+    const frame = { type: "typing", room: this.room };
+    if (this.thread) frame.parent = this.thread;
+    this.send(frame);
   }
 
   onSubmit(event) {

@@ -17,6 +17,16 @@ const SEARCH_DELAY = 120;
 // words, so "@Anna Hu" finds Anna Huisarts.
 const TOKEN = /(?:^|\s)([@~])([\p{L}\p{N}._'-]*(?: [\p{L}\p{N}._'-]*)?)$/u;
 
+/** The tray's button that takes the file `name` back. */
+function removeButton(texts, name) {
+  const attributes = {
+    type: "button",
+    class: "utrecht-button utrecht-button--subtle wijk-tray__remove",
+    "aria-label": fill(texts.removeText, { name }),
+  };
+  return h("button", attributes, "×");
+}
+
 export class ComposerTools {
   constructor(room) {
     this.room = room;
@@ -66,15 +76,7 @@ export class ComposerTools {
   showChosen() {
     const texts = this.tray.dataset;
     const items = Array.from(this.picker.files, (file) => {
-      const remove = h(
-        "button",
-        {
-          type: "button",
-          class: "utrecht-button utrecht-button--subtle wijk-tray__remove",
-          "aria-label": fill(texts.removeText, { name: file.name }),
-        },
-        "×",
-      );
+      const remove = removeButton(texts, file.name);
       remove.addEventListener("click", () => {
         this.picker.value = "";
         this.showChosen();
@@ -139,15 +141,7 @@ export class ComposerTools {
     const texts = this.tray.dataset;
     const progress = h("progress", { max: 100, value: 0, "aria-label": file.name });
     const state = h("span", { class: "wijk-tray__state" }, texts.uploadingText);
-    const remove = h(
-      "button",
-      {
-        type: "button",
-        class: "utrecht-button utrecht-button--subtle wijk-tray__remove",
-        "aria-label": fill(texts.removeText, { name: file.name }),
-      },
-      "×",
-    );
+    const remove = removeButton(texts, file.name);
     const item = h(
       "li",
       { class: "wijk-tray__file" },
@@ -171,6 +165,7 @@ export class ComposerTools {
     request.addEventListener("load", () => {
       if (request.status === 201 && request.response?.id) {
         entry.id = request.response.id;
+        entry.url = request.response.url;
         progress.value = 100;
         state.textContent = texts.readyText;
         item.classList.add("wijk-tray__file--ready");
@@ -194,6 +189,15 @@ export class ComposerTools {
 
   remove(entry) {
     entry.request.abort();
+    if (entry.url) {
+      // the server deletes a file that is taken back; one left over is purged later
+      const token = this.form.querySelector("[name=csrfmiddlewaretoken]").value;
+      fetch(entry.url, {
+        method: "DELETE",
+        headers: { "X-CSRFToken": token },
+        credentials: "same-origin",
+      }).catch(() => {});
+    }
     entry.item.remove();
     this.files = this.files.filter((other) => other !== entry);
     this.tray.hidden = this.files.length === 0;

@@ -225,6 +225,14 @@ async def test_typing_goes_to_the_room(closed_room):
     await owner.send_json_to({"type": "typing", "room": room.channel.pk})
     typing = await receive_until(member, "typing")
     assert typing["user"]["name"] == "Olga Eigenaar"
+    assert typing["parent"] is None
+    # in a thread: the frame names it, so that the thread shows it and the channel does not
+    await owner.send_json_to({"type": "typing", "room": room.channel.pk, "parent": 7})
+    typing = await receive_until(member, "typing")
+    assert typing["parent"] == 7
+    await owner.send_json_to({"type": "typing", "room": room.channel.pk, "parent": "7"})
+    error = await receive_until(owner, "error")
+    assert error["code"] == "bad_frame"
     await owner.disconnect()
     await member.disconnect()
 

@@ -5,16 +5,25 @@ messages loading above; the line at the first unread message and the jumps."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from channels_app import services
-from channels_app.models import Channel
+from channels_app.models import Attachment, Channel
 from tests.e2e import LIVE, open_room, session_cookie
 from tests.factories import ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _eventually(condition, seconds: float = LIVE / 1000) -> None:
+    """Waits for what the server does after answering the browser."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "did not happen in time"
+        time.sleep(0.1)
 
 
 def _mark_page(page: Page) -> None:
@@ -420,6 +429,14 @@ def test_files_upload_with_progress_can_be_removed_and_go_with_the_message(works
         }"""
     )
     expect(tray.locator("li", has_text="plan.pdf")).to_contain_text("klaar", timeout=LIVE)
+    # one taken back before sending is deleted on the server at once
+    picker.set_input_files([{"name": "concept.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    draft = tray.locator("li", has_text="concept.pdf")
+    expect(draft).to_contain_text("klaar", timeout=LIVE)
+    assert Attachment.objects.filter(name="concept.pdf").exists()
+    draft.get_by_role("button", name="concept.pdf verwijderen").click()
+    expect(draft).to_have_count(0)
+    _eventually(lambda: not Attachment.objects.filter(name="concept.pdf").exists())
     box = anna.locator("[data-composer] textarea")
     box.fill("Het verslag en het plan")
     box.press("Enter")
