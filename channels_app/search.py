@@ -135,4 +135,4 @@ def search_messages(user: User, data: dict[str, Any]) -> QuerySet[Message]:
             min_words=10,
         )
     )
-    return messages.select_related("author", "channel").order_by("-created_at", "-pk")
+    return messages.select_related("author__professional", "channel").order_by("-created_at", "-pk")

@@ -206,7 +206,7 @@ def test_pages_of_verified_professionals_keep_their_badges_live(client, closed_r
     assert "data-live-socket" not in page
 
 
-def test_search_shows_results_as_read_with_the_words_marked(client, closed_room):
+def test_search_shows_results_as_messages_with_the_words_marked(client, closed_room):
     services.post_message(
         closed_room.channel.pk,
         author=closed_room.owner,
@@ -214,9 +214,14 @@ def test_search_shows_results_as_read_with_the_words_marked(client, closed_room)
     )
     client.force_login(closed_room.member)
     page = client.get(reverse("channels_app:search"), {"q": "dringend"}).content.decode()
-    assert "<mark>dringend</mark>" in page
+    # rendered as the message shows it, the word found marked in its text
+    assert "<strong><mark>dringend</mark></strong>" in page
     assert "**" not in page and "](https" not in page
-    assert "bel de wijkagent vandaag" in page
+    assert (
+        '<a href="https://wijk.example/agent" rel="noopener noreferrer nofollow">wijkagent</a>'
+        in page
+    )
+    assert 'class="wijk-message__avatar"' in page
     # the channel and the message open where they are
     assert f'href="/channels/{closed_room.channel.pk}/"' in page
     assert f'href="/channels/{closed_room.channel.pk}/m/1/"' in page

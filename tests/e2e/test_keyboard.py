@@ -165,7 +165,8 @@ def test_chat_with_the_keyboard_only(people, live_asgi_server, browser_page):
     keys.tab_to(".wijk-thread-panel [data-close-panel]", backwards=True)
     page.keyboard.press("Enter")
     expect(panel).to_have_count(0)
-    expect(question.locator("a[href*='/threads/']").first).to_be_focused()
+    # (on the link that opened it, or on "1 reactie" once the row shows the new count)
+    expect(question.locator("a[href*='/threads/']:focus")).to_have_count(1)
 
     # no trap anywhere on the page: a full round of Tab comes back to the start
     page.goto(f"{server}/channels/{people.channel.pk}/")
@@ -226,6 +227,6 @@ def test_search_with_the_keyboard_only(people, live_asgi_server, browser_page):
     page.keyboard.type("beweeggroep")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]q=beweeggroep"))
-    keys.tab_to('.wijk-list a[href*="/channels/"]')
+    keys.tab_to('.wijk-search-results a[href*="/channels/"]')
     page.keyboard.press("Enter")
     expect(page.locator(".wijk-message", has_text="beweeggroep")).to_be_visible()
