@@ -17,7 +17,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline
 from django.core.paginator import Page
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +71,10 @@ class MessageSearchForm(forms.Form):
         if data.get("author") and not WORD.findall(data["author"]):
             self.add_error("author", _("Type at least one word."))
         return data
+
+
+#: messages up to this many characters are shown whole among the results
+WHOLE_MESSAGE = 600
 
 
 def _authors_named(text: str) -> QuerySet[User]:
@@ -124,15 +130,16 @@ def search_messages(user: User, data: dict[str, Any]) -> QuerySet[Message]:
         messages = messages.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
     words = search_words(data["q"])
     query = prefix_query(words)
+    marks = {"config": settings.SEARCH_CONFIG, "start_sel": "[[[", "stop_sel": "]]]"}
+    # a chat message is mostly short: shown whole, its Markdown renders as it did in the room;
+    # of a long one a fragment around the words (whose Markdown may be cut off, so it is shown
+    # as plain text)
+    whole = LessThanOrEqual(Length("body"), WHOLE_MESSAGE)
     messages = messages.filter(search_vector=query).annotate(
-        snippet=SearchHeadline(
-            F("body"),
-            query,
-            config=settings.SEARCH_CONFIG,
-            start_sel="[[[",
-            stop_sel="]]]",
-            max_words=30,
-            min_words=10,
-        )
+        whole=Case(When(whole, then=True), default=False),
+        snippet=Case(
+            When(whole, then=SearchHeadline(F("body"), query, highlight_all=True, **marks)),
+            default=SearchHeadline(F("body"), query, max_words=30, min_words=10, **marks),
+        ),
     )
     return messages.select_related("author__professional", "channel").order_by("-created_at", "-pk")

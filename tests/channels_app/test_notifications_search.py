@@ -225,5 +225,13 @@ def test_search_shows_results_as_messages_with_the_words_marked(client, closed_r
     # the channel and the message open where they are
     assert f'href="/channels/{closed_room.channel.pk}/"' in page
     assert f'href="/channels/{closed_room.channel.pk}/m/1/"' in page
+    # of a long message a fragment around the word, as plain text: no Markdown cut in half
+    services.post_message(
+        closed_room.channel.pk,
+        author=closed_room.owner,
+        body="**Verslag** " + "van het wijkoverleg " * 60 + "met de **huisartsen**.",
+    )
+    page = client.get(reverse("channels_app:search"), {"q": "huisartsen"}).content.decode()
+    assert "<mark>huisartsen</mark>" in page and "**" not in page
     nothing = client.get(reverse("channels_app:search"), {"q": "onvindbaar"}).content.decode()
     assert "Geen berichten gevonden" in nothing or "0 berichten gevonden" in nothing
