@@ -42,7 +42,7 @@ from channels_app.models import (
 )
 from channels_app.search import MessageSearchForm, search_page
 from core.chat import RateLimited
-from core.files import MAX_FILES, serve
+from core.files import ACCEPT, MAX_FILES, serve
 from core.rendering import render_markdown
 from core.views import form_page
 from directory.access import is_verified, verified_required
@@ -127,8 +127,14 @@ def _page_or_part(
 
 
 def _room_tools() -> dict[str, Any]:
-    """What a room page's live tools need (includes/room_tools.html)."""
-    return {"reaction_choices": Reaction.CHOICES}
+    """What a room page's live tools and message box need (includes/room_tools.html,
+    includes/composer.html)."""
+    return {"reaction_choices": Reaction.CHOICES, "accept_files": ACCEPT}
+
+
+def _pinned(channel: Channel):
+    """The channel's pinned messages that are still there."""
+    return channel.messages.filter(pinned_at__isnull=False, deleted_at=None)
 
 
 def _sidebar(user: User) -> dict[str, Any]:
@@ -379,7 +385,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(
             messages_page=page,
             has_older=has_older,
-            pinned_count=channel.messages.filter(pinned_at__isnull=False, deleted_at=None).count(),
+            pinned_count=_pinned(channel).count(),
         )
         if rights.membership is not None and page:
             context.update(_first_unread(page, has_older, rights.membership.last_read_seq))
@@ -570,11 +576,7 @@ def info(request: HttpRequest, pk: int) -> HttpResponse:
         "rights": rights,
         "title": _title(channel, request.user),
         "members": members,
-        "pinned": list(
-            channel.messages.filter(pinned_at__isnull=False, deleted_at=None)
-            .select_related("author")
-            .order_by("-pinned_at")
-        ),
+        "pinned": list(_pinned(channel).select_related("author").order_by("-pinned_at")),
         "files": list(
             channel.attachments.filter(message__isnull=False, message__deleted_at=None)
             .select_related("uploader", "message")
