@@ -83,6 +83,7 @@ class InviteForm(forms.Form):
         queryset=User.objects.filter(is_active=True, professional__verified=True).order_by(
             "display_name"
         ),
+        empty_label=_("Choose a colleague"),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

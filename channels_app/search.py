@@ -25,14 +25,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from channels_app.models import Channel, Membership, Message
-from core.forms import PlainSelect
+from core.forms import PlainSelect, SearchForm
 from core.pagination import LookaheadPaginator
 from core.search import WORD, prefix_query, search_words
 
 PAGE_SIZE = 25
 
 
-class MessageSearchForm(forms.Form):
+class MessageSearchForm(SearchForm):
     q = forms.CharField(label=_("Search messages"), max_length=200)
     channel = forms.ModelChoiceField(
         label=_("Channel"),

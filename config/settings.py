@@ -348,6 +348,8 @@ else:
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LANGUAGE_CODE = env_choice("DEFAULT_LANGUAGE", ["nl", "en"], "nl")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Named date formats per language (config/formats/nl/formats.py), used by every template.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

@@ -12,11 +12,33 @@ from django.utils.translation import gettext_lazy as _
 from core.chat import MAX_MESSAGE_LENGTH
 
 
+class BoundField(forms.BoundField):
+    @property
+    def marked_optional(self) -> bool:
+        """Whether the label says "optional": only in a form that also asks for something, not
+        on a search box, a filter or the message box, where nobody expects to have to fill in
+        a field; never on a choice made by ticking or not."""
+        if not getattr(self.form, "marks_optional", True):
+            return False
+        if self.widget_type in ("checkbox", "checkboxselectmultiple", "radioselect"):
+            return False  # leaving a box unticked is an answer, not a gap
+        return not self.field.required and any(
+            field.required and not field.widget.is_hidden for field in self.form.fields.values()
+        )
+
+
+class SearchForm(forms.Form):
+    """A search or a filter: any field may stay empty, so no label says "optional"."""
+
+    marks_optional = False
+
+
 class FormRenderer(TemplatesSetting):
     """Renders every form with the NL Design System markup in templates/forms/."""
 
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
+    bound_field_class = BoundField
 
 
 class PlainSelect(forms.Select):
@@ -31,6 +53,10 @@ class PlainSelect(forms.Select):
     def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
+        # the NL Design System select, as templates/django/forms/widgets/select.html renders it
+        final["class"] = " ".join(
+            filter(None, ["utrecht-select utrecht-select--html-select", final.get("class")])
+        )
         chosen = {str(v) for v in self.format_value(value)}
         field = self.choices.field  # type: ignore[attr-defined]
         rows: list[tuple[Any, Any]] = []

@@ -110,6 +110,7 @@ class MembershipRequestForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.order_by("name"),
+        empty_label=_("Choose your organisation"),
         help_text=_("An administrator of the organisation confirms that you work there."),
     )
 

@@ -29,6 +29,7 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import SearchForm
 from core.search import prefix_query, search_words
 from directory.models import (
     Discipline,
@@ -70,7 +71,7 @@ class SlugChoiceField(forms.ModelChoiceField):
         )
 
 
-class DirectorySearchForm(forms.Form):
+class DirectorySearchForm(SearchForm):
     SORTS = [("relevance", _("Best match")), ("name", _("Name")), ("recent", _("Recently updated"))]
 
     q = forms.CharField(

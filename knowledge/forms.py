@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from channels_app.models import Channel
-from core.forms import PlainSelect
+from core.forms import PlainSelect, SearchForm
 from directory.models import Domain
 from knowledge.models import Article, LearningSession, Tag, Theme
 
@@ -172,7 +172,9 @@ class CommentForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.none())
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.none(), empty_label=_("Choose a channel")
+    )
     note = forms.CharField(label=_("Message"), max_length=500, required=False)
 
     def __init__(self, *args: Any, user: User, article: Article, **kwargs: Any) -> None:
@@ -185,7 +187,7 @@ class ShareForm(forms.Form):
         self.fields["channel"].queryset = channels.order_by("name")
 
 
-class ArticleSearchForm(forms.Form):
+class ArticleSearchForm(SearchForm):
     q = forms.CharField(label=_("Search articles"), max_length=200, required=False)
     theme = forms.ModelChoiceField(
         label=_("Theme"),

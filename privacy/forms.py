@@ -97,6 +97,7 @@ class InviteForm(forms.Form):
         queryset=User.objects.filter(is_active=True, professional__verified=True).order_by(
             "display_name"
         ),
+        empty_label=_("Choose a colleague"),
         help_text=_("Only professionals of organisations the consent covers can be invited."),
     )
 
@@ -176,7 +177,7 @@ class HealthRecordForm(forms.Form):
         return [key for key, _label in DIMENSIONS if self.cleaned_data.get(f"{key}_talk")]
 
 
-class LogFilterForm(forms.Form):
+class LogFilterForm(core_forms.SearchForm):
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,

@@ -416,7 +416,7 @@ def _confirm(
 
 
 def _day(moment) -> str:
-    return date_format(timezone.localtime(moment), "j F Y")
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def _ending(places: list[CaseMember]) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ def test_daphne_serves_the_login_page_and_static_files():
         html = body.decode()
         assert status == 200
         assert '<html lang="nl"' in html
-        assert "Aanmelden" in html
+        assert "Inloggen" in html
         assert "Content-Security-Policy" in headers
         status, headers, css = fetch(f"{base}/static/css/site.css")
         assert status == 200

@@ -1,4 +1,4 @@
-"""``{% time_element value "j M H:i" [class_name="…"] %}``: a ``<time>`` element for a moment in
+"""``{% time_element value "j N, H:i" [class_name="…"] %}``: a ``<time>`` element for a moment in
 local time, machine-readable in ``datetime`` (``templates/core/time.html``)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.dates import MONTHS_AP
 
 register = template.Library()
 
@@ -23,3 +24,10 @@ def time_element(value: datetime | None, display: str, class_name: str = "") -> 
         "display": display,
         "class_name": class_name,
     }
+
+
+@register.simple_tag
+def month_abbreviations() -> str:
+    """The months as the date formats abbreviate them ("jan.", …, "mei", …), comma-separated,
+    so the browser writes a moment as the server does (``shortMoment`` in static/js/dom.js)."""
+    return ",".join(str(MONTHS_AP[month]) for month in range(1, 13))

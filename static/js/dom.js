@@ -65,11 +65,12 @@ export function siteFormat(options) {
   return formats.get(key);
 }
 
-const MOMENT = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+const MOMENT = { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
 
 /**
- * "5 Mrt 14:07": day, short month and 24-hour time in the site's time zone, as the server
- * writes them with Django's "j M H:i"; "" for an invalid date.
+ * "5 mrt., 14:07": day, month and 24-hour time in the site's time zone, as the server writes
+ * them with Django's "j N, H:i" (the month's abbreviation from the `<html>` element's
+ * data-months, which the server fills); "" for an invalid date.
  */
 export function shortMoment(moment) {
   if (Number.isNaN(moment.getTime())) return "";
@@ -78,6 +79,7 @@ export function shortMoment(moment) {
       .formatToParts(moment)
       .map((p) => [p.type, p.value]),
   );
-  const month = (part.month ?? "").replace(/\.$/, "");
-  return `${part.day} ${month.charAt(0).toUpperCase() + month.slice(1)} ${part.hour}:${part.minute}`;
+  const months = (document.documentElement.dataset.months ?? "").split(",");
+  const month = months[Number(part.month) - 1] ?? part.month;
+  return `${part.day} ${month}, ${part.hour}:${part.minute}`;
 }

@@ -55,7 +55,7 @@ def test_the_first_notifications_page_carries_what_live_notifications_need(clien
     assert "Nog geen meldingen." in html and "data-no-notifications" in html
     assert '<ul class="wijk-list" data-notifications data-live hidden' in html
     # each kind's sentence with its placeholders, translated, for static/js/badges.js
-    assert 'data-text-mention="%(actor)s noemde u in %(channel)s"' in html
+    assert 'data-text-mention="%(actor)s noemde je in %(channel)s"' in html
     assert 'data-text-join-request="%(actor)s ' in html
     assert 'data-direct-text="een direct gesprek"' in html
     assert 'data-new-text="nieuw"' in html

@@ -199,7 +199,7 @@ def test_one_signs_in_with_a_browser(make_run, anna, browser_page, password):
     expect(page).to_have_url(f"{base}/accounts/login/?next=/")
     page.get_by_label("E-mailadres", exact=True).fill(anna.email)
     page.get_by_label("Wachtwoord", exact=True).fill(password)
-    page.get_by_role("button", name="Aanmelden").click()
+    page.get_by_role("button", name="Inloggen").click()
     expect(page).to_have_url(f"{base}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom, Anna")
     assert errors == []

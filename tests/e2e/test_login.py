@@ -18,10 +18,10 @@ def test_a_professional_logs_in_and_sees_the_dutch_navigation(
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     page.get_by_label("E-mailadres", exact=True).fill(user.email)
     page.get_by_label("Wachtwoord", exact=True).fill(password)
-    page.get_by_role("button", name="Aanmelden").click()
+    page.get_by_role("button", name="Inloggen").click()
     expect(page).to_have_url(f"http://{live_asgi_server}/")
     navigation = page.get_by_role("navigation", name="Hoofdmenu")
-    for label in ["Wie is wie", "Kanalen", "Kennisbank", "Casusoverleg"]:
+    for label in ["Wie is wie", "Kanalen", "Kennisbank", "Casusruimtes"]:
         expect(navigation.get_by_role("link", name=label)).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom, Anna")
 

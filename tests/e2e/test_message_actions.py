@@ -114,7 +114,7 @@ def test_an_edit_in_progress_survives_a_reaction_from_someone_else(room):
     anna.locator("[data-composer] textarea").press("ArrowUp")
     edit = anna.get_by_role("textbox", name="Bericht bewerken")
     edit.press_sequentially(" Of overmorgen.")
-    _message(bert, "Ik bel morgen").get_by_role("button", name="Reageer met duim omhoog").click()
+    _message(bert, "Ik bel morgen").get_by_role("button", name="Duim omhoog geven").click()
     expect(_message(anna, "Ik bel morgen").locator(".wijk-reaction")).to_have_text(
         "👍 1", timeout=LIVE
     )
@@ -274,7 +274,7 @@ def test_on_a_phone_a_tap_shows_a_messages_actions(room, browser_page):
         theirs.locator(".wijk-message__body").tap()
         expect(theirs).to_have_class(re.compile(r"\bwijk-message--active\b"))
         for control in (
-            toolbar.get_by_role("button", name="Reageer met duim omhoog"),
+            toolbar.get_by_role("button", name="Duim omhoog geven"),
             toolbar.get_by_role("button", name="Kies een emoji"),
             toolbar.get_by_role("link", name="Reageren"),
             toolbar.get_by_label("Meer acties"),

@@ -90,7 +90,7 @@ def test_a_thread_opens_next_to_its_channel_and_replies_arrive_live(workspace, p
     # a reaction from the panel goes over the socket and shows on both sides
     reply = panel.locator("[data-messages] > li.wijk-message", has_text="dan zie ik je")
     reply.hover()
-    reply.get_by_role("button", name="Reageer met duim omhoog").click()
+    reply.get_by_role("button", name="Duim omhoog geven").click()
     expect(reply.locator(".wijk-reaction")).to_have_attribute("aria-pressed", "true", timeout=LIVE)
     theirs = _panel(bert).locator("[data-messages] > li.wijk-message", has_text="dan zie ik je")
     expect(theirs.locator(".wijk-reaction")).to_contain_text("1", timeout=LIVE)

@@ -72,7 +72,7 @@ def test_withdrawing_asks_first_and_names_who_loses_what(world):
     assert world.member.display_name in html and world.member_without_mfa.display_name in html
     assert "Deze openstaande uitnodigingen worden ingetrokken" in html
     assert world.outsider.display_name in html
-    assert "Jij houdt als regievoerder leestoegang" in html
+    assert "Jij houdt als regisseur leestoegang" in html
     assert re.search(r"De inhoud wordt op \d{1,2} \w+ \d{4} verwijderd", html)
     assert "nodigt de leden opnieuw uit" in html
     assert "Ja, leg de intrekking vast" in html

@@ -117,7 +117,7 @@ async def test_a_flood_of_messages_is_refused_past_the_limit(tight_limit):
     response = await database_sync_to_async(client.post)(
         reverse("channels_app:post", args=[channel.pk]), {"body": "via het formulier"}, follow=True
     )
-    assert "U verstuurt te snel berichten. Wacht even." in response.content.decode()
+    assert "Je verstuurt te snel berichten. Wacht even." in response.content.decode()
 
     # someone else is not held back
     other, connected, _ = await connect("/ws/", colleague)

@@ -1,0 +1,115 @@
+"""Screenshots of the demo's main pages in Chromium, for docs/screenshots/.
+
+Run against a server with the demo data (`make run`, or a checkout of an older commit to compare):
+
+    .venv/bin/python scripts/screenshots.py --base-url http://127.0.0.1:8000 --out /tmp/shots \
+        [--suffix -before] [--only directory social-map]
+
+Each page is taken at 1366 and 390 px wide, signed in as the demo account that uses it (with the
+demo's published second-factor secret for the case rooms; see README, "Demo logins").
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import struct
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+PASSWORD = "Heerlen-demo-2026"
+TOTP_SECRET = "WIJKPLATFORMDEMOHEERLENCASEROOMS"
+DOMAIN = "demo.wijkplatform.example"
+WIDTHS = (1366, 390)
+USED_CODES: set[str] = set()
+
+
+def totp(secret: str, at: float | None = None) -> str:
+    """The six-digit code of RFC 6238 (30 s, SHA-1), as an authenticator app shows it."""
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def sign_in(page: Page, base: str, account: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", f"{account}@{DOMAIN}")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+    if page.locator("input[name=code]").count():
+        code = totp(TOTP_SECRET)
+        while code in USED_CODES:  # a code counts once: wait for the next one
+            time.sleep(1)
+            code = totp(TOTP_SECRET)
+        USED_CODES.add(code)
+        page.fill("input[name=code]", code)
+        with page.expect_navigation():
+            page.press("input[name=code]", "Enter")
+
+
+def first_link(page: Page, base: str, path: str, selector: str) -> str:
+    page.goto(f"{base}{path}")
+    return page.locator(selector).first.get_attribute("href") or path
+
+
+#: name → (account or "" for signed out, how to reach the page)
+PAGES = {
+    "login": ("", lambda page, base: "/accounts/login/"),
+    "directory": ("anouk.aerts", lambda page, base: "/directory/?q=schuld"),
+    "social-map": ("anouk.aerts", lambda page, base: "/directory/social-map/"),
+    "article": (
+        "trainer",
+        lambda page, base: first_link(page, base, "/knowledge/", "main a[href*='/articles/']:not([href$='/new/'])"),
+    ),
+    "insights": ("programma", lambda page, base: "/insights/"),
+    "programme-manager-refused": ("programma", lambda page, base: "/directory/"),
+    "case-plan": (
+        "anouk.aerts",
+        lambda page, base: first_link(page, base, "/cases/", "main a[href^='/cases/'][href$='/']")
+        + "plan/",
+    ),
+    "case-members": (
+        "anouk.aerts",
+        lambda page, base: first_link(page, base, "/cases/", "main a[href^='/cases/'][href$='/']")
+        + "members/",
+    ),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--suffix", default="")
+    parser.add_argument("--only", nargs="*", choices=sorted(PAGES))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    base = args.base_url.rstrip("/")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        for name in args.only or PAGES:
+            account, reach = PAGES[name]
+            context = browser.new_context(locale="nl-NL", viewport={"width": 1366, "height": 900})
+            page = context.new_page()
+            if account:
+                sign_in(page, base, account)
+            path = reach(page, base)
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"{base}{path}")
+                page.wait_for_load_state("networkidle")
+                target = args.out / f"{name}-{width}{args.suffix}.png"
+                page.screenshot(path=str(target), full_page=True)
+                print(target)
+            context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
