@@ -24,6 +24,7 @@ from directory.models import (
     Organisation,
     PostcodeRange,
     Professional,
+    SearchSynonym,
     ServiceTheme,
     Visibility,
 )
@@ -85,6 +86,25 @@ ORGANISATION_SERVICES = {
     "ouderen-mijnlamp": ["ouder-worden", "ontmoeting"],
     "fysio-het-anker": ["gezondheid", "leefstijl"],
 }
+
+# What people search for and the professions or expertise it means here (SearchSynonym).
+SYNONYMS = [
+    ("jongerenwerker", "jeugdprofessional, jongeren"),
+    ("jeugdwerker", "jeugdprofessional, jongeren"),
+    ("jeugdhulp", "jeugdprofessional, opvoedondersteuning"),
+    ("schuldhulp", "schuldhulpverlener, schulden, budgetcoaching"),
+    ("budgetcoach", "schuldhulpverlener, budgetcoaching"),
+    ("geldzorgen", "schuldhulpverlener, schulden, armoede"),
+    ("poh", "praktijkondersteuner"),
+    ("poh ggz", "praktijkondersteuner ggz"),
+    ("wijkzuster", "wijkverpleegkundige"),
+    ("thuiszorg", "wijkverpleegkundige"),
+    ("dokter", "huisarts"),
+    ("spv", "sociaal psychiatrisch verpleegkundige"),
+    ("ouderenconsulent", "ouderenadviseur"),
+    ("dementieconsulent", "casemanager dementie"),
+    ("opbouwwerker", "welzijnswerker, wijkcoach"),
+]
 
 LANGUAGES = [
     ("nl", "Nederlands"), ("li", "Limburgs"), ("de", "Duits"), ("en", "Engels"),
@@ -357,6 +377,8 @@ def seed() -> dict[str, int]:
         for first, last in ranges:
             PostcodeRange.objects.get_or_create(neighbourhood=neighbourhood, first=first, last=last)
         neighbourhoods[slug] = neighbourhood
+    for term, alternatives in SYNONYMS:
+        SearchSynonym.objects.update_or_create(term=term, defaults={"alternatives": alternatives})
 
     disciplines = {}
     for slug, name, domain in DISCIPLINES:
@@ -485,6 +507,7 @@ def seed() -> dict[str, int]:
 
     return {
         "neighbourhoods": Neighbourhood.objects.count(),
+        "search synonyms": SearchSynonym.objects.count(),
         "organisations": Organisation.objects.count(),
         "professionals": Professional.objects.count(),
         "users": User.objects.count(),

@@ -20,6 +20,7 @@ from directory.models import (
     Organisation,
     PostcodeRange,
     Professional,
+    SearchSynonym,
     ServiceTheme,
 )
 
@@ -165,3 +166,9 @@ class ExpertiseTagAdmin(admin.ModelAdmin):
 class LanguageAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    list_display = ["term", "alternatives"]
+    search_fields = ["term", "alternatives"]
