@@ -54,6 +54,30 @@ class Neighbourhood(models.Model):
         return self.name
 
 
+class NeighbourhoodBoundary(models.Model):
+    """A neighbourhood's outline on the social map, loaded per deployment from a GeoJSON file
+    (``manage.py import_boundaries``, docs/IMPORT.md). Kept apart from the neighbourhood itself,
+    which every search form and filter loads and which needs none of this."""
+
+    neighbourhood = models.OneToOneField(
+        Neighbourhood, on_delete=models.CASCADE, related_name="boundary"
+    )
+    code = models.CharField(
+        _("code"), max_length=20, blank=True, help_text=_("For example CBS's code WK091701.")
+    )
+    # [polygon, …]; a polygon is [outer ring, hole, …]; a ring is [[longitude, latitude], …]
+    # in WGS 84 (GeoJSON's coordinates), first and last point the same.
+    polygons = models.JSONField(_("polygons"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("neighbourhood boundary")
+        verbose_name_plural = _("neighbourhood boundaries")
+
+    def __str__(self) -> str:
+        return str(self.neighbourhood)
+
+
 class PostcodeRange(models.Model):
     """The four-digit postcode areas a neighbourhood covers, e.g. 6431–6433."""
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from core.templatetags.querystrings import query_with
 from core.views import form_page
 from directory import access, services
-from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm
+from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm, SocialMapForm
 from directory.models import (
     Domain,
     Membership,
@@ -24,6 +24,7 @@ from directory.models import (
     Professional,
     ServiceTheme,
 )
+from directory.neighbourhood_map import overview
 from directory.search import FACETS, FILTERS, DirectorySearchForm, search
 from directory.vcard import vcard_for
 
@@ -290,18 +291,26 @@ def membership_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
 
 @access.verified_required
 def social_map(request: HttpRequest) -> HttpResponse:
-    neighbourhoods = list(Neighbourhood.objects.all())
-    selected = next((n for n in neighbourhoods if n.slug == request.GET.get("neighbourhood")), None)
-    if request.GET.get("neighbourhood") and selected is None:
-        raise Http404
+    form = SocialMapForm(request.GET)
+    if not form.is_valid():
+        raise Http404  # a theme or neighbourhood that is not (or no longer) there
+    theme, selected = form.cleaned_data["theme"], form.cleaned_data["neighbourhood"]
     organisations = Organisation.objects.order_by("name").prefetch_related("neighbourhoods")
     if selected:
         organisations = organisations.filter(neighbourhoods=selected)
     themes = ServiceTheme.objects.prefetch_related(
         Prefetch("organisations", organisations, "listed")
     )
+    if theme:
+        themes = themes.filter(pk=theme.pk)
     return render(
         request,
         "directory/social_map.html",
-        {"themes": themes, "neighbourhoods": neighbourhoods, "selected": selected},
+        {
+            "form": form,
+            "themes": themes,
+            "chosen_theme": theme,
+            "selected": selected,
+            "overview": overview(list(Neighbourhood.objects.all()), theme, selected),
+        },
     )
