@@ -6,6 +6,8 @@ twice changes nothing the second time.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -14,6 +16,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.roles import Role
+from directory.boundaries import import_boundaries, read_areas
 from directory.models import (
     Discipline,
     Domain,
@@ -24,6 +27,7 @@ from directory.models import (
     Organisation,
     PostcodeRange,
     Professional,
+    SearchSynonym,
     ServiceTheme,
     Visibility,
 )
@@ -36,6 +40,10 @@ NEIGHBOURHOODS = [
     ("hoensbroek", "Hoensbroek", "Heerlen", [(6431, 6433)]),
     ("heerlen-noord", "Heerlen Noord", "Heerlen", [(6412, 6414), (6419, 6419)]),
 ]
+
+# Simplified outlines of the demo's neighbourhoods, in the form of CBS's wijk- en buurtkaart
+# (drawn by hand around their places on the map; not the real boundaries).
+BOUNDARIES = Path(__file__).parent / "data" / "heerlen-wijken.geojson"
 
 DISCIPLINES = [
     ("huisarts", "Huisarts", Domain.MEDICAL),
@@ -85,6 +93,25 @@ ORGANISATION_SERVICES = {
     "ouderen-mijnlamp": ["ouder-worden", "ontmoeting"],
     "fysio-het-anker": ["gezondheid", "leefstijl"],
 }
+
+# What people search for and the professions or expertise it means here (SearchSynonym).
+SYNONYMS = [
+    ("jongerenwerker", "jeugdprofessional, jongeren"),
+    ("jeugdwerker", "jeugdprofessional, jongeren"),
+    ("jeugdhulp", "jeugdprofessional, opvoedondersteuning"),
+    ("schuldhulp", "schuldhulpverlener, schulden, budgetcoaching"),
+    ("budgetcoach", "schuldhulpverlener, budgetcoaching"),
+    ("geldzorgen", "schuldhulpverlener, schulden, armoede"),
+    ("poh", "praktijkondersteuner"),
+    ("poh ggz", "praktijkondersteuner ggz"),
+    ("wijkzuster", "wijkverpleegkundige"),
+    ("thuiszorg", "wijkverpleegkundige"),
+    ("dokter", "huisarts"),
+    ("spv", "sociaal psychiatrisch verpleegkundige"),
+    ("ouderenconsulent", "ouderenadviseur"),
+    ("dementieconsulent", "casemanager dementie"),
+    ("opbouwwerker", "welzijnswerker, wijkcoach"),
+]
 
 LANGUAGES = [
     ("nl", "Nederlands"), ("li", "Limburgs"), ("de", "Duits"), ("en", "Engels"),
@@ -357,6 +384,9 @@ def seed() -> dict[str, int]:
         for first, last in ranges:
             PostcodeRange.objects.get_or_create(neighbourhood=neighbourhood, first=first, last=last)
         neighbourhoods[slug] = neighbourhood
+    import_boundaries(read_areas(BOUNDARIES.read_bytes(), municipality="Heerlen"))
+    for term, alternatives in SYNONYMS:
+        SearchSynonym.objects.update_or_create(term=term, defaults={"alternatives": alternatives})
 
     disciplines = {}
     for slug, name, domain in DISCIPLINES:
@@ -485,6 +515,7 @@ def seed() -> dict[str, int]:
 
     return {
         "neighbourhoods": Neighbourhood.objects.count(),
+        "search synonyms": SearchSynonym.objects.count(),
         "organisations": Organisation.objects.count(),
         "professionals": Professional.objects.count(),
         "users": User.objects.count(),

@@ -17,9 +17,11 @@ from directory.models import (
     Language,
     Membership,
     Neighbourhood,
+    NeighbourhoodBoundary,
     Organisation,
     PostcodeRange,
     Professional,
+    SearchSynonym,
     ServiceTheme,
 )
 
@@ -165,3 +167,23 @@ class ExpertiseTagAdmin(admin.ModelAdmin):
 class LanguageAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    list_display = ["term", "alternatives"]
+    search_fields = ["term", "alternatives"]
+
+
+@admin.register(NeighbourhoodBoundary)
+class NeighbourhoodBoundaryAdmin(admin.ModelAdmin):
+    """Boundaries come from a GeoJSON file (manage.py import_boundaries); here they are only
+    looked up or removed."""
+
+    list_display = ["neighbourhood", "code", "updated_at"]
+    list_select_related = ["neighbourhood"]
+    fields = ["neighbourhood", "code", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

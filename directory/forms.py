@@ -4,7 +4,8 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import ExpertiseTag, Organisation, Professional
+from directory.models import ExpertiseTag, Neighbourhood, Organisation, Professional, ServiceTheme
+from directory.search import SlugChoiceField
 
 
 class ExpertiseField(forms.CharField):
@@ -140,3 +141,10 @@ class OrganisationForm(forms.ModelForm):
     def clean_postcode(self) -> str:
         postcode = self.cleaned_data["postcode"].upper().replace(" ", "")
         return f"{postcode[:4]} {postcode[4:]}" if postcode else ""
+
+
+class SocialMapForm(forms.Form):
+    """The social map's filters: a theme of help and a neighbourhood."""
+
+    theme = SlugChoiceField(ServiceTheme.objects.all(), _("Theme"))
+    neighbourhood = SlugChoiceField(Neighbourhood.objects.all(), _("Neighbourhood"))

@@ -12,6 +12,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.search import search_words
+
+# The longest search term a synonym may have, in words (directory.search looks no further).
+SYNONYM_TERM_WORDS = 3
+
 postcode_validator = RegexValidator(
     r"^[1-9][0-9]{3} ?[A-Za-z]{2}$", _("Enter a Dutch postcode such as 6431 AB.")
 )
@@ -47,6 +52,30 @@ class Neighbourhood(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NeighbourhoodBoundary(models.Model):
+    """A neighbourhood's outline on the social map, loaded per deployment from a GeoJSON file
+    (``manage.py import_boundaries``, docs/IMPORT.md). Kept apart from the neighbourhood itself,
+    which every search form and filter loads and which needs none of this."""
+
+    neighbourhood = models.OneToOneField(
+        Neighbourhood, on_delete=models.CASCADE, related_name="boundary"
+    )
+    code = models.CharField(
+        _("code"), max_length=20, blank=True, help_text=_("For example CBS's code WK091701.")
+    )
+    # [polygon, …]; a polygon is [outer ring, hole, …]; a ring is [[longitude, latitude], …]
+    # in WGS 84 (GeoJSON's coordinates), first and last point the same.
+    polygons = models.JSONField(_("polygons"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("neighbourhood boundary")
+        verbose_name_plural = _("neighbourhood boundaries")
+
+    def __str__(self) -> str:
+        return str(self.neighbourhood)
 
 
 class PostcodeRange(models.Model):
@@ -121,6 +150,49 @@ class ExpertiseTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchSynonym(models.Model):
+    """A word people search the directory for and what it stands for in this deployment's
+    profiles: "jongerenwerker" finds the youth workers, "POH" the practice nurses. The search
+    looks for the term itself or any of its alternatives (directory.search)."""
+
+    term = models.CharField(
+        _("search term"),
+        max_length=60,
+        unique=True,
+        help_text=_("What people type, for example “jongerenwerker”. At most three words."),
+    )
+    alternatives = models.CharField(
+        _("stands for"),
+        max_length=300,
+        help_text=_(
+            "The professions or expertise it means, as the profiles name them, separated by "
+            "commas: for example “jeugdprofessional, jongerenwerk”."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def alternative_list(self) -> list[str]:
+        return [part.strip() for part in self.alternatives.split(",") if part.strip()]
+
+    def clean(self) -> None:
+        # Stored as the search reads what was typed: lower case, words only.
+        words = search_words(self.term)
+        if not words:
+            raise ValidationError({"term": _("Enter a word.")})
+        if len(words) > SYNONYM_TERM_WORDS:
+            raise ValidationError({"term": _("A search term has at most three words.")})
+        self.term = " ".join(words)
+        if not any(search_words(part) for part in self.alternative_list()):
+            raise ValidationError({"alternatives": _("Enter at least one word it stands for.")})
 
 
 class Language(models.Model):

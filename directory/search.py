@@ -1,8 +1,9 @@
 """Searching the directory: free text, filters with counts, sorting and pagination.
 
 Free text matches the stored, weighted search vector (the Dutch configuration's stemming, with
-prefix matching so that "schuld" finds "schuldhulpverlener") or, by trigram word similarity, the
-name or a discipline, so that a misspelt surname or profession still finds the person.
+prefix matching so that "schuld" finds "schuldhulpverlener"; a word with synonyms, such as
+"jongerenwerker", matches any of them) or, by trigram word similarity, the name or a discipline,
+so that a misspelt surname or profession still finds the person.
 Everything a search needs is in one table: each profile's search row (``Professional.search_*``
 and the id arrays, kept by directory.services.refresh_search) holds the document, the name and
 the ids of its disciplines, neighbourhoods etc., as arrays to filter on (GIN-indexed
@@ -20,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -30,8 +32,9 @@ from django.db.models import Case, F, FloatField, OuterRef, Q, QuerySet, Value, 
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import SearchForm
-from core.search import prefix_query, search_words
+from core.search import prefix_tsquery, search_words
 from directory.models import (
+    SYNONYM_TERM_WORDS,
     Discipline,
     Domain,
     ExpertiseTag,
@@ -41,6 +44,7 @@ from directory.models import (
     Organisation,
     PostcodeRange,
     Professional,
+    SearchSynonym,
 )
 
 PAGE_SIZE = 20
@@ -180,18 +184,56 @@ def _filtered(data: dict[str, Any]) -> QuerySet[Professional]:
     return hits
 
 
-def _hits(data: dict[str, Any], words: list[str]) -> QuerySet[Professional]:
-    """The listed professionals that pass the filters and match the words: the document
-    matches, or else the name looks like what was typed, or one of their disciplines does (a
-    misspelt profession: "schuldhulpverlner"). All three conditions are on the one table, so
-    PostgreSQL answers them with its GIN indexes at once (a BitmapOr); the few disciplines that
-    look like the text are found first, in their own small table."""
+Synonyms = dict[tuple[str, ...], list[list[str]]]
+
+
+def synonyms_among(words: list[str]) -> Synonyms:
+    """The synonyms (SearchSynonym) of what was typed: for every run of words that is a search
+    term, the words of each alternative. One small query on the terms' unique index."""
+    runs = {
+        " ".join(words[start : start + n])
+        for n in range(1, SYNONYM_TERM_WORDS + 1)
+        for start in range(len(words) - n + 1)
+    }
+    found = SearchSynonym.objects.filter(term__in=runs).values_list("term", "alternatives")
+    return {
+        tuple(term.split()): [w for part in alternatives.split(",") if (w := search_words(part))]
+        for term, alternatives in found
+    }
+
+
+def text_query(words: list[str], synonyms: Synonyms) -> SearchQuery:
+    """Every word as the start of a word in the document, as core.search.prefix_query; a run of
+    words that is a search term matches the term or any of its alternatives:
+    "jongerenwerker hoensbroek" → (jongerenwerker:* | jeugdprofessional:*) & hoensbroek:*."""
+    parts = []
+    start = 0
+    while start < len(words):
+        for n in range(min(SYNONYM_TERM_WORDS, len(words) - start), 0, -1):
+            run = tuple(words[start : start + n])
+            if run in synonyms:
+                either = [list(run), *synonyms[run]]
+                parts.append("(" + " | ".join(f"({prefix_tsquery(w)})" for w in either) + ")")
+                start += n
+                break
+        else:
+            parts.append(prefix_tsquery([words[start]]))
+            start += 1
+    return SearchQuery(" & ".join(parts), search_type="raw", config=settings.SEARCH_CONFIG)
+
+
+def _hits(data: dict[str, Any], words: list[str], query: SearchQuery) -> QuerySet[Professional]:
+    """The listed professionals that pass the filters and match the words (``query``): the
+    document matches, or else the name looks like what was typed, or one of their disciplines
+    does (a misspelt profession: "schuldhulpverlner"). All three conditions are on the one table,
+    so PostgreSQL answers them with its GIN indexes at once (a BitmapOr); the few disciplines
+    that look like the text are found first, in their own small table."""
     hits = _filtered(data)
     if words:
         typed = " ".join(words)
         professions = Discipline.objects.filter(name__trigram_word_similar=typed).values("pk")
         hits = hits.filter(
-            Q(search_vector=prefix_query(words))
+            Q(search_vector=query)
             | Q(search_name__trigram_word_similar=typed)
             | Q(discipline_ids__overlap=ArraySubquery(professions))
         )
@@ -208,11 +250,12 @@ ORDER = {
 }
 
 
-def _ranked(hits: QuerySet[Professional], words: list[str], sort: str) -> QuerySet:
+def _ranked(
+    hits: QuerySet[Professional], words: list[str], query: SearchQuery, sort: str
+) -> QuerySet:
     """``hits`` with what the order of ``sort`` needs besides their own columns."""
     if sort != "relevance":
         return hits
-    query = prefix_query(words)
     return hits.annotate(
         rank=SearchRank(F("search_vector"), query),
         similarity=Case(
@@ -421,7 +464,8 @@ def search(data: dict[str, Any], page_number: Any) -> SearchResult:
     sort = data.get("sort") or "relevance"
     if sort == "relevance" and not words:
         sort = "name"
-    hits = _ranked(_hits(data, words), words, sort)
+    query = text_query(words, synonyms_among(words) if words else {})
+    hits = _ranked(_hits(data, words, query), words, query, sort)
     unfiltered = not words and not any(data.get(name) for name in FILTERS)
     counted = cache.get(UNFILTERED_COUNTS_KEY) if unfiltered else None
     known: dict[int, list[int]] = {}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,13 +15,51 @@ from django.views.decorators.http import require_POST
 from core.templatetags.querystrings import query_with
 from core.views import form_page
 from directory import access, services
-from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm
-from directory.models import Membership, Neighbourhood, Organisation, Professional, ServiceTheme
+from directory.forms import MembershipRequestForm, OrganisationForm, ProfileForm, SocialMapForm
+from directory.models import (
+    Domain,
+    Membership,
+    Neighbourhood,
+    Organisation,
+    Professional,
+    ServiceTheme,
+)
+from directory.neighbourhood_map import overview
 from directory.search import FACETS, FILTERS, DirectorySearchForm, search
 from directory.vcard import vcard_for
 
 # How many values of each facet the page links to.
 FACET_LINKS = 12
+
+
+# What a directory search's address may hold: taken from a result link or the Referer, only these
+# are passed back to the search page, so that the way back leads to the directory and nowhere else.
+SEARCH_PARAMETERS = frozenset(["q", "sort", "page", *FILTERS])
+# A search's query string is short; a longer one is not one of ours.
+SEARCH_QUERY_MAX = 1000
+
+
+def _search_query(query: str) -> str:
+    """``query`` reduced to the parameters of a directory search, encoded again."""
+    if len(query) > SEARCH_QUERY_MAX:
+        return ""
+    pairs = parse_qsl(query)
+    return urlencode([(k, v) for k, v in pairs if k in SEARCH_PARAMETERS and v][:20])
+
+
+def _filter_label(form: DirectorySearchForm, name: str) -> str:
+    """A chip's value as the filter form shows it: the discipline's or neighbourhood's name, the
+    domain's label, the postcode with its neighbourhood; as typed when it is not valid."""
+    raw = form.data.get(name, "")
+    value = getattr(form, "cleaned_data", {}).get(name)
+    if not value:
+        return raw
+    if name == "domain":
+        return str(Domain(value).label)
+    if name == "postcode":
+        typed = "".join(raw.split()).upper()  # "6432ab" → "6432 AB"
+        return f"{typed[:4]} {typed[4:]}".strip() + f" ({value.name})"
+    return str(value)
 
 
 @access.verified_required
@@ -35,7 +73,9 @@ def index(request: HttpRequest) -> HttpResponse:
     # The whole query lives in the URL; pagination keeps it, minus the page number.
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     active_filters = [
-        (name, form[name].label, request.GET[name]) for name in FILTERS if request.GET.get(name)
+        (name, form[name].label, _filter_label(form, name))
+        for name in FILTERS
+        if request.GET.get(name)
     ]
     facets = []
     if result:
@@ -44,6 +84,8 @@ def index(request: HttpRequest) -> HttpResponse:
             for value in shown:  # a selected value's link removes it
                 value.url = query_with(request, name, None if value.selected else value.value)
             facets.append((form[name].label, shown))
+    # A profile opened from the results leads back to this search, page and all.
+    search_query = _search_query(request.GET.urlencode())
     return render(
         request,
         "directory/index.html",
@@ -52,6 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "result": result,
             "page": result.page if result else None,
             "query": query,
+            "back_query": urlencode({"terug": search_query}) if search_query else "",
             "active_filters": active_filters,
             # The search form keeps the filters chosen in the facets.
             "hidden_filters": [(n, request.GET[n]) for n in FACETS if request.GET.get(n)],
@@ -59,6 +102,24 @@ def index(request: HttpRequest) -> HttpResponse:
         },
         status=200 if result else 400,
     )
+
+
+def _back_to_search(request: HttpRequest) -> str:
+    """The directory search a profile was opened from: the search's query string that its result
+    link carries (``terug``), or else the Referer if that is a search on this site; the empty
+    directory otherwise. Always an address of the directory itself, never one given."""
+    directory = reverse("directory:index")
+    query = request.GET.get("terug", "")
+    if not query:
+        referer = urlsplit(request.headers.get("Referer", ""))
+        if (
+            referer.scheme in {"http", "https"}
+            and referer.netloc == request.get_host()
+            and referer.path == directory
+        ):
+            query = referer.query
+    query = _search_query(query)
+    return f"{directory}?{query}" if query else directory
 
 
 @access.verified_required
@@ -71,6 +132,7 @@ def professional_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "professional": professional,
             "contact": access.visible_contact(request.user, professional),
             "memberships": [m for m in professional.memberships.all() if m.verified],
+            "back_url": _back_to_search(request),
         },
     )
 
@@ -229,18 +291,26 @@ def membership_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
 
 @access.verified_required
 def social_map(request: HttpRequest) -> HttpResponse:
-    neighbourhoods = list(Neighbourhood.objects.all())
-    selected = next((n for n in neighbourhoods if n.slug == request.GET.get("neighbourhood")), None)
-    if request.GET.get("neighbourhood") and selected is None:
-        raise Http404
+    form = SocialMapForm(request.GET)
+    if not form.is_valid():
+        raise Http404  # a theme or neighbourhood that is not (or no longer) there
+    theme, selected = form.cleaned_data["theme"], form.cleaned_data["neighbourhood"]
     organisations = Organisation.objects.order_by("name").prefetch_related("neighbourhoods")
     if selected:
         organisations = organisations.filter(neighbourhoods=selected)
     themes = ServiceTheme.objects.prefetch_related(
         Prefetch("organisations", organisations, "listed")
     )
+    if theme:
+        themes = themes.filter(pk=theme.pk)
     return render(
         request,
         "directory/social_map.html",
-        {"themes": themes, "neighbourhoods": neighbourhoods, "selected": selected},
+        {
+            "form": form,
+            "themes": themes,
+            "chosen_theme": theme,
+            "selected": selected,
+            "overview": overview(list(Neighbourhood.objects.all()), theme, selected),
+        },
     )

@@ -42,3 +42,9 @@ def test_a_misspelt_name_finds_the_person(gp):
 def test_a_verb_finds_the_article_about_the_noun(gp):
     html = _names(gp.get(reverse("knowledge:index"), {"q": "vroegsignaleren"}))
     assert "Schulden en gezondheid: signalen herkennen en doorverwijzen" in html
+
+
+def test_a_synonym_finds_the_youth_workers(gp):
+    html = _names(gp.get(reverse("directory:index"), {"q": "jongerenwerker"}))
+    assert "Jeugd- en gezinsprofessional" in html
+    assert "0 professionals gevonden" not in html
