@@ -349,7 +349,6 @@ def members(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
                     by=request.user,
                     user=form.cleaned_data["user"],
                     address=_address(request),
-                    link=request.build_absolute_uri(reverse("privacy:index")),
                 )
             except ValidationError as error:
                 form.add_error("user", error)
