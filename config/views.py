@@ -52,8 +52,9 @@ def favicon(request: HttpRequest) -> FileResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A form that failed the CSRF check (``CSRF_FAILURE_VIEW``): the platform's 403 page."""
-    return render(request, "403.html", status=403)
+    """A form that failed the CSRF check (``CSRF_FAILURE_VIEW``): the platform's 403 page, which
+    says that the form had expired rather than that a right is missing."""
+    return render(request, "403.html", {"form_expired": True}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -45,7 +45,10 @@ def test_a_form_that_fails_the_csrf_check_shows_the_dutch_403_page(colleague):
     assert response.status_code == HTTPStatus.FORBIDDEN
     html = response.content.decode()
     assert '<html lang="nl"' in html
-    assert "Geen toegang" in html
+    # an expired form, not a missing right: what to do about it
+    assert "Het formulier is verlopen" in html
+    assert "Ga terug, laad de pagina opnieuw en probeer het nog eens." in html
+    assert "Geen toegang" not in html
     assert colleague.display_name in html  # the whole platform page, with its header
     assert_no_internals(html)
 
