@@ -114,6 +114,28 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_platform_admin or self.has_role(Role.PROGRAMME_MANAGER)
 
     @property
+    def is_privacy_officer(self) -> bool:
+        return self.has_role(Role.PRIVACY_OFFICER)
+
+    @property
+    def has_role_pages(self) -> bool:
+        """Whether a role opens pages that need no organisation: the coalition's figures, the
+        access logs. The pages that say what is closed to someone point to these; to a platform
+        administrator everything is open."""
+        if self.is_platform_admin:
+            return False
+        return self.can_see_insights or self.is_privacy_officer
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The person's roles besides professional, in the interface's language."""
+        return [
+            str(Role(name).label)
+            for name in sorted(self.role_names)
+            if name in Role.values and name != Role.PROFESSIONAL
+        ]
+
+    @property
     def can_invite(self) -> bool:
         return self.is_platform_admin
 

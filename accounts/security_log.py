@@ -26,9 +26,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import SecurityEvent, User
+from core.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +122,7 @@ def _notify(event: SecurityEvent, user: User, addresses: list[str]) -> None:
         "by_someone_else": event.actor_id is not None and event.actor_id != user.pk,
         "ends_access": event.kind in CHANGES,
         "site_name": settings.SITE_NAME,
+        "reset_url": absolute_url(reverse("account_reset_password")),
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("accounts/email/security_notice_subject.txt", context).strip()

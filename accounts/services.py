@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts import security_log
 from accounts.models import Invitation, SecondFactorRemoval, SecurityEvent, User
+from core.links import absolute_url
 
 Kind = SecurityEvent.Kind
 
@@ -45,7 +46,6 @@ def invite(
     display_name: str,
     roles: Iterable[Group],
     invited_by: User,
-    request: HttpRequest,
 ) -> Invitation:
     """Create an invitation and e-mail its link once the transaction commits."""
     check_can_invite(invited_by)
@@ -62,7 +62,7 @@ def invite(
             email=email, display_name=display_name, token_hash=token_hash, invited_by=invited_by
         )
         invitation.roles.set(roles)
-        link = request.build_absolute_uri(reverse("accounts:accept_invitation", args=[token]))
+        link = absolute_url(reverse("accounts:accept_invitation", args=[token]))
         transaction.on_commit(lambda: _send_invitation(invitation, link))
     return invitation
 
@@ -192,7 +192,7 @@ def request_second_factor_removal(
         if SecondFactorRemoval.objects.pending().filter(user=user).exists():
             return None
         removal = SecondFactorRemoval.objects.create(user=user, requested_by=by)
-        link = request.build_absolute_uri(
+        link = absolute_url(
             reverse("accounts:confirm_second_factor_removal", args=[removal_token(removal)])
         )
         security_log.record(Kind.REMOVAL_REQUESTED, user=user, actor=by, request=request)

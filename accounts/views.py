@@ -37,7 +37,6 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 roles=form.cleaned_data["roles"],
                 invited_by=inviter,
-                request=request,
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

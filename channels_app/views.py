@@ -45,7 +45,7 @@ from core.chat import RateLimited
 from core.files import ACCEPT, MAX_FILES, serve
 from core.rendering import render_markdown
 from core.views import form_page
-from directory.access import is_verified, verified_required
+from directory.access import is_verified, refuse_unverified, verified_required
 
 PAGE = 50
 
@@ -57,7 +57,7 @@ def _moderator_required(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not (access.moderates_platform(request.user) or is_verified(request.user)):
-            return render(request, "directory/awaiting_verification.html", status=403)
+            return refuse_unverified(request)
         return view(request, *args, **kwargs)
 
     return wrapper

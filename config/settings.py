@@ -48,6 +48,10 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = env_str("SITE_NAME", "Wijkplatform")
+# The address people reach the platform at. Links in e-mails and calendar files are built on it
+# (core.links.absolute_url), also when no request is there to take the host from: management
+# commands, after-commit hooks. `check --deploy` warns when it is not an https address.
+SITE_URL = (env_url("SITE_URL", {"http", "https"}) or "http://127.0.0.1:8000").rstrip("/")
 # A region's own design tokens: a stylesheet path under static/, loaded after the default theme.
 THEME_STYLESHEET = env_str("THEME_STYLESHEET")
 

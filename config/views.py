@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils.html import format_html
@@ -38,9 +39,22 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_GET
+def favicon(request: HttpRequest) -> FileResponse:
+    """``/favicon.ico``, which browsers, feed readers and mail clients ask for whatever a page
+    links: the brand's icon from static/."""
+    found = finders.find("img/favicon.ico")
+    if not isinstance(found, str):
+        raise Http404
+    response = FileResponse(open(found, "rb"), content_type="image/x-icon")  # noqa: SIM115
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A form that failed the CSRF check (``CSRF_FAILURE_VIEW``): the platform's 403 page."""
-    return render(request, "403.html", status=403)
+    """A form that failed the CSRF check (``CSRF_FAILURE_VIEW``): the platform's 403 page, which
+    says that the form had expired rather than that a right is missing."""
+    return render(request, "403.html", {"form_expired": True}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 import bleach
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 #: Element sets from small to large; each call site picks the smallest that serves it.
 INLINE_TAGS = frozenset({"a", "strong", "em", "code", "del", "br"})
@@ -94,3 +95,85 @@ def render_markdown(
     else:
         engine = _markdown
     return clean_html(engine.render(text or ""), tags=tags, image_allowed=image_allowed)
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown a person wrote as readable plain text, for where no HTML is shown (calendar
+    files, e-mails): the markup goes, paragraphs stay apart, list items keep a marker and a link
+    its address after its text."""
+    lines: list[str] = []
+    lists: list[list[int] | None] = []  # per open list: [next number], or None for bullets
+    marker = ""
+    quote = 0
+    row: list[str] | None = None
+
+    def indent() -> str:
+        return "> " * quote + "  " * max(len(lists) - 1, 0)
+
+    def end_block() -> None:
+        if lines and lines[-1] != "":
+            lines.append("")
+
+    for token in _markdown.parse(text or ""):
+        kind = token.type
+        if kind == "inline":
+            content = _inline_text(token.children or [])
+            if row is not None:
+                row.append(" ".join(content.split()))
+                continue
+            first, *rest = content.split("\n") or [""]
+            lines.append(f"{indent()}{marker}{first}")
+            lines.extend(f"{indent()}{' ' * len(marker)}{line}" for line in rest)
+            marker = ""
+        elif kind in {"bullet_list_open", "ordered_list_open"}:
+            if not lists:
+                end_block()
+            start = token.attrGet("start")
+            lists.append(None if kind == "bullet_list_open" else [int(start or 1)])
+        elif kind in {"bullet_list_close", "ordered_list_close"}:
+            lists.pop()
+            if not lists:
+                end_block()
+        elif kind == "list_item_open":
+            numbers = lists[-1]
+            marker = "- " if numbers is None else f"{numbers[0]}. "
+            if numbers is not None:
+                numbers[0] += 1
+        elif kind in {"fence", "code_block"}:
+            lines.extend(f"{indent()}{line}" for line in token.content.rstrip("\n").split("\n"))
+            end_block()
+        elif kind == "blockquote_open":
+            quote += 1
+        elif kind == "blockquote_close":
+            quote -= 1
+        elif kind == "hr":
+            lines.append(f"{indent()}———")
+            end_block()
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and row is not None:
+            lines.append(f"{indent()}{' | '.join(row)}")
+            row = None
+        elif kind in {"paragraph_close", "heading_close", "table_close"} and not token.hidden:
+            end_block()
+    return "\n".join(lines).strip()
+
+
+def _inline_text(children: list[Token]) -> str:
+    parts: list[str] = []
+    links: list[tuple[str, int]] = []  # (address, where its text starts in parts)
+    for child in children:
+        if child.type in {"text", "code_inline", "html_inline"}:
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append("\n")
+        elif child.type == "link_open":
+            links.append((str(child.attrGet("href") or ""), len(parts)))
+        elif child.type == "link_close" and links:
+            href, start = links.pop()
+            label = "".join(parts[start:])
+            scheme = href.partition(":")[0].lower() if ":" in href else ""
+            # Only addresses one can open from a calendar; the text is all a relative link leaves.
+            if scheme in SAFE_PROTOCOLS and href not in {label, f"mailto:{label}"}:
+                parts.append(f" ({href})")
+    return "".join(parts)

@@ -31,14 +31,35 @@ def is_verified(user: Any) -> bool:
     return cached
 
 
+def refuse_unverified(request: HttpRequest) -> HttpResponse:
+    """The verified gate's 403 page: why this part is closed to the person, and what they can
+    do in their situation. A role with pages of its own (a programme manager, a privacy
+    officer: no organisation) is pointed to those; someone who chose an organisation waits for
+    one of its administrators; someone who chose none is asked to choose."""
+    user: Any = request.user  # signed in: the gate runs after login_required
+    pending = list(
+        Organisation.objects.filter(
+            memberships__professional__user=user, memberships__verified=False
+        ).order_by("name")
+    )
+    if getattr(user, "has_role_pages", False):
+        situation = "role"
+    elif pending:
+        situation = "pending"
+    else:
+        situation = "choose"
+    context = {"situation": situation, "pending": pending}
+    return render(request, "directory/awaiting_verification.html", context, status=403)
+
+
 def verified_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in plus the verified gate; unverified users are told why and where to go."""
+    """Sign-in plus the verified gate; unverified users are told why and what to do."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_verified(request.user):
-            return render(request, "directory/awaiting_verification.html", status=403)
+            return refuse_unverified(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from core.links import absolute_url
+from core.rendering import markdown_to_text
 from knowledge.models import LearningSession
 
 PRODID = "-//Wijkplatform//Leersessies//NL"
@@ -22,8 +25,11 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _event(session: LearningSession, base_url: str, *, online_link: bool) -> Event:
-    """One VEVENT; the online link only when ``online_link`` (access.shows_online_link)."""
+def _event(session: LearningSession, *, online_link: bool) -> Event:
+    """One VEVENT; the online link only when ``online_link`` (access.shows_online_link).
+
+    Calendar apps show DESCRIPTION as plain text: the session's Markdown goes in as the text it
+    reads as, followed by the session's page."""
     event = Event()
     event.add("uid", f"{session.uid}@wijkplatform")
     event.add("dtstamp", timezone.now())
@@ -35,9 +41,9 @@ def _event(session: LearningSession, base_url: str, *, online_link: bool) -> Eve
     place = session.location or link or ("Online" if session.online_url else "")
     if place:
         event.add("location", place)
-    url = f"{base_url}/knowledge/sessions/{session.pk}/"
+    url = absolute_url(reverse("knowledge:session", args=[session.pk]))
     event.add("url", url)
-    description = session.description
+    description = markdown_to_text(session.description)
     if link:
         description = f"{description}\n\n{link}"
     event.add("description", f"{description}\n\n{url}".strip())
@@ -45,16 +51,16 @@ def _event(session: LearningSession, base_url: str, *, online_link: bool) -> Eve
     return event
 
 
-def session_calendar(session: LearningSession, base_url: str, *, online_link: bool) -> bytes:
+def session_calendar(session: LearningSession, *, online_link: bool) -> bytes:
     calendar = _calendar(session.title)
     calendar.add("method", "PUBLISH")
-    calendar.add_component(_event(session, base_url, online_link=online_link))
+    calendar.add_component(_event(session, online_link=online_link))
     return calendar.to_ical()
 
 
-def feed_calendar(sessions: Iterable[tuple[LearningSession, bool]], base_url: str) -> bytes:
+def feed_calendar(sessions: Iterable[tuple[LearningSession, bool]]) -> bytes:
     """The feed of (session, whether the online link goes in) pairs."""
     calendar = _calendar(f"{settings.SITE_NAME} — leersessies")
     for session, online_link in sessions:
-        calendar.add_component(_event(session, base_url, online_link=online_link))
+        calendar.add_component(_event(session, online_link=online_link))
     return calendar.to_ical()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from channels_app import services as channel_services
 from core.files import stored_upload
+from core.links import absolute_url
 from directory.access import is_verified
 from directory.services import process_photo
 from knowledge import access
@@ -521,9 +522,9 @@ def reset_calendar_feed(user: User) -> CalendarFeed:
 
 
 def _session_mail(template: str, session: LearningSession, user: User) -> None:
+    url = absolute_url(reverse("knowledge:session", args=[session.pk]))
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"session": session, "user": user, "site_name": settings.SITE_NAME,
-                   "path": reverse("knowledge:session", args=[session.pk])}  # fmt: skip
+        context = {"session": session, "user": user, "site_name": settings.SITE_NAME, "url": url}
         subject = render_to_string(f"knowledge/email/{template}_subject.txt", context)
         body = render_to_string(f"knowledge/email/{template}_message.txt", context)
     send_mail(" ".join(subject.split()), body, None, [user.email])

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from core.chat import RateLimited
 from core.files import serve
+from core.links import absolute_url
 from core.pagination import LookaheadPaginator
 from core.views import form_page
 from directory.access import verified_required
@@ -627,17 +628,13 @@ def material(request: HttpRequest, pk: int, material_id: int) -> FileResponse:
     return _serve(get_object_or_404(SessionMaterial, pk=material_id, session=session))
 
 
-def _base_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
-
-
 @verified_required
 def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
     session = access.visible_session(request.user, pk)
     mine = Registration.objects.filter(session=session, user=request.user).first()
     online_link = access.shows_online_link(request.user, session, mine)
     response = HttpResponse(
-        ical.session_calendar(session, _base_url(request), online_link=online_link),
+        ical.session_calendar(session, online_link=online_link),
         content_type="text/calendar",
     )
     response["Content-Disposition"] = f'attachment; filename="leersessie-{session.pk}.ics"'
@@ -653,7 +650,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         )
         return redirect("knowledge:calendar")
     feed = services.calendar_feed(request.user)
-    url = request.build_absolute_uri(reverse("knowledge:calendar_feed", args=[feed.token]))
+    url = absolute_url(reverse("knowledge:calendar_feed", args=[feed.token]))
     return render(request, "knowledge/calendar.html", {"feed_url": url})
 
 
@@ -681,8 +678,6 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         (session, access.shows_online_link(user, session, mine.get(session.pk)))
         for session in sessions
     ]
-    response = HttpResponse(
-        ical.feed_calendar(events, _base_url(request)), content_type="text/calendar"
-    )
+    response = HttpResponse(ical.feed_calendar(events), content_type="text/calendar")
     response["Cache-Control"] = "private, max-age=900"
     return response

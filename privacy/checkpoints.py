@@ -23,8 +23,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.links import absolute_url
 from privacy import audit
 
 logger = logging.getLogger("privacy.access_log")
@@ -181,6 +183,7 @@ def email_privacy_officers(data: dict[str, Any]) -> int:
         "at": datetime.fromisoformat(data["at"]),
         "checkpoint": data,
         "line": json.dumps(data, sort_keys=True, separators=(",", ":")),
+        "url": absolute_url(reverse("privacy:verify_log")),
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("privacy/email/access_log_checkpoint_subject.txt", context)

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.links import absolute_url
 from core.protocol import broadcast_after_commit, rights_changed, user_group
 from privacy import access, audit
 from privacy.models import CaseMember, CaseRoom, Consent
@@ -70,7 +71,7 @@ def _tell_coordinator(room: CaseRoom, membership: CaseMember) -> None:
     context = {
         "site_name": settings.SITE_NAME,
         "member": membership.user.display_name,
-        "url": reverse("privacy:members", args=[room.pk]),
+        "url": absolute_url(reverse("privacy:members", args=[room.pk])),
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("privacy/email/member_suspended_subject.txt", context).strip()

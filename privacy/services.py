@@ -28,6 +28,7 @@ from accounts.models import User
 from core.chat import RateLimited
 from core.engine import ChatEngine, Extra
 from core.files import delete_stored, stored_upload
+from core.links import absolute_url
 from core.protocol import broadcast_after_commit, user_group
 from directory.access import is_verified, organisation_ids_of
 from directory.models import Organisation
@@ -338,9 +339,11 @@ def withdraw_consent(room: CaseRoom, *, by: User, address: str | None = None) ->
 # ---- members -------------------------------------------------------------------------------
 
 
-def _quiet_email(user: User, template: str, context: dict[str, Any], link: str | None) -> None:
-    """An e-mail about a case room: who and where to look, never content or the pseudonym."""
-    url = link or reverse("privacy:index")
+def _quiet_email(user: User, template: str, context: dict[str, Any]) -> None:
+    """An e-mail about a case room: who and where to look, never content or the pseudonym.
+
+    The link is to the case rooms' overview, not the room: its address names no room either."""
+    url = absolute_url(reverse("privacy:index"))
     context = {"site_name": settings.SITE_NAME, "url": url, **context}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"privacy/email/{template}_subject.txt", context).strip()
@@ -366,7 +369,6 @@ def invite(
     by: User,
     user: User,
     address: str | None = None,
-    link: str | None = None,
 ) -> CaseMember:
     """Invite a verified professional of an organisation the consent covers; else say why not."""
     room = CaseRoom.objects.select_for_update().get(pk=room.pk)
@@ -421,7 +423,7 @@ def invite(
     _log(rights, by, Action.CREATE, "case_member", user.pk, room=room, address=address,
          detail="invited")  # fmt: skip
     broadcast_after_commit(user_group(user.pk), {"type": "notification", "kind": "case_invitation"})
-    _quiet_email(user, "invitation", {"inviter": by.display_name}, link)
+    _quiet_email(user, "invitation", {"inviter": by.display_name})
     return membership
 
 

@@ -31,7 +31,7 @@ from accounts.models import User
 from core.chat import RateLimited
 from core.files import serve
 from core.views import form_page
-from directory.access import is_verified
+from directory.access import is_verified, refuse_unverified
 from privacy import access, audit, charts, policy, services, verification
 from privacy.access import CaseAccess, Need
 from privacy.forms import (
@@ -90,7 +90,7 @@ def _gate(request: HttpRequest) -> HttpResponse | None:
     # A privacy officer need not be a professional: content pages then give a plain 404.
     allowed = is_verified(user) or access.is_privacy_officer(user)
     if not allowed:
-        return render(request, "directory/awaiting_verification.html", status=403)
+        return refuse_unverified(request)
     return None
 
 
@@ -203,7 +203,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
     if not is_verified(request.user):
-        return render(request, "directory/awaiting_verification.html", status=403)
+        return refuse_unverified(request)
     refusal = _strong_access(request)
     if refusal is not None:
         return refusal
@@ -349,7 +349,6 @@ def members(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
                     by=request.user,
                     user=form.cleaned_data["user"],
                     address=_address(request),
-                    link=request.build_absolute_uri(reverse("privacy:index")),
                 )
             except ValidationError as error:
                 form.add_error("user", error)

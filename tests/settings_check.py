@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: settings taken out of this process's environment before the chosen ones are put in
 CHOSEN = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MFA_ENCRYPTION_KEYS", "ACCESS_LOG_KEYS",
-          "LOCAL_SECRETS_DIR"}  # fmt: skip
+          "LOCAL_SECRETS_DIR", "SITE_URL"}  # fmt: skip
 
 #: a complete production environment (DEBUG off), with fixed test keys
 PRODUCTION = {

@@ -41,7 +41,9 @@ class Rule:
     def broken_by(self, english: str, dutch: str) -> bool:
         if self.only_where and self.only_where.lower() not in english.lower():
             return False
-        return re.search(rf"(?<![\w-]){re.escape(self.word)}(?![\w-])", dutch, re.I) is not None
+        # a word and its inflections ("casusoverleggen"); a short word only on its own ("u")
+        end = r"(?![\w-])" if len(self.word) <= 2 else ""
+        return re.search(rf"(?<![\w-]){re.escape(self.word)}{end}", dutch, re.I) is not None
 
 
 def glossary_rules() -> list[Rule]:
@@ -126,6 +128,9 @@ def test_the_glossary_rules_out_words():
         ("closed channel", "besloten kanaal", False),
         ("You joined", "U bent lid", True),
         ("Two-Factor Authentication", "Twee-factor-authenticatie", True),
+        ("Case rooms opened", "Casusoverleggen geopend", True),
+        ("Reactions", "Reacties", True),
+        ("Your data", "Uitgebreide gegevens", False),
     ],
 )
 def test_a_rule_catches_what_it_rules_out(english, dutch, broken):

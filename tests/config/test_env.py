@@ -77,19 +77,34 @@ def test_the_platform_refuses_to_start_on_bad_settings(env, message):
     assert message in result.stderr
 
 
+def _production(**extra: str) -> dict[str, str]:
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": "a-long-random-production-secret-key-" + "x7Qp2" * 10,
+        "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ACCESS_LOG_KEYS": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "wijkplatform.example",
+        "CSRF_TRUSTED_ORIGINS": "https://wijkplatform.example",
+        **extra,
+    }
+
+
 def test_production_settings_pass_the_deploy_check():
     result = run_check(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": "a-long-random-production-secret-key-" + "x7Qp2" * 10,
-            "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            "ACCESS_LOG_KEYS": Fernet.generate_key().decode(),
-            "ALLOWED_HOSTS": "wijkplatform.example",
-            "CSRF_TRUSTED_ORIGINS": "https://wijkplatform.example",
-        },
-        "--deploy",
-        "--fail-level",
-        "WARNING",
+        _production(SITE_URL="https://wijkplatform.example"), "--deploy", "--fail-level", "WARNING"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_when_site_url_is_not_set():
+    result = run_check(_production(), "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "core.W001" in result.stderr
+    assert "SITE_URL is not set" in result.stderr
+
+
+def test_a_bad_site_url_stops_the_platform():
+    result = run_check({"SITE_URL": "wijkplatform.example"})
+    assert result.returncode != 0
+    assert "SITE_URL must be a URL" in result.stderr

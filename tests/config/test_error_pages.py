@@ -45,7 +45,10 @@ def test_a_form_that_fails_the_csrf_check_shows_the_dutch_403_page(colleague):
     assert response.status_code == HTTPStatus.FORBIDDEN
     html = response.content.decode()
     assert '<html lang="nl"' in html
-    assert "Geen toegang" in html
+    # an expired form, not a missing right: what to do about it
+    assert "Het formulier is verlopen" in html
+    assert "Ga terug, laad de pagina opnieuw en probeer het nog eens." in html
+    assert "Geen toegang" not in html
     assert colleague.display_name in html  # the whole platform page, with its header
     assert_no_internals(html)
 
@@ -94,3 +97,14 @@ def test_a_failing_view_shows_the_500_page(colleague, monkeypatch):
     assert "Er ging iets mis" in html
     assert "the database went away" not in html
     assert colleague.display_name not in html  # rendered without the request's context
+
+
+@pytest.mark.django_db
+def test_the_favicon_is_served_as_an_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "image/x-icon"
+    content = b"".join(response.streaming_content)
+    assert content[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    page = client.get(reverse("account_login")).content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.ico"' in page

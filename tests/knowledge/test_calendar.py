@@ -35,6 +35,36 @@ def test_a_session_downloads_as_a_valid_icalendar_file(client, trainer, colleagu
     assert str(event["URL"]).endswith(f"/knowledge/sessions/{session.pk}/")
 
 
+def test_the_description_is_plain_text_with_the_sessions_address(
+    client, settings, trainer, colleague
+):
+    settings.SITE_URL = "https://wijk.example.nl"
+    description = (
+        "## Programma\n\nWe oefenen met **het spinnenweb** van "
+        "[Positieve Gezondheid](https://iph.nl).\n\n- je eigen casus\n- een pen"
+    )
+    session = make_session(trainer, description=description)
+    client.force_login(colleague)
+    response = client.get(f"/knowledge/sessions/{session.pk}/session.ics")
+    [event] = _events(response.content)
+    address = f"https://wijk.example.nl/knowledge/sessions/{session.pk}/"
+    assert str(event["DESCRIPTION"]) == (
+        "Programma\n\nWe oefenen met het spinnenweb van Positieve Gezondheid "
+        f"(https://iph.nl).\n\n- je eigen casus\n- een pen\n\n{address}"
+    )
+    assert str(event["URL"]) == address
+    # the feed, which calendar apps fetch without signing in, says the same
+    services.register(session.pk, user=colleague)
+    token = services.calendar_feed(colleague).token
+    [in_feed] = _events(client.get(f"/knowledge/sessions/calendar/{token}.ics").content)
+    assert str(in_feed["DESCRIPTION"]) == str(event["DESCRIPTION"])
+    # and the page that gives the feed's address gives it on SITE_URL too
+    page = client.get("/knowledge/sessions/calendar/")
+    assert page.context["feed_url"] == (
+        f"https://wijk.example.nl/knowledge/sessions/calendar/{token}.ics"
+    )
+
+
 def test_the_personal_feed_lists_my_sessions_behind_a_secret_address(client, trainer, colleague):
     mine = make_session(trainer, title="Mijn sessie")
     make_session(trainer, title="Andere sessie")

@@ -62,6 +62,7 @@ PERSONAS = (*COLUMNS, *REVOKED)
 MATRIX = """
 home                                         get  L O O O O O O O O O
 healthz                                      get  O O O O O O O O O O
+favicon                                      get  O O O O O O O O O O
 set_language                                 get  R R R R R R R R R R
 set_language                                 post R R R R R R R R R R
 accounts:invitation_list                     get  L 4 4 4 4 4 4 4 O O

@@ -14,9 +14,11 @@ from django.core.mail import send_mail
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from channels_app.models import Channel, Notification
+from core.links import absolute_url
 
 
 class Command(BaseCommand):
@@ -60,7 +62,12 @@ class Command(BaseCommand):
                 for n in items
             ]
             with translation.override(settings.LANGUAGE_CODE):
-                context = {"user": user, "lines": lines, "site_name": settings.SITE_NAME}
+                context = {
+                    "user": user,
+                    "lines": lines,
+                    "site_name": settings.SITE_NAME,
+                    "url": absolute_url(reverse("channels_app:notifications")),
+                }
                 subject = render_to_string("channels_app/email/digest_subject.txt", context).strip()
                 body = render_to_string("channels_app/email/digest_message.txt", context)
             with transaction.atomic():
