@@ -1,7 +1,9 @@
 """Line charts as plain SVG geometry, drawn by a template: no JavaScript, no images.
 
-Suppressed values arrive as ``None`` and leave a gap: a chart must not reveal what its table
-hides.
+Suppressed values arrive as ``None``: the line breaks there and the gap is labelled "<5" low
+on the scale, where every such value lies, so a reader sees that a value is hidden rather than
+missing, and the chart reveals no more than its table. A provisional quarter (still running)
+is drawn on a shaded band with hollow markers, so that a partial count does not read as a drop.
 """
 
 from __future__ import annotations
@@ -29,6 +31,20 @@ STYLES = (
 )
 
 
+#: the label of a suppressed value's gap (``insights.report.SUPPRESSED``)
+GAP_LABEL = "<5"
+GAP_STEP = 15  # px between the gap labels of several series in one quarter
+
+
+@dataclass
+class Gap:
+    """Where a suppressed value is labelled: the series' marker, then "<5"."""
+
+    marker: str
+    x: str
+    y: str
+
+
 @dataclass
 class Series:
     label: str | Promise
@@ -37,7 +53,19 @@ class Series:
     marker: str
     segments: list[str] = field(default_factory=list)
     markers: list[str] = field(default_factory=list)
+    #: markers of provisional values, drawn hollow
+    provisional_markers: list[str] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
     swatch: str = ""
+
+
+@dataclass
+class Band:
+    """The shaded column of a provisional quarter, with its label at the top."""
+
+    x: str
+    width: str
+    label_x: str
 
 
 @dataclass
@@ -49,6 +77,11 @@ class LineChart:
     grid: list[tuple[str, str]]
     x_labels: list[tuple[str, str]]
     series: list[Series]
+    bands: list[Band] = field(default_factory=list)
+    gap_label: str = GAP_LABEL
+    top: int = TOP
+    plot_height: int = HEIGHT - TOP - BOTTOM
+    band_label_y: int = TOP + 14
     left: int = LEFT
     right_edge: int = WIDTH - RIGHT
     y_label_x: int = LEFT - 8
@@ -87,8 +120,13 @@ def marker_path(kind: str, x: float, y: float, size: float = 4.5) -> str:
 
 
 def line_chart(
-    x_labels: Sequence[str], rows: Sequence[tuple[str | Promise, Sequence[int | None]]]
+    x_labels: Sequence[str],
+    rows: Sequence[tuple[str | Promise, Sequence[int | None]]],
+    provisional: Sequence[bool] = (),
 ) -> LineChart:
+    """``rows``: a label and a value per x label, ``None`` where the value is suppressed;
+    ``provisional``: per x label, whether its values are provisional."""
+    provisional = list(provisional) + [False] * (len(x_labels) - len(provisional))
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     known = [value for _label, values in rows for value in values if value is not None]
@@ -109,27 +147,44 @@ def line_chart(
         for step in range(TICKS + 1)
     ]
     series = []
+    gaps_at: dict[int, int] = {}  # position → gap labels placed there so far
     for index, (label, values) in enumerate(rows):
         color, dash, marker = STYLES[index % len(STYLES)]
         item = Series(label, color, dash, marker, swatch=marker_path(marker, 20, 8, 4))
         run: list[str] = []
         for position, value in enumerate(values):
+            x = x_of(position)
             if value is None:
                 if len(run) > 1:
                     item.segments.append(" ".join(run))
                 run = []
+                # stacked upwards from the foot of the scale, one line per series
+                y = y_of(0) - 9 - GAP_STEP * gaps_at.get(position, 0)
+                gaps_at[position] = gaps_at.get(position, 0) + 1
+                item.gaps.append(
+                    Gap(marker_path(marker, x - 10, y, 3.5), f"{x - 4:.1f}", f"{y:.1f}")
+                )
                 continue
-            x, y = x_of(position), y_of(value)
+            y = y_of(value)
             run.append(f"{x:.1f},{y:.1f}")
-            item.markers.append(marker_path(marker, x, y))
+            drawn = item.provisional_markers if provisional[position] else item.markers
+            drawn.append(marker_path(marker, x, y))
         if len(run) > 1:
             item.segments.append(" ".join(run))
         series.append(item)
+    step = plot_width / (len(x_labels) - 1) if len(x_labels) > 1 else plot_width
+    bands = []
+    for position, running in enumerate(provisional[: len(x_labels)]):
+        if running:
+            x = x_of(position)
+            start, end = max(x - step / 2, LEFT - 8), min(x + step / 2, WIDTH - 4)
+            bands.append(Band(f"{start:.1f}", f"{end - start:.1f}", f"{(start + end) / 2:.1f}"))
     return LineChart(
         width=WIDTH,
         height=HEIGHT,
         grid=grid,
         x_labels=[(f"{x_of(i):.1f}", label) for i, label in enumerate(x_labels)],
         series=series,
+        bands=bands,
         has_data=bool(known),
     )
