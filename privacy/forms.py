@@ -98,7 +98,7 @@ class InviteForm(forms.Form):
     the organisation they would join for (``access.invitable``)."""
 
     user = forms.ModelChoiceField(
-        label=_("Invite a professional"),
+        label=_("Professional"),
         queryset=User.objects.none(),
         empty_label=_("Choose a professional"),
         help_text=_("Only professionals of organisations the consent covers can be invited."),
