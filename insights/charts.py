@@ -33,15 +33,17 @@ STYLES = (
 
 #: the label of a suppressed value's gap (``insights.report.SUPPRESSED``)
 GAP_LABEL = "<5"
-GAP_STEP = 15  # px between the gap labels of several series in one quarter
+GAP_MARKER = 10  # px per series' marker in a gap's row
+GAP_TEXT = 20  # px for the "<5" after them
 
 
 @dataclass
 class Gap:
-    """Where a suppressed value is labelled: the series' marker, then "<5"."""
+    """The suppressed values of one quarter, at the foot of the scale where every such value
+    lies: one marker per series in the series' colour and shape, then "<5"."""
 
-    marker: str
-    x: str
+    markers: list[tuple[str, str]]  # (path, colour)
+    text_x: str
     y: str
 
 
@@ -55,7 +57,8 @@ class Series:
     markers: list[str] = field(default_factory=list)
     #: markers of provisional values, drawn hollow
     provisional_markers: list[str] = field(default_factory=list)
-    gaps: list[Gap] = field(default_factory=list)
+    #: how many of its values are suppressed (each shown in its quarter's ``Gap``)
+    suppressed: int = 0
     swatch: str = ""
 
 
@@ -78,6 +81,7 @@ class LineChart:
     x_labels: list[tuple[str, str]]
     series: list[Series]
     bands: list[Band] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
     gap_label: str = GAP_LABEL
     top: int = TOP
     plot_height: int = HEIGHT - TOP - BOTTOM
@@ -147,7 +151,7 @@ def line_chart(
         for step in range(TICKS + 1)
     ]
     series = []
-    gaps_at: dict[int, int] = {}  # position → gap labels placed there so far
+    hidden: dict[int, list[tuple[str, str]]] = {}  # position → (marker shape, colour)
     for index, (label, values) in enumerate(rows):
         color, dash, marker = STYLES[index % len(STYLES)]
         item = Series(label, color, dash, marker, swatch=marker_path(marker, 20, 8, 4))
@@ -158,12 +162,8 @@ def line_chart(
                 if len(run) > 1:
                     item.segments.append(" ".join(run))
                 run = []
-                # stacked upwards from the foot of the scale, one line per series
-                y = y_of(0) - 9 - GAP_STEP * gaps_at.get(position, 0)
-                gaps_at[position] = gaps_at.get(position, 0) + 1
-                item.gaps.append(
-                    Gap(marker_path(marker, x - 10, y, 3.5), f"{x - 4:.1f}", f"{y:.1f}")
-                )
+                item.suppressed += 1
+                hidden.setdefault(position, []).append((marker, color))
                 continue
             y = y_of(value)
             run.append(f"{x:.1f},{y:.1f}")
@@ -172,12 +172,23 @@ def line_chart(
         if len(run) > 1:
             item.segments.append(" ".join(run))
         series.append(item)
+    gaps = []
+    foot = y_of(0) - 9
+    for position, shapes in sorted(hidden.items()):
+        # a row centred on the quarter, kept inside the plot and its right margin
+        width = GAP_MARKER * len(shapes) + GAP_TEXT
+        start = min(max(x_of(position) - width / 2, LEFT + 4), WIDTH - 2 - width)
+        markers = [
+            (marker_path(shape, start + GAP_MARKER * (i + 0.5), foot, 3.5), color)
+            for i, (shape, color) in enumerate(shapes)
+        ]
+        gaps.append(Gap(markers, f"{start + GAP_MARKER * len(shapes) + 2:.1f}", f"{foot:.1f}"))
     step = plot_width / (len(x_labels) - 1) if len(x_labels) > 1 else plot_width
     bands = []
     for position, running in enumerate(provisional[: len(x_labels)]):
         if running:
             x = x_of(position)
-            start, end = max(x - step / 2, LEFT - 8), min(x + step / 2, WIDTH - 4)
+            start, end = max(x - step / 2, LEFT), min(x + step / 2, WIDTH - RIGHT + 16)
             bands.append(Band(f"{start:.1f}", f"{end - start:.1f}", f"{(start + end) / 2:.1f}"))
     return LineChart(
         width=WIDTH,
@@ -186,5 +197,6 @@ def line_chart(
         x_labels=[(f"{x_of(i):.1f}", label) for i, label in enumerate(x_labels)],
         series=series,
         bands=bands,
+        gaps=gaps,
         has_data=bool(known),
     )

@@ -89,13 +89,14 @@ def test_the_dashboard_suppresses_small_numbers_in_tables_and_charts(client, man
     chart = next(t for t in _tables(client) if t.spec.slug == "active-professionals").chart
     debt = next(s for s in chart.series if s.label == Domain.DEBT.label)
     assert debt.markers == [] and debt.segments == []
-    assert len(debt.gaps) == 2  # 3 in 2026Q1, nothing (0) in 2026Q2
+    assert debt.suppressed == 2  # 3 in 2026Q1, nothing (0) in 2026Q2
     total = chart.series[0]
-    assert len(total.markers) == 2 and len(total.segments) == 1 and total.gaps == []
+    assert len(total.markers) == 2 and len(total.segments) == 1 and total.suppressed == 0
+    assert len(chart.gaps) == 2  # one per quarter, with a marker for each hidden value
+    assert sum(len(gap.markers) for gap in chart.gaps) == sum(s.suppressed for s in chart.series)
     svg = page[page.index('id="active-professionals-chart-title"') :]
     svg = svg[: svg.index("</svg>")]
-    assert svg.count("data-gap") == sum(len(s.gaps) for s in chart.series)
-    assert ">&lt;5</text>" in svg
+    assert svg.count("data-gap") == 2 and svg.count(">&lt;5</text>") == 2
 
 
 def _tables(client):
@@ -165,17 +166,26 @@ def test_chart_scale_and_gaps():
     (series,) = chart.series
     assert series.segments == [] and len(series.markers) == 2
     assert chart.grid[-1][1] == "50"  # top of the scale
-    (gap,) = series.gaps
-    assert gap.x == f"{float(chart.x_labels[1][0]) - 4:.1f}"  # "<5" where the value would be
-    assert float(gap.y) < float(chart.grid[0][0])  # just above the foot of the scale
+    (gap,) = chart.gaps
+    ((_path, color),) = gap.markers
+    assert color == chart.series[0].color
+    # its row (marker, then "<5") is centred on the quarter, at the foot of the scale
+    x = float(chart.x_labels[1][0])
+    assert float(gap.text_x) - 10 < x < float(gap.text_x) + 20
+    assert float(chart.grid[1][0]) < float(gap.y) < float(chart.grid[0][0])
     assert chart.gap_label == "<5"
 
 
-def test_gaps_of_several_series_in_one_quarter_do_not_overlap():
+def test_the_hidden_values_of_one_quarter_share_one_row():
     chart = line_chart(["a", "b"], [("x", [None, 9]), ("y", [None, 12]), ("z", [7, 8])])
-    first, second = chart.series[0].gaps[0], chart.series[1].gaps[0]
-    assert first.x == second.x and float(first.y) - float(second.y) >= 14
-    assert chart.series[2].gaps == []
+    (gap,) = chart.gaps
+    colors = [color for _path, color in gap.markers]
+    assert colors == [chart.series[0].color, chart.series[1].color]
+    assert chart.series[2].suppressed == 0
+    # side by side, left of the "<5", and inside the drawing
+    starts = [float(path[1:].split(",")[0]) for path, _color in gap.markers]
+    assert starts[1] - starts[0] >= 9 and starts[1] < float(gap.text_x)
+    assert min(starts) > chart.left
 
 
 def test_a_provisional_quarter_gets_a_band_and_hollow_markers():
