@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -317,12 +318,18 @@ class Notification(models.Model):
         JOIN_REQUEST = "join_request", _("Request to join your channel")
         REPORT = "report", _("Reported message")
         DIRECT = "direct", _("New direct conversation")
+        CASE_INVITATION = "case_invitation", _("Invitation to a case room")
+        CASE_MEMBER_SUSPENDED = "case_suspended", _("Member of your case room suspended")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    #: what it is about: a channel, or (case rooms) the local address it opens, never both
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    link = models.CharField(max_length=200, blank=True, default="")
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -338,6 +345,13 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(channel__isnull=False) & Q(link=""))
+                | (Q(channel__isnull=True) & ~Q(link="")),
+                name="notification_channel_or_link",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.user}"

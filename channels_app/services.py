@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from channels_app import access
+from channels_app import access, notifications
 from channels_app.models import (
     Attachment,
     Channel,
@@ -47,31 +47,7 @@ from directory.access import is_verified
 CHANNEL_MENTIONS = ("@kanaal", "@channel", "@iedereen")
 
 
-# ---- notifications -------------------------------------------------------------------------
-
-
-def notify(
-    user_ids: Iterable[int],
-    kind: str,
-    channel: Channel,
-    *,
-    message: Message | None = None,
-    actor: User | None = None,
-) -> None:
-    """Store a notification for each person and push it to their open sockets."""
-    recipients = sorted(set(user_ids) - ({actor.pk} if actor else set()))
-    created = Notification.objects.bulk_create(
-        Notification(user_id=u, kind=kind, channel=channel, message=message, actor=actor)
-        for u in recipients
-    )
-    for notification in created:
-        # What the notifications page shows of it; a direct conversation has no name.
-        _broadcast(user_group(notification.user_id), {
-            "type": "notification", "id": notification.pk, "kind": kind, "room": channel.pk,
-            "message": message.pk if message else None,
-            "actor": actor.display_name if actor else "", "channel": channel.name,
-            "created_at": notification.created_at.isoformat(timespec="milliseconds"),
-        })  # fmt: skip
+# ---- notifications (stored and sent by ``channels_app.notifications``) -----------------------
 
 
 def unread_mentions(user: User, channel: Any, read_up_to: Any) -> QuerySet[Mention]:
@@ -83,13 +59,6 @@ def unread_mentions(user: User, channel: Any, read_up_to: Any) -> QuerySet[Menti
         message__seq__gt=read_up_to,
         message__deleted_at__isnull=True,
     )
-
-
-def mark_notifications_read(user: User, ids: Iterable[int] | None = None) -> int:
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    if ids is not None:
-        unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=timezone.now())
 
 
 # ---- channels and membership ---------------------------------------------------------------
@@ -273,7 +242,7 @@ def invite(channel: Channel, *, by: User, user: User) -> MembershipRequest:
         # they had already asked: inviting them is approving
         decide(invitation, by=by, accept=True)
     elif _created:
-        notify([user.pk], Notification.Kind.INVITATION, channel, actor=by)
+        notifications.notify([user.pk], Notification.Kind.INVITATION, channel, actor=by)
     return invitation
 
 
@@ -291,7 +260,7 @@ def request_to_join(channel: Channel, user: User) -> MembershipRequest:
     )
     if created:
         admins = channel.memberships.filter(role=Membership.Role.ADMIN)
-        notify(
+        notifications.notify(
             admins.values_list("user_id", flat=True),
             Notification.Kind.JOIN_REQUEST,
             channel,
@@ -474,11 +443,15 @@ class ChannelRooms(ChatEngine[Message]):
                 raise ValidationError(_("One of the files does not exist or is already used."))
         mentioned = _mentioned(room, message.body) - {message.author_id}
         Mention.objects.bulk_create(Mention(message=message, user_id=u) for u in mentioned)
-        notify(mentioned, Notification.Kind.MENTION, room, message=message, actor=message.author)
+        notifications.notify(
+            mentioned, Notification.Kind.MENTION, room, message=message, actor=message.author
+        )
         if room.is_direct and message.seq == 1:
             # the first message of a new conversation: the others learn that it exists
             others = set(room.memberships.values_list("user_id", flat=True)) - mentioned
-            notify(others, Notification.Kind.DIRECT, room, message=message, actor=message.author)
+            notifications.notify(
+                others, Notification.Kind.DIRECT, room, message=message, actor=message.author
+            )
         parent = message.parent
         if parent is None:
             return
@@ -492,7 +465,7 @@ class ChannelRooms(ChatEngine[Message]):
             Message.objects.filter(parent=parent).values_list("author_id", flat=True)
         ) | {parent.author_id}
         members = set(room.memberships.values_list("user_id", flat=True))
-        notify(
+        notifications.notify(
             (in_thread & members) - mentioned,
             Notification.Kind.REPLY,
             room,
@@ -668,7 +641,9 @@ def report_message(message: Message, *, by: User, reason: Any) -> Report:
         ) - {by.pk}
         if not moderators:
             moderators = access.platform_moderator_ids()
-        notify(moderators, Notification.Kind.REPORT, message.channel, message=message, actor=by)
+        notifications.notify(
+            moderators, Notification.Kind.REPORT, message.channel, message=message, actor=by
+        )
     return report
 
 

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -40,6 +41,7 @@ from channels_app.models import (
     Reaction,
     Report,
 )
+from channels_app.notifications import mark_read as mark_notifications_read
 from channels_app.search import MessageSearchForm, search_page
 from core.chat import RateLimited
 from core.files import ACCEPT, MAX_FILES, serve
@@ -735,7 +737,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @_moderator_required
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        services.mark_notifications_read(request.user)
+        mark_notifications_read(request.user)
         return redirect("channels_app:notifications")
     items = (
         Notification.objects.filter(user=request.user)
@@ -750,7 +752,12 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=notification_id, user=request.user)
-    services.mark_notifications_read(request.user, [notification.pk])
+    mark_notifications_read(request.user, [notification.pk])
+    if notification.link:
+        # set by the platform itself (``notify_elsewhere``), checked again all the same
+        if url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
+            return redirect(notification.link)
+        return redirect("channels_app:notifications")
     if notification.kind == Notification.Kind.REPORT:
         reported = access.reports_for(request.user).filter(
             message_id=notification.message_id, reporter_id=notification.actor_id

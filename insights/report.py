@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils.formats import number_format
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Domain
@@ -115,11 +116,44 @@ class Row:
         return [display(value) for value in self.values]
 
 
+@dataclass(frozen=True)
+class Column:
+    quarter: Quarter
+    #: still running (or computed before it ended): its counts will still grow
+    provisional: bool
+
+    @property
+    def label(self) -> str:
+        return self.quarter.label
+
+    @property
+    def heading(self) -> str:
+        """The column's name in a file, where no badge can say it is provisional."""
+        if self.provisional:
+            return gettext("%(quarter)s (provisional)") % {"quarter": self.label}
+        return self.label
+
+
 @dataclass
 class Table:
     spec: TableSpec
     quarters: list[Quarter]
     rows: list[Row] = field(default_factory=list)
+    provisional: frozenset[Quarter] = frozenset()
+
+    @property
+    def columns(self) -> list[Column]:
+        return [Column(quarter, quarter in self.provisional) for quarter in self.quarters]
+
+    @property
+    def lines(self) -> list[tuple[str | Promise, list[tuple[str, bool]]]]:
+        """Each row's label and cells, a cell as its text and whether it is provisional."""
+        running = [column.provisional for column in self.columns]
+        return [(row.label, list(zip(row.cells, running, strict=True))) for row in self.rows]
+
+    @property
+    def provisional_labels(self) -> list[str]:
+        return [column.label for column in self.columns if column.provisional]
 
     @property
     def chart(self) -> LineChart:
@@ -129,21 +163,27 @@ class Table:
                 (row.label, [None if suppressed(value) else value for value in row.values])
                 for row in self.rows
             ],
+            [column.provisional for column in self.columns],
         )
 
     def csv_rows(self) -> Iterable[list[str]]:
-        yield ["", *(str(quarter) for quarter in self.quarters)]
+        """As the page shows it, in the request's language: "K4 2025", not "2025Q4"."""
+        yield ["", *(column.heading for column in self.columns)]
         for row in self.rows:
             yield [str(row.label), *(display(value, grouping=False) for value in row.values)]
 
 
 def build_tables(
-    figures: Iterable[Figure], quarters: list[Quarter], specs: Iterable[TableSpec] = TABLES
+    figures: Iterable[Figure],
+    quarters: list[Quarter],
+    specs: Iterable[TableSpec] = TABLES,
+    provisional: Iterable[Quarter] = (),
 ) -> list[Table]:
     values = {(f.metric, f.domain, f.quarter): f.value for f in figures}
+    running = frozenset(provisional)
     tables = []
     for spec in specs:
-        table = Table(spec, quarters)
+        table = Table(spec, quarters, provisional=running)
         for row in spec.rows:
             table.rows.append(
                 Row(row.label, [values.get((row.metric, row.domain, str(q)), 0) for q in quarters])

@@ -31,7 +31,9 @@ def _selection(
     figures = Figure.objects.filter(
         quarter__in=[row.quarter for row in computed], neighbourhood=selected, metric__in=metrics
     ).only("quarter", "metric", "domain", "value")
-    return neighbourhoods, selected, computed, build_tables(figures, quarters, specs)
+    # a quarter computed before it ended is not complete yet (``ComputedQuarter.final``)
+    provisional = [Quarter.parse(row.quarter) for row in computed if not row.final]
+    return neighbourhoods, selected, computed, build_tables(figures, quarters, specs, provisional)
 
 
 @insights_required
@@ -59,7 +61,9 @@ def export(request: HttpRequest, slug: str) -> HttpResponse:
     place = selected.slug if selected else "regio"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="wijkplatform-{slug}-{place}.csv"'
-    response.write("\ufeff")  # spreadsheet programs then read the file as UTF-8
-    writer = csv.writer(response)
+    # as Excel opens it in a Dutch setting (a comma is the decimal sign there, so ";" parts
+    # the cells), and read as UTF-8 for its byte order mark; the same ";" in English
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
     writer.writerows(table.csv_rows())
     return response

@@ -19,12 +19,15 @@ from typing import Any
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.roles import Role
 from directory.access import is_verified, organisation_ids_of
+from directory.models import Membership, Organisation
 from privacy import audit, policy
 from privacy.models import CaseMember, CaseRoom, Consent
 
@@ -170,6 +173,44 @@ def is_covered(room: CaseRoom, membership: CaseMember) -> bool:
 def covered_organisation_ids(consent: Any, user: Any) -> set[int]:
     """The organisations of ``consent`` in which ``user`` is a verified member."""
     return set(consent.organisations.values_list("pk", flat=True)) & organisation_ids_of(user)
+
+
+def invitable(room: CaseRoom) -> list[tuple[User, Organisation]]:
+    """Whom the coordinator can invite now, each with the organisation they would join for.
+
+    Verified professionals of an organisation the room's consent in force covers, who are not
+    in the room already (active or invited); nobody without such a consent. The organisation
+    is the one ``services.invite`` records: the first covered one.
+    """
+    consent = current_consent(room)
+    if consent is None or not consent.is_active or not room.is_open:
+        return []
+    covering = Membership.objects.filter(
+        verified=True, organisation__in=consent.organisations.all()
+    ).select_related("organisation")
+    people = (
+        User.objects.filter(
+            is_active=True,
+            professional__verified=True,
+            professional__memberships__in=covering,
+        )
+        .exclude(
+            case_memberships__room=room,
+            case_memberships__status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED],
+        )
+        .distinct()
+        .prefetch_related(Prefetch("professional__memberships", covering, to_attr="covering"))
+        .order_by("display_name", "pk")
+    )
+    # ``covering``: the prefetched memberships of covered organisations (to_attr)
+    return [
+        (user, _first_organisation(user.professional.covering))  # type: ignore[attr-defined]
+        for user in people
+    ]
+
+
+def _first_organisation(memberships: list[Membership]) -> Organisation:
+    return min((m.organisation for m in memberships), key=lambda organisation: organisation.pk)
 
 
 def access_for(user: Any, room: CaseRoom) -> CaseAccess:

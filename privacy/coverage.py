@@ -17,8 +17,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from channels_app import notifications
 from core.links import absolute_url
-from core.protocol import broadcast_after_commit, rights_changed, user_group
+from core.protocol import broadcast_after_commit, rights_changed
 from privacy import access, audit
 from privacy.models import CaseMember, CaseRoom, Consent
 
@@ -79,8 +80,11 @@ def _tell_coordinator(room: CaseRoom, membership: CaseMember) -> None:
     transaction.on_commit(
         lambda: send_mail(subject, body, None, [coordinator.email], fail_silently=True)
     )
-    broadcast_after_commit(
-        user_group(coordinator.pk), {"type": "notification", "kind": "case_member_suspended"}
+    notifications.notify_elsewhere(
+        [coordinator.pk],
+        notifications.Kind.CASE_MEMBER_SUSPENDED,
+        link=reverse("privacy:members", args=[room.pk]),
+        actor=membership.user,
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,7 @@ from accounts.models import User
 from core import forms as core_forms
 from core.files import ACCEPT
 from directory.models import Organisation
+from privacy.access import invitable
 from privacy.models import (
     DIMENSIONS,
     AccessLogEntry,
@@ -92,18 +94,29 @@ class ConsentForm(forms.Form):
 
 
 class InviteForm(forms.Form):
+    """The professionals the room's consent covers and who are not in the room yet, each with
+    the organisation they would join for (``access.invitable``)."""
+
     user = forms.ModelChoiceField(
-        label=_("Invite a professional"),
-        queryset=User.objects.filter(is_active=True, professional__verified=True).order_by(
-            "display_name"
-        ),
-        empty_label=_("Choose a colleague"),
+        label=_("Professional"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a professional"),
         help_text=_("Only professionals of organisations the consent covers can be invited."),
+        error_messages={
+            "invalid_choice": _(
+                "Choose someone from the list: only professionals of organisations the consent "
+                "covers, who are not in the room yet, can be invited."
+            )
+        },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, room: CaseRoom, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].label_from_instance = lambda user: user.display_name
+        self.choices = invitable(room)
+        organisations = {user.pk: organisation.name for user, organisation in self.choices}
+        field = self.fields["user"]
+        field.queryset = User.objects.filter(pk__in=organisations).order_by("display_name", "pk")
+        field.label_from_instance = lambda user: f"{user.display_name} ({organisations[user.pk]})"
 
 
 class MessageForm(core_forms.MessageForm):
@@ -135,11 +148,15 @@ class AgreementForm(forms.Form):
         label=_("Goal"), queryset=Goal.objects.none(), required=False, empty_label=_("No goal")
     )
 
-    def __init__(self, *args, room: CaseRoom, **kwargs):
+    def __init__(self, *args, room: CaseRoom, owner_before: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(
-            case_memberships__room=room, case_memberships__status=CaseMember.Status.ACTIVE
-        ).order_by("display_name")
+        # the active members; when editing, also the owner so far, who may have left the room
+        owners = Q(case_memberships__room=room, case_memberships__status=CaseMember.Status.ACTIVE)
+        if owner_before is not None:
+            owners |= Q(pk=owner_before.pk)
+        self.fields["owner"].queryset = (
+            User.objects.filter(owners).distinct().order_by("display_name")
+        )
         self.fields["owner"].label_from_instance = lambda user: user.display_name
         self.fields["goal"].queryset = room.goals.order_by("created_at")
         self.fields["goal"].label_from_instance = lambda goal: goal.title

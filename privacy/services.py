@@ -25,11 +25,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from channels_app import notifications
 from core.chat import RateLimited
 from core.engine import ChatEngine, Extra
 from core.files import delete_stored, stored_upload
 from core.links import absolute_url
-from core.protocol import broadcast_after_commit, user_group
+from core.protocol import broadcast_after_commit
 from directory.access import is_verified, organisation_ids_of
 from directory.models import Organisation
 from privacy import access, audit, policy
@@ -422,7 +423,13 @@ def invite(
     membership.save()
     _log(rights, by, Action.CREATE, "case_member", user.pk, room=room, address=address,
          detail="invited")  # fmt: skip
-    broadcast_after_commit(user_group(user.pk), {"type": "notification", "kind": "case_invitation"})
+    # the invitation's page, by the room's number: nothing of what the room is about
+    notifications.notify_elsewhere(
+        [user.pk],
+        notifications.Kind.CASE_INVITATION,
+        link=reverse("privacy:join", args=[room.pk]),
+        actor=by,
+    )
     _quiet_email(user, "invitation", {"inviter": by.display_name})
     return membership
 
@@ -600,6 +607,23 @@ def add_goal(
     return goal
 
 
+def _check_agreement(
+    room: CaseRoom, *, owner: User | None, goal: Goal | None, owner_before: User | None = None
+) -> None:
+    """An agreement's goal lies in its room; its owner is an active member (or stays who it
+    was: a member who left the room still owns what they agreed to, until someone changes it)."""
+    if goal is not None and goal.room_id != room.pk:
+        raise ValidationError({"goal": _("This goal belongs to another room.")})
+    if (
+        owner is not None
+        and owner != owner_before
+        and not CaseMember.objects.filter(
+            room=room, user=owner, status=CaseMember.Status.ACTIVE
+        ).exists()
+    ):
+        raise ValidationError({"owner": _("The owner must be a member of this room.")})
+
+
 @transaction.atomic
 def add_agreement(
     room: CaseRoom,
@@ -613,15 +637,7 @@ def add_agreement(
 ) -> Agreement:
     rights = _rights(room, by)
     _require_writable(rights)
-    if goal is not None and goal.room_id != room.pk:
-        raise ValidationError({"goal": _("This goal belongs to another room.")})
-    if (
-        owner is not None
-        and not CaseMember.objects.filter(
-            room=room, user=owner, status=CaseMember.Status.ACTIVE
-        ).exists()
-    ):
-        raise ValidationError({"owner": _("The owner must be a member of this room.")})
+    _check_agreement(room, owner=owner, goal=goal)
     agreement = Agreement(
         room=room,
         goal=goal,
@@ -634,6 +650,68 @@ def add_agreement(
     agreement.save()
     _log(rights, by, Action.CREATE, "agreement", agreement.pk, room=room, address=address)
     return agreement
+
+
+@transaction.atomic
+def update_goal(
+    goal: Goal, *, by: User, title: str, description: str = "", address: str | None = None
+) -> Goal:
+    """Change a goal's words; whoever may add to the plan may change it, and it is logged."""
+    rights = _rights(goal.room, by)
+    _require_writable(rights)
+    goal.title, goal.description = title.strip(), description.strip()
+    goal.updated_at = timezone.now()
+    goal.full_clean(exclude=["room", "created_by"])
+    goal.save(update_fields=["title", "description", "updated_at"])
+    _log(rights, by, Action.UPDATE, "goal", goal.pk, room=goal.room, address=address,
+         detail="edited")  # fmt: skip
+    return goal
+
+
+@transaction.atomic
+def update_agreement(
+    agreement: Agreement,
+    *,
+    by: User,
+    description: str,
+    due_date: date,
+    owner: User | None = None,
+    goal: Goal | None = None,
+    address: str | None = None,
+) -> Agreement:
+    """Change what was agreed, by whom, by when or under which goal; logged."""
+    room = agreement.room
+    rights = _rights(room, by)
+    _require_writable(rights)
+    _check_agreement(room, owner=owner, goal=goal, owner_before=agreement.owner)
+    agreement.description = description.strip()
+    agreement.due_date, agreement.owner, agreement.goal = due_date, owner, goal
+    agreement.updated_at = timezone.now()
+    agreement.full_clean(exclude=["room", "created_by", "goal", "owner"])
+    agreement.save(update_fields=["description", "due_date", "owner", "goal", "updated_at"])
+    _log(rights, by, Action.UPDATE, "agreement", agreement.pk, room=room, address=address,
+         detail="edited")  # fmt: skip
+    return agreement
+
+
+@transaction.atomic
+def remove_plan_item(item: Goal | Agreement, *, by: User, address: str | None = None) -> None:
+    """Take a goal or an agreement out of the plan; logged. A goal's agreements stay in the
+    plan without a goal: removing a goal is not removing what people agreed to do."""
+    room = item.room
+    rights = _rights(room, by)
+    _require_writable(rights)
+    if isinstance(item, Goal):
+        for agreement in item.agreements.select_for_update():
+            agreement.goal = None
+            agreement.updated_at = timezone.now()
+            agreement.save(update_fields=["goal", "updated_at"])
+            _log(rights, by, Action.UPDATE, "agreement", agreement.pk, room=room,
+                 address=address, detail=f"goal {item.pk} removed")  # fmt: skip
+    kind = "goal" if isinstance(item, Goal) else "agreement"
+    pk = item.pk
+    item.delete()
+    _log(rights, by, Action.DELETE, kind, pk, room=room, address=address, detail="removed")
 
 
 @transaction.atomic

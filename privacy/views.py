@@ -337,11 +337,11 @@ def search(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
 @case_view()
 def members(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
     room = rights.room
-    form = InviteForm(request.POST or None)
+    if request.method == "POST" and not rights.is_coordinator:
+        raise Http404
+    form = InviteForm(request.POST or None, room=room) if rights.is_coordinator else None
     status = 200
-    if request.method == "POST":
-        if not rights.is_coordinator:
-            raise Http404
+    if request.method == "POST" and form is not None:
         if form.is_valid():
             try:
                 services.invite(
@@ -367,6 +367,9 @@ def members(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
         if rights.is_coordinator
         else []
     )
+    invitable = {user.pk for user, _organisation in form.choices} if form else set()
+    for member in earlier:
+        member.invitable = member.user_id in invitable
     _read(request, rights, "case_member", detail="member list")
     return render(
         request,
@@ -377,6 +380,7 @@ def members(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
             "members": member_list,
             "earlier_members": earlier,
             "invite_form": form,
+            "consent": access.current_consent(room),
         },
         status=status,
     )
@@ -684,21 +688,22 @@ def plan(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        try:
-            if goal_form.is_bound and goal_form.is_valid():
-                services.add_goal(room, by=request.user, address=_address(request),
-                                  **goal_form.cleaned_data)  # fmt: skip
-                messages.success(request, _("The goal has been added."))
+        adding = [
+            (goal_form, services.add_goal, _("The goal has been added.")),
+            (agreement_form, services.add_agreement, _("The agreement has been added.")),
+        ]
+        for form, add, done in adding:
+            if not (form.is_bound and form.is_valid()):
+                continue
+            try:
+                add(room, by=request.user, address=_address(request), **form.cleaned_data)
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, done)
                 return redirect("privacy:plan", room.pk)
-            if agreement_form.is_bound and agreement_form.is_valid():
-                services.add_agreement(room, by=request.user, address=_address(request),
-                                       **agreement_form.cleaned_data)  # fmt: skip
-                messages.success(request, _("The agreement has been added."))
-                return redirect("privacy:plan", room.pk)
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as error:
-            _errors(request, error)
         status = 400
     goals = list(
         Goal.objects.filter(room=room).prefetch_related(
@@ -726,10 +731,7 @@ def plan(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
 @case_view()
 @require_POST
 def plan_status(request: HttpRequest, rights: CaseAccess, kind: str, item_id: int) -> HttpResponse:
-    model = {"goal": Goal, "agreement": Agreement}.get(kind)
-    if model is None:
-        raise Http404
-    item = get_object_or_404(model, pk=item_id, room=rights.room)
+    item = _plan_item(rights, kind, item_id)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -738,6 +740,104 @@ def plan_status(request: HttpRequest, rights: CaseAccess, kind: str, item_id: in
         except ValidationError as error:
             _errors(request, error)
     return redirect("privacy:plan", rights.room.pk)
+
+
+PLAN_ITEMS: dict[str, type[Goal] | type[Agreement]] = {"goal": Goal, "agreement": Agreement}
+
+
+def _plan_item(rights: CaseAccess, kind: str, item_id: int) -> Goal | Agreement:
+    model = PLAN_ITEMS.get(kind)
+    if model is None:
+        raise Http404
+    return get_object_or_404(model.objects.select_related("room"), pk=item_id, room=rights.room)
+
+
+def _plan_url(item: Goal | Agreement) -> str:
+    anchor = f"goal-{item.pk}" if isinstance(item, Goal) else f"agreement-{item.pk}"
+    return f"{reverse('privacy:plan', args=[item.room_id])}#{anchor}"
+
+
+def _plan_closed(request: HttpRequest, rights: CaseAccess) -> HttpResponse | None:
+    """Members read the plan of a room that takes no new content, and change nothing in it."""
+    if rights.can_write:
+        return None
+    messages.error(request, _("This case room takes no new content: it is closed, or the "
+                              "consent has been withdrawn or has expired."))  # fmt: skip
+    return redirect("privacy:plan", rights.room.pk)
+
+
+@case_view()
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, rights: CaseAccess, kind: str, item_id: int) -> HttpResponse:
+    """Change a goal or an agreement: the form it was added with, filled in."""
+    item = _plan_item(rights, kind, item_id)
+    refusal = _plan_closed(request, rights)
+    if refusal is not None:
+        return refusal
+    data = request.POST if request.method == "POST" else None
+    form: GoalForm | AgreementForm
+    if isinstance(item, Goal):
+        form = GoalForm(data, initial={"title": item.title, "description": item.description})
+    else:
+        form = AgreementForm(
+            data,
+            room=rights.room,
+            owner_before=item.owner,
+            initial={"description": item.description, "owner": item.owner_id,
+                     "due_date": item.due_date, "goal": item.goal_id},
+        )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        update = services.update_goal if isinstance(item, Goal) else services.update_agreement
+        try:
+            update(item, by=request.user, address=_address(request), **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect(_plan_url(item))
+    if request.method == "GET":
+        _read(request, rights, kind, item.pk, detail="edit form")
+    return form_page(
+        request,
+        "privacy/plan_edit.html",
+        {"room": rights.room, "rights": rights, "item": item, "kind": kind, "form": form},
+    )
+
+
+@case_view()
+@require_http_methods(["GET", "POST"])
+def plan_remove(request: HttpRequest, rights: CaseAccess, kind: str, item_id: int) -> HttpResponse:
+    """Take a goal or an agreement out of the plan, after a page that says what that means."""
+    item = _plan_item(rights, kind, item_id)
+    refusal = _plan_closed(request, rights)
+    if refusal is not None:
+        return refusal
+    if request.method == "POST":
+        services.remove_plan_item(item, by=request.user, address=_address(request))
+        messages.success(request, _("It has been removed from the plan."))
+        return redirect("privacy:plan", rights.room.pk)
+    _read(request, rights, kind, item.pk, detail="removal confirmation")
+    if isinstance(item, Goal):
+        name = {"name": item.title}
+        heading = _("Remove the goal “%(name)s”?") % name
+        consequences = [{"text": _("The goal is removed from the plan for every member.")}]
+        if item.agreements.exists():
+            consequences.append({"text": _("Its agreements stay in the plan, under “Other "
+                                           "agreements”.")})  # fmt: skip
+    else:
+        name = {"name": item.description}
+        heading = _("Remove the agreement “%(name)s”?") % name
+        consequences = [{"text": _("The agreement is removed from the plan for every member.")}]
+    consequences.append({"text": _("The access log records who removed it and when.")})
+    return _confirm(
+        request,
+        rights,
+        heading=heading,
+        intro=_("You cannot undo this. If the plan still needs it, change it instead."),
+        consequences=consequences,
+        button=_("Yes, remove it"),
+        cancel=_plan_url(item),
+    )
 
 
 # ---- Positieve Gezondheid ----------------------------------------------------------------------

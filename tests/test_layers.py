@@ -27,7 +27,10 @@ ALLOWED: dict[str, set[str]] = {
         "channels_app.models",  # an article restricted to channels' members
         "channels_app.services",  # sharing an article posts a message in a channel
     },
-    "privacy": {"core", "accounts", "directory"},
+    "privacy": {
+        "core", "accounts", "directory",
+        "channels_app.notifications",  # an invitation or a suspension told as a notification
+    },
     "insights": {
         "core", "accounts", "directory", "knowledge.models", "privacy.models",
         "channels_app.models",

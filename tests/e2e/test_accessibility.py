@@ -16,6 +16,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from privacy import services as case_services
 from tests.e2e.axe import axe_violations
 from tests.privacy.fixtures import build_world as build_case_world
 from tests.privacy.fixtures import mark_signed_in
@@ -99,6 +100,10 @@ def _case_room_pages() -> list[Page]:
     pages.append(Page("privacy:search as coordinator",
                       reverse("privacy:search", args=[room]) + "?q=plan", coordinator))  # fmt: skip
     pages.append(Page("privacy:all_logs as privacy officer", reverse("privacy:all_logs"), officer))
+    goal = case_services.add_goal(world.room, by=world.coordinator, title="Rust in de financiën")
+    for name in ("privacy:plan_edit", "privacy:plan_remove"):
+        url = reverse(name, args=[room, "goal", goal.pk])
+        pages.append(Page(f"{name} as coordinator", url, coordinator))
     return pages
 
 
@@ -152,7 +157,7 @@ def test_every_page_passes_axe(matrix_pages, live_asgi_server, browser_page):
 
 
 def test_every_case_room_page_passes_axe(case_room_pages, live_asgi_server, browser_page):
-    assert len(case_room_pages) == 12, [page.label for page in case_room_pages]
+    assert len(case_room_pages) == 14, [page.label for page in case_room_pages]
     problems = _audit(case_room_pages, f"http://{live_asgi_server}", browser_page)
     assert not problems, (
         f"axe found problems on {len(problems)} of {len(case_room_pages)} pages:\n"

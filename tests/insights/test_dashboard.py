@@ -85,12 +85,18 @@ def test_the_dashboard_suppresses_small_numbers_in_tables_and_charts(client, man
     assert "3</td>" not in table and "&lt;5</td>" in table
     cross = page[page.index('id="cross-domain-table"') :]
     assert "4</td>" not in cross[: cross.index("</table>")]
-    # the chart draws the known values and leaves a gap for the suppressed one
+    # the chart draws the known values and labels the suppressed ones' gaps "<5"
     chart = next(t for t in _tables(client) if t.spec.slug == "active-professionals").chart
     debt = next(s for s in chart.series if s.label == Domain.DEBT.label)
     assert debt.markers == [] and debt.segments == []
+    assert debt.suppressed == 2  # 3 in 2026Q1, nothing (0) in 2026Q2
     total = chart.series[0]
-    assert len(total.markers) == 2 and len(total.segments) == 1
+    assert len(total.markers) == 2 and len(total.segments) == 1 and total.suppressed == 0
+    assert len(chart.gaps) == 2  # one per quarter, with a marker for each hidden value
+    assert sum(len(gap.markers) for gap in chart.gaps) == sum(s.suppressed for s in chart.series)
+    svg = page[page.index('id="active-professionals-chart-title"') :]
+    svg = svg[: svg.index("</svg>")]
+    assert svg.count("data-gap") == 2 and svg.count(">&lt;5</text>") == 2
 
 
 def _tables(client):
@@ -112,8 +118,10 @@ def test_csv_exports_every_table_with_suppression(client, manager, figures):
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
         assert f"wijkplatform-{table.slug}-regio.csv" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(client.get(EXPORT).content.decode("utf-8-sig"))))
-    assert rows[0] == ["", "2026Q1", "2026Q2"]
+    content = client.get(EXPORT).content
+    assert content.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["", "K1 2026", "K2 2026"]
     assert rows[1] == ["Alle domeinen", "12", "1234"]
     debt = next(row for row in rows if row[0] == str(Domain.DEBT.label))
     assert debt == [str(Domain.DEBT.label), "<5", "<5"]
@@ -158,3 +166,78 @@ def test_chart_scale_and_gaps():
     (series,) = chart.series
     assert series.segments == [] and len(series.markers) == 2
     assert chart.grid[-1][1] == "50"  # top of the scale
+    (gap,) = chart.gaps
+    ((_path, color),) = gap.markers
+    assert color == chart.series[0].color
+    # its row (marker, then "<5") is centred on the quarter, at the foot of the scale
+    x = float(chart.x_labels[1][0])
+    assert float(gap.text_x) - 10 < x < float(gap.text_x) + 20
+    assert float(chart.grid[1][0]) < float(gap.y) < float(chart.grid[0][0])
+    assert chart.gap_label == "<5"
+
+
+def test_the_hidden_values_of_one_quarter_share_one_row():
+    chart = line_chart(["a", "b"], [("x", [None, 9]), ("y", [None, 12]), ("z", [7, 8])])
+    (gap,) = chart.gaps
+    colors = [color for _path, color in gap.markers]
+    assert colors == [chart.series[0].color, chart.series[1].color]
+    assert chart.series[2].suppressed == 0
+    # side by side, left of the "<5", and inside the drawing
+    starts = [float(path[1:].split(",")[0]) for path, _color in gap.markers]
+    assert starts[1] - starts[0] >= 9 and starts[1] < float(gap.text_x)
+    assert min(starts) > chart.left
+
+
+def test_a_provisional_quarter_gets_a_band_and_hollow_markers():
+    chart = line_chart(["a", "b", "c"], [("x", [10, 20, 6])], [False, False, True])
+    (series,) = chart.series
+    assert len(series.markers) == 2 and len(series.provisional_markers) == 1
+    assert len(series.segments) == 1  # the line still runs into it
+    (band,) = chart.bands
+    assert float(band.x) < float(chart.x_labels[2][0]) < float(band.x) + float(band.width)
+    assert float(band.x) + float(band.width) <= chart.width
+    assert line_chart(["a", "b"], [("x", [10, 20])]).bands == []
+
+
+@pytest.fixture
+def running_quarter(db):
+    store("2025Q4", Metric.ACTIVE_PROFESSIONALS, 40)
+    store("2025Q4", Metric.ACTIVE_PROFESSIONALS, 3, Domain.DEBT)
+    ComputedQuarter.objects.create(quarter="2026Q1", final=False)
+    Figure.objects.create(quarter="2026Q1", metric=Metric.ACTIVE_PROFESSIONALS, value=11)
+
+
+def test_the_running_quarter_is_marked_provisional(client, manager, running_quarter):
+    client.force_login(manager)
+    response = client.get(DASHBOARD)
+    page = response.content.decode()
+    table = page[page.index('id="active-professionals-table"') :]
+    table = table[: table.index("</table>")]
+    assert "K4 2025</th>" in table
+    assert "K1 2026 <span" in table and ">voorlopig</span>" in table
+    # its heading and every cell
+    assert table.count("wijk-insight__provisional") == 1 + len(TABLES[0].rows)
+    assert "K1 2026 is voorlopig" in page
+    svg = page[page.index('id="active-professionals-chart-title"') :]
+    svg = svg[: svg.index("</svg>")]
+    assert svg.count("data-provisional>") == 1 and ">voorlopig</text>" in svg
+    assert svg.count("data-provisional-marker") == 1  # the total's 11
+    assert "Voorlopig, op een gekleurde band: K1 2026." in svg
+    # a final quarter carries no mark
+    ComputedQuarter.objects.filter(quarter="2026Q1").update(final=True)
+    page = client.get(DASHBOARD).content.decode()
+    assert "voorlopig" not in page[page.index('id="active-professionals-table"') :]
+
+
+def test_the_csv_has_the_page_headings_in_the_request_language(client, manager, running_quarter):
+    client.force_login(manager)
+    rows = list(csv.reader(io.StringIO(client.get(EXPORT).content.decode("utf-8-sig")),
+                           delimiter=";"))  # fmt: skip
+    assert rows[0] == ["", "K4 2025", "K1 2026 (voorlopig)"]
+    assert rows[1] == ["Alle domeinen", "40", "11"]
+    assert [row[0] for row in rows[1:3]] == ["Alle domeinen", "Medisch"]
+    client.cookies["django_language"] = "en"
+    english = client.get(EXPORT).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(english), delimiter=";"))
+    assert rows[0] == ["", "Q4 2025", "Q1 2026 (provisional)"]
+    assert rows[1][0] == "All domains"

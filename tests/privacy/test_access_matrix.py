@@ -200,6 +200,36 @@ def test_only_members_change_the_plan(world, persona):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("kind", ["goal", "agreement"])
+def test_only_members_edit_and_remove_plan_items(world, persona, kind):
+    goal = services.add_goal(world.room, by=world.coordinator, title="Rust in de financiën")
+    item = goal if kind == "goal" else services.add_agreement(
+        world.room, by=world.coordinator, description="Budgetplan",
+        due_date=goal.created_at.date(), goal=goal,
+    )  # fmt: skip
+    client = _client(world, persona)
+    expected = _expected(persona, "content")
+    edit = reverse("privacy:plan_edit", args=[world.room.pk, kind, item.pk])
+    remove = reverse("privacy:plan_remove", args=[world.room.pk, kind, item.pk])
+    for url in (edit, remove):
+        response = client.get(url)
+        assert response.status_code == expected, (persona, url)
+        if expected == MISSING:
+            assert world.room.pseudonym.encode() not in response.content
+    changes = {"title": "Ander doel"} if kind == "goal" else {
+        "description": "Ander plan", "due_date": goal.created_at.date().isoformat()}  # fmt: skip
+    response = client.post(edit, changes)
+    assert response.status_code == (FOUND if expected == OK else expected)
+    item.refresh_from_db()
+    changed = (item.title if kind == "goal" else item.description).startswith("Ander")
+    assert changed == (persona in {"member", "coordinator"})
+    response = client.post(remove)
+    assert response.status_code == (FOUND if expected == OK else expected)
+    model = type(item)
+    assert model.objects.filter(pk=item.pk).exists() == (persona not in {"member", "coordinator"})
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
 def test_all_logs_are_for_the_privacy_officer(world, persona):
     response = _client(world, persona).get(reverse("privacy:all_logs"))
     if persona in {"anonymous", "deactivated_member"}:

@@ -57,7 +57,10 @@ class Command(BaseCommand):
                     and n.channel.kind == Channel.Kind.OPEN
                     and not n.message.deleted_at
                     else "",
-                    "place": n.channel.name if n.channel.kind != Channel.Kind.DIRECT else "",
+                    # a case room's notification names no place (docs/PRIVACY.md)
+                    "place": n.channel.name
+                    if n.channel and n.channel.kind != Channel.Kind.DIRECT
+                    else "",
                 }
                 for n in items
             ]
