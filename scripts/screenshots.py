@@ -21,8 +21,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-PASSWORD = "Heerlen-demo-2026"
-TOTP_SECRET = "WIJKPLATFORMDEMOHEERLENCASEROOMS"
+# the demo's published logins (README, "Demo logins"), as demo/directory.py and demo/privacy.py
+PASSWORD = "Heerlen-demo-2026"  # noqa: S105
+TOTP_SECRET = "WIJKPLATFORMDEMOHEERLENCASEROOMS"  # noqa: S105
 DOMAIN = "demo.wijkplatform.example"
 WIDTHS = (1366, 390)
 USED_CODES: set[str] = set()
@@ -65,19 +66,23 @@ PAGES = {
     "social-map": ("anouk.aerts", lambda page, base: "/directory/social-map/"),
     "article": (
         "trainer",
-        lambda page, base: first_link(page, base, "/knowledge/", "main a[href*='/articles/']:not([href$='/new/'])"),
+        lambda page, base: first_link(
+            page, base, "/knowledge/", "main a[href*='/articles/']:not([href$='/new/'])"
+        ),
     ),
     "insights": ("programma", lambda page, base: "/insights/"),
     "programme-manager-refused": ("programma", lambda page, base: "/directory/"),
     "case-plan": (
         "anouk.aerts",
-        lambda page, base: first_link(page, base, "/cases/", "main a[href^='/cases/'][href$='/']")
-        + "plan/",
+        lambda page, base: (
+            first_link(page, base, "/cases/", "main a[href^='/cases/'][href$='/']") + "plan/"
+        ),
     ),
     "case-members": (
         "anouk.aerts",
-        lambda page, base: first_link(page, base, "/cases/", "main a[href^='/cases/'][href$='/']")
-        + "members/",
+        lambda page, base: (
+            first_link(page, base, "/cases/", "main a[href^='/cases/'][href$='/']") + "members/"
+        ),
     ),
 }
 

@@ -33,7 +33,9 @@ def test_it_writes_a_class_when_given_one():
     )
     with translation.override("nl"):
         expected = filters.render(Context({"moment": moment}))
-        shown = render('{% time_element moment "j N, H:i" class_name="wijk-muted" %}', moment=moment)
+        shown = render(
+            '{% time_element moment "j N, H:i" class_name="wijk-muted" %}', moment=moment
+        )
         assert shown == expected
     assert render('{% time_element moment "j" class_name="a&b" %}', moment=moment).startswith(
         '<time class="a&amp;b" '

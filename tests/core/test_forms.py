@@ -28,7 +28,7 @@ class Attachment(forms.Form):
 def test_a_form_that_asks_for_something_marks_its_optional_fields():
     html = str(Profile())
     assert html.count('class="wijk-optional"') == 1
-    assert "Telefoon <span class=\"wijk-optional\">" in html
+    assert 'Telefoon <span class="wijk-optional">' in html
     assert not Profile()["name"].marked_optional
 
 

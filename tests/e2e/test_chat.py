@@ -399,7 +399,10 @@ def test_the_notifications_page_lists_a_new_notification_as_it_arrives(chat):
     )
     # as Dutch writes a date: "6 dec., 14:05", "1 mei, 09:30"
     expect(item.locator("time")).to_have_text(
-        re.compile(r"^\d{1,2} (jan\.|feb\.|mrt\.|apr\.|mei|jun\.|jul\.|aug\.|sep\.|okt\.|nov\.|dec\.), \d{2}:\d{2}$")
+        re.compile(
+            r"^\d{1,2} (jan\.|feb\.|mrt\.|apr\.|mei|jun\.|jul\.|aug\.|sep\.|okt\.|nov\.|dec\.),"
+            r" \d{2}:\d{2}$"
+        )
     )
     live_time = item.locator("time").text_content()
     expect(notifications.locator("[data-no-notifications]")).to_have_count(0)

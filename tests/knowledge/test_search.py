@@ -42,7 +42,10 @@ def test_the_filter_lists_offer_every_theme_and_tag_and_keep_the_choice(
 ):
     client.force_login(colleague)
     page = client.get("/knowledge/?theme=leefstijl&tag=sport").content.decode()
-    assert '<select id="id_theme" name="theme">' in page
+    assert (
+        '<select class="utrecht-select utrecht-select--html-select" id="id_theme" name="theme">'
+        in page
+    )
     assert '<option value="leefstijl" selected>Leefstijl</option>' in page
     assert '<option value="schulden-en-armoede">Schulden en armoede</option>' in page
     assert '<option value="sport" selected>sport</option>' in page
