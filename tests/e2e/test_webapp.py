@@ -119,3 +119,22 @@ def test_the_offline_page_has_no_serious_accessibility_problem(live_asgi_server,
         expect(page.get_by_role("heading", level=1)).to_have_text("Je bent offline")
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         assert axe_violations(page) == []
+
+
+def test_a_new_worker_deletes_the_caches_of_earlier_releases(live_asgi_server, browser_page):
+    server = f"http://{live_asgi_server}"
+    page = browser_page
+    page.goto(f"{server}/healthz")  # a page of the site without the worker
+    page.evaluate(
+        """async () => {
+            const old = await caches.open('wijk-shell-0123456789abcdef');
+            await old.put('/static/css/site.css', new Response('/* last release */'));
+            await caches.open('another-script-s-cache');
+        }"""
+    )
+    page.goto(f"{server}/accounts/login/")
+    wait_for_worker(page)
+    names = page.evaluate("() => caches.keys()")
+    shell = [name for name in names if name.startswith("wijk-shell-")]
+    assert len(shell) == 1 and shell[0] != "wijk-shell-0123456789abcdef"
+    assert "another-script-s-cache" in names
