@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from config import views
+from config import views, webapp
 
 admin.site.site_header = _("Wijkplatform administration")
 admin.site.site_title = _("Wijkplatform administration")
@@ -11,6 +11,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # The installable app: at the root, where the service worker's scope is the whole site.
+    path("manifest.webmanifest", webapp.manifest, name="webmanifest"),
+    path("sw.js", webapp.service_worker, name="service_worker"),
+    path("offline/", webapp.offline, name="offline"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),

@@ -4,6 +4,19 @@ import { Connection } from "./socket.js";
 
 document.documentElement.classList.add("js");
 
+// The installable app's service worker (config.webapp): the offline page when the network is
+// gone. Registered once the page has loaded, so it does not compete with the page's own files.
+const serviceWorker = document.documentElement.dataset.serviceWorker;
+if (serviceWorker && "serviceWorker" in navigator) {
+  const register = () => {
+    navigator.serviceWorker.register(serviceWorker, { scope: "/" }).catch(() => {
+      // Not over plain HTTP to another host, not in every private window: the site works on.
+    });
+  };
+  if (document.readyState === "complete") register();
+  else window.addEventListener("load", register, { once: true });
+}
+
 /**
  * A signed-in professional's tab keeps one socket, for live badges: it follows every channel
  * listed on the page. The body's data-connection says "live" once all of them are followed.

@@ -72,6 +72,9 @@ ROUTES: dict[str, Route | list[Route]] = {
     "home": Route(),
     "healthz": Route(),
     "favicon": Route(),
+    "webmanifest": Route(),
+    "service_worker": Route(),
+    "offline": Route(),
     "set_language": Route(post=lambda w: {"language": "en", "next": "/"}),
     "accounts:invitation_list": Route(
         post=lambda w: {"email": "nieuw@wijk.example", "display_name": "Nieuw", "roles": []}

@@ -63,6 +63,9 @@ MATRIX = """
 home                                         get  L O O O O O O O O O
 healthz                                      get  O O O O O O O O O O
 favicon                                      get  O O O O O O O O O O
+webmanifest                                  get  O O O O O O O O O O
+service_worker                               get  O O O O O O O O O O
+offline                                      get  O O O O O O O O O O
 set_language                                 get  R R R R R R R R R R
 set_language                                 post R R R R R R R R R R
 accounts:invitation_list                     get  L 4 4 4 4 4 4 4 O O

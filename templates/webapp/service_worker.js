@@ -1,0 +1,58 @@
+// The platform's service worker (config.webapp.service_worker), at /sw.js for the whole site.
+//
+// It keeps the application shell in one cache per release: the offline page and the static
+// files it lists. Static files come from that cache first; a page comes from the network, and
+// when the network is gone the offline page is shown instead. Nothing else is ever stored: no
+// other page, no API answer, no upload, no socket, nothing sent with another method than GET.
+const SHELL = {{ config|safe }};
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(SHELL.cache);
+      // Past the HTTP cache: without DEBUG the names are hashed, with DEBUG they are not.
+      await cache.addAll(SHELL.precache.map((url) => new Request(url, { cache: "no-cache" })));
+      // A new release takes over at once; its pages' files are all in its own cache.
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(SHELL.prefix) && name !== SHELL.cache) await caches.delete(name);
+      }
+      if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+      await self.clients.claim();
+    })(),
+  );
+});
+
+async function page(event) {
+  try {
+    return (await event.preloadResponse) || (await fetch(event.request));
+  } catch {
+    // The network failed (a server's error page is an answer and passes through).
+    const offline = await caches.match(SHELL.offline, { cacheName: SHELL.cache });
+    return offline || Response.error();
+  }
+}
+
+async function staticFile(request) {
+  const cached = await caches.match(request, { cacheName: SHELL.cache });
+  return cached || fetch(request);
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(page(event));
+  } else if (url.pathname.startsWith(SHELL.static)) {
+    event.respondWith(staticFile(request));
+  }
+});
