@@ -251,6 +251,7 @@ class SessionForm(forms.ModelForm):
         self.fields["trainers"].queryset = trainers_except(user)
         self.fields["trainers"].label_from_instance = lambda u: u.display_name
         self.fields["article"].queryset = articles
+        self.fields["article"].empty_label = _("No article")  # type: ignore[attr-defined]
         for name in ("starts_at", "ends_at", "registration_deadline"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         if self.instance.pk:

@@ -183,7 +183,7 @@ def test_a_form_without_its_csrf_token_gets_the_dutch_403_page(make_run):
     assert error.value.code == 403
     html = error.value.read().decode()
     assert '<html lang="nl"' in html
-    assert "Geen toegang" in html
+    assert "Het formulier is verlopen" in html
     assert "CSRF" not in html
 
 
