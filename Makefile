@@ -97,7 +97,7 @@ vendor:
 	bash scripts/vendor_static.sh
 	$(MAKE) css
 
-# After using an Utrecht component no page used before; tests/core/test_css_subset.py fails
+# After using a Utrecht component no page used before; tests/test_css_subset.py fails
 # until this has run.
 css: install-dev
 	$(BIN)/python scripts/css_subset.py

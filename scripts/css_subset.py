@@ -11,7 +11,7 @@ inside the ``@media`` and ``@supports`` rules it sits in, with the library's lic
 A selector is kept when it names a component in use and every component it requires (the ones
 outside ``:not()``, ``:is()``, ``:where()`` and ``:has()``) is in use; selectors that name no
 component at all (``:root``) are kept too. Run it after using a component that no page used
-before (``make vendor`` runs it as well); ``tests/core/test_css_subset.py`` fails until then.
+before (``make vendor`` runs it as well); ``tests/test_css_subset.py`` fails until then.
 
     python scripts/css_subset.py            # writes components.css
     python scripts/css_subset.py --check    # exit status 1 if components.css is out of date
