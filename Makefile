@@ -22,7 +22,7 @@ DEV_ENV = DEBUG=true $(LOCAL_ENV)
 SERVE = $(BIN)/python -m config.daphne -b $(HOST) -p $(PORT) --websocket_connect_timeout 30 config.asgi:application
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev install-bench run dev migrate seed static test bench lint format messages vendor clean
+.PHONY: help install install-dev install-bench run dev migrate seed static test bench lint format messages vendor css clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -32,7 +32,8 @@ help:
 	@echo "make bench - short benchmark run (a few minutes); make bench FULL=1 writes docs/BENCHMARKS.md"
 	@echo "make lint   - ruff check, format check and mypy (strict on core/, access and services)"
 	@echo "make messages - update and compile the Dutch and English catalogues"
-	@echo "make vendor - refresh vendored CSS/JS from npm (needs npm)"
+	@echo "make vendor - refresh vendored CSS/JS from npm (needs npm), then make css"
+	@echo "make css    - rewrite static/vendor/utrecht/components.css: the Utrecht components in use"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +95,12 @@ messages: install-dev
 
 vendor:
 	bash scripts/vendor_static.sh
+	$(MAKE) css
+
+# After using a Utrecht component no page used before; tests/test_css_subset.py fails
+# until this has run.
+css: install-dev
+	$(BIN)/python scripts/css_subset.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

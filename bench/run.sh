@@ -28,6 +28,7 @@ if [ "${FULL:-0}" = 1 ]; then
     run bench.connections --redis-url "$redis_url" --write-docs
     run bench.ceiling --redis-url "$redis_url" --write-docs
     run bench.case_reads --write-docs
+    run bench.css_per_page --write-docs
 else
     run bench.directory_search --quick
     run bench.search_scale messages --quick
@@ -36,5 +37,6 @@ else
     run bench.connections --redis-url "$redis_url" --quick
     run bench.ceiling --redis-url "$redis_url" --quick
     run bench.case_reads --quick
+    run bench.css_per_page
 fi
 printf '\n==> [%s] benchmarks done in %ss\n' "$(date -u +%H:%M:%S)" "$SECONDS"

@@ -17,9 +17,10 @@ axe_src="node_modules/axe-core"
 rm -rf "$vendor/utrecht" "$vendor/axe-core"
 mkdir -p "$vendor/utrecht" "$vendor/axe-core"
 
+# The whole library: scripts/css_subset.py (make css) writes components.css from it, the rules
+# of the components the pages use, which is what base.html loads. The library's html.css (element
+# styles under a .utrecht-html class) is not vendored: no page uses that class.
 cp "$utrecht_src/dist/index.css" "$vendor/utrecht/component-library.css"
-# Element styles scoped to .utrecht-html, for sanitised user HTML (articles, messages).
-cp "$utrecht_src/dist/html.css" "$vendor/utrecht/html.css"
 cp "$utrecht_src/LICENSE.md" "$vendor/utrecht/LICENSE.md"
 
 cp "$axe_src/axe.min.js" "$vendor/axe-core/axe.min.js"

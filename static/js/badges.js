@@ -9,17 +9,21 @@ function countData(element, name) {
   return intData(element, name) ?? 0;
 }
 
-/** A status badge; a compact one shows `shown` and gives screen readers the whole `text`. */
-function badge(kind, className, text, shown = null) {
+/** A status badge that says `text`, as the channel list shows unread and mention counts. */
+function statusBadge(kind, className, text) {
   const classes = ["utrecht-status-badge", `utrecht-status-badge--${kind}`, className];
-  const content =
-    shown === null
-      ? [text]
-      : [
-          h("span", { "aria-hidden": "true" }, shown),
-          h("span", { class: "wijk-visually-hidden" }, text),
-        ];
-  return h("span", { class: classes.filter(Boolean).join(" ") }, ...content);
+  return h("span", { class: classes.filter(Boolean).join(" ") }, text);
+}
+
+/** A badge counter that shows `shown` and gives screen readers the whole `text`, as the
+ * sidebar shows its counts (sidebar_item.html). */
+function counter(className, shown, text) {
+  return h(
+    "span",
+    { class: `utrecht-badge-counter ${className}` },
+    h("span", { "aria-hidden": "true" }, shown),
+    h("span", { class: "wijk-visually-hidden" }, text),
+  );
 }
 
 class Badges {
@@ -85,12 +89,13 @@ class Badges {
     if (link) {
       const count = countData(link, "notificationCount") + 1;
       link.dataset.notificationCount = String(count);
-      link.querySelector(".utrecht-status-badge")?.remove();
-      const shown = badge("danger", "wijk-notification-badge", String(count));
-      const hidden = document.createElement("span");
-      hidden.className = "wijk-visually-hidden";
-      hidden.textContent = ` ${link.dataset.unreadText ?? ""}`;
-      shown.append(hidden);
+      link.querySelector(".wijk-notification-badge")?.remove();
+      const shown = h(
+        "span",
+        { class: "utrecht-badge-counter wijk-notification-badge" },
+        String(count),
+        h("span", { class: "wijk-visually-hidden" }, ` ${link.dataset.unreadText ?? ""}`),
+      );
       link.append(" ", shown);
       const status = document.querySelector("[data-notification-status]");
       if (status) status.textContent = fill(status.dataset.newText, { count });
@@ -133,7 +138,7 @@ class Badges {
         h(
           "button",
           { type: "submit", class: "utrecht-button utrecht-button--subtle wijk-notification__open" },
-          badge("active", "", list.dataset.newText ?? ""),
+          statusBadge("active", "", list.dataset.newText ?? ""),
           " ",
           h("span", { "data-notification-text": true }, sentence),
         ),
@@ -173,11 +178,19 @@ class Badges {
       fill(this.plural.select(count) === "one" ? one : other, { n: count });
     if (mentions > 0) {
       const label = form(mentions, text.mentionsOne, text.mentionsOther);
-      li.append(badge("danger", "wijk-mention-badge", label, compact ? `@${mentions}` : null));
+      li.append(
+        compact
+          ? counter("wijk-mention-badge", `@${mentions}`, label)
+          : statusBadge("danger", "wijk-mention-badge", label),
+      );
     }
     if (unread > 0) {
       const label = form(unread, text.unreadOne, text.unreadOther);
-      li.append(badge("active", "wijk-unread-badge", label, compact ? String(unread) : null));
+      li.append(
+        compact
+          ? counter("wijk-unread-badge", String(unread), label)
+          : statusBadge("active", "wijk-unread-badge", label),
+      );
     }
   }
 }

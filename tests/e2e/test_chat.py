@@ -360,6 +360,7 @@ def test_badges_count_new_messages_and_mentions_and_clear_when_read(chat):
     for page in (overview, elsewhere):
         badge = page.locator(".wijk-header__notifications .wijk-notification-badge")
         expect(badge).to_contain_text("1", timeout=LIVE)
+        expect(badge).to_have_class("utrecht-badge-counter wijk-notification-badge")
         expect(page.locator("[data-notification-status]")).to_have_text(
             "Nieuwe melding. Ongelezen meldingen: 1."
         )
@@ -377,6 +378,9 @@ def test_badges_count_new_messages_and_mentions_and_clear_when_read(chat):
     overview.reload()
     expect(item.locator(".wijk-unread-badge")).to_have_count(0)
     expect(overview.locator(".wijk-notification-badge")).to_contain_text("1")
+    expect(overview.locator(".wijk-notification-badge")).to_have_class(
+        "utrecht-badge-counter wijk-notification-badge"
+    )
 
 
 def test_the_notifications_page_lists_a_new_notification_as_it_arrives(chat):

@@ -91,3 +91,55 @@ def test_a_filter_chip_names_the_filter_as_the_form_does(live_asgi_server, brows
     page.get_by_role("link", name=re.compile("^Discipline: Schuldhulpverlener")).click()
     expect(page).to_have_url(re.compile(r"/directory/\?domain=debt&postcode=6432$"))
     assert axe_violations(page) == []
+
+
+def test_the_nav_bar_pagination_and_details_fit_a_phone_and_a_desktop(
+    live_asgi_server, browser_page, town, client
+):
+    from tests.factories import ProfessionalFactory, UserFactory
+
+    for number in range(45):
+        ProfessionalFactory(user=UserFactory(display_name=f"Collega {number:02d}"))
+    client.force_login(town["gp"].user)
+    server = f"http://{live_asgi_server}"
+    page = browser_page
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server}]
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/directory/?page=2")
+
+    menu = page.get_by_role("navigation", name="Hoofdmenu")
+    expect(menu.get_by_role("link", name="Wie is wie")).to_have_attribute("aria-current", "page")
+    expect(menu.locator("[aria-current]")).to_have_count(1)
+    for link in menu.get_by_role("link").all():
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 44
+
+    pages = page.get_by_role("navigation", name="Pagina’s")
+    current = pages.locator("[aria-current=page]")
+    expect(current).to_have_text("Pagina 2")
+    expect(pages.get_by_role("link", name="Pagina 3", exact=True)).to_be_visible()
+    for link in pages.get_by_role("link").all():
+        box = link.bounding_box()
+        assert box and box["height"] >= 44 and box["x"] + box["width"] <= 390
+        if "utrecht-pagination__page-link" in (link.get_attribute("class") or ""):
+            assert box["width"] >= 44
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_violations(page) == []
+    pages.get_by_role("link", name="Volgende pagina").click()
+    expect(page).to_have_url(re.compile(r"page=3$"))
+    expect(
+        page.get_by_role("navigation", name="Pagina’s").locator("[aria-current=page]")
+    ).to_have_text("Pagina 3")
+
+    # a profile's details: the key above its value on a phone, beside it on a desktop
+    page.goto(f"{server}/directory/people/{town['nurse'].pk}/")
+    key = page.locator("dt", has_text="Talen")
+    value = key.locator("xpath=following-sibling::dd[1]")
+    expect(value).to_have_text("Limburgs")
+    assert key.bounding_box()["y"] + key.bounding_box()["height"] <= value.bounding_box()["y"]
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 1366, "height": 900})
+    assert abs(key.bounding_box()["y"] - value.bounding_box()["y"]) < 2
+    assert value.bounding_box()["x"] > key.bounding_box()["x"] + key.bounding_box()["width"]

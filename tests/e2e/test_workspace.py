@@ -69,6 +69,8 @@ def test_the_sidebar_lists_every_room_and_follows_its_unread_count_live(workspac
     # the number on the screen, the whole phrase for screen readers
     expect(badge.locator("[aria-hidden=true]")).to_have_text("1", timeout=LIVE)
     expect(badge.locator(".wijk-visually-hidden")).to_have_text("1 ongelezen")
+    # the counter is the NL Design System's badge counter, drawn by the page's script
+    expect(badge).to_have_class("utrecht-badge-counter wijk-unread-badge")
     open_room(bert, workspace.url(workspace.direct))
     for text in ("Heb je even?", "Het gaat om een gezin in Maria Gewanden."):
         bert.locator("[data-composer] textarea").fill(text)
