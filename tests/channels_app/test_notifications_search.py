@@ -62,10 +62,8 @@ def test_the_first_notifications_page_carries_what_live_notifications_need(clien
     assert 'data-open-url="/channels/notifications/0/open/"' in html
     # the site's time zone, in which the script writes the time, and the months as the
     # server abbreviates them
-    assert (
-        '<html lang="nl" data-time-zone="Europe/Amsterdam" '
-        'data-months="jan.,feb.,mrt.,apr.,mei,jun.,jul.,aug.,sep.,okt.,nov.,dec.">'
-    ) in html
+    assert '<html lang="nl" data-time-zone="Europe/Amsterdam" ' in html
+    assert ' data-months="jan.,feb.,mrt.,apr.,mei,jun.,jul.,aug.,sep.,okt.,nov.,dec."' in html
     # the hidden "mark all" form carries the CSRF token the script copies
     assert (
         '<form method="post" data-mark-all hidden><input type="hidden" name="csrfmiddlewaretoken"'

@@ -106,7 +106,8 @@ def test_the_service_worker_keeps_the_offline_page_and_public_static_files_only(
     assert all(url.startswith("/static/") for url in files), files
     for needed in ["css/site.css", "css/theme.css", "js/app.js", "js/offline.js"]:
         assert f"/static/{needed}" in files
-    assert "/static/vendor/utrecht/component-library.css" in files
+    assert "/static/vendor/utrecht/components.css" in files
+    assert "/static/vendor/utrecht/component-library.css" not in files  # the source of the subset
     assert "/static/img/app-icon-512.png" in files
     # the accessibility tests' script is no part of the app
     assert not any("axe" in url for url in files)
