@@ -15,6 +15,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import re
 import struct
 import time
 from pathlib import Path
@@ -43,20 +44,28 @@ def sign_in(page: Page, base: str, account: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.press("input[name=password]", "Enter")
-    if page.locator("input[name=code]").count():
+    for _attempt in range(3):
+        if not page.locator("input[name=code]").count():
+            return
         code = totp(TOTP_SECRET)
-        while code in USED_CODES:  # a code counts once: wait for the next one
+        while code in USED_CODES:  # a code counts once, also one used by an earlier run
             time.sleep(1)
             code = totp(TOTP_SECRET)
         USED_CODES.add(code)
         page.fill("input[name=code]", code)
         with page.expect_navigation():
             page.press("input[name=code]", "Enter")
+    raise RuntimeError(f"{account}: the second-factor code was refused")
 
 
-def first_link(page: Page, base: str, path: str, selector: str) -> str:
+def first_link(page: Page, base: str, path: str, pattern: str) -> str:
+    """The first link in the page's main part whose address matches ``pattern``."""
     page.goto(f"{base}{path}")
-    return page.locator(selector).first.get_attribute("href") or path
+    for link in page.locator("main a[href]").all():
+        href = link.get_attribute("href") or ""
+        if re.fullmatch(pattern, href):
+            return href
+    raise LookupError(f"no link like {pattern} on {path}")
 
 
 #: name → (account or "" for signed out, how to reach the page)
@@ -66,23 +75,17 @@ PAGES = {
     "social-map": ("anouk.aerts", lambda page, base: "/directory/social-map/"),
     "article": (
         "trainer",
-        lambda page, base: first_link(
-            page, base, "/knowledge/", "main a[href*='/articles/']:not([href$='/new/'])"
-        ),
+        lambda page, base: first_link(page, base, "/knowledge/", r"/knowledge/articles/\d+/"),
     ),
     "insights": ("programma", lambda page, base: "/insights/"),
     "programme-manager-refused": ("programma", lambda page, base: "/directory/"),
     "case-plan": (
         "anouk.aerts",
-        lambda page, base: (
-            first_link(page, base, "/cases/", "main a[href^='/cases/'][href$='/']") + "plan/"
-        ),
+        lambda page, base: first_link(page, base, "/cases/", r"/cases/\d+/") + "plan/",
     ),
     "case-members": (
         "anouk.aerts",
-        lambda page, base: (
-            first_link(page, base, "/cases/", "main a[href^='/cases/'][href$='/']") + "members/"
-        ),
+        lambda page, base: first_link(page, base, "/cases/", r"/cases/\d+/") + "members/",
     ),
 }
 

@@ -96,6 +96,10 @@ def test_session_buttons_and_search_forms(live_asgi_server, browser_page, transa
         for select in page.locator("main select").all():
             assert "utrecht-select" in (select.get_attribute("class") or ""), path
             assert select.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px", path
+            # the library hides the browser's arrow: the theme draws one
+            assert "select-chevron" in select.evaluate(
+                "e => getComputedStyle(e).backgroundImage"
+            ), path
         expect(page.locator("main option", has_text="---------")).to_have_count(0)
 
     # a form that asks for something marks what may stay empty
