@@ -60,6 +60,8 @@ def _case_routes(world: CaseRoomWorld) -> dict[str, tuple[dict, dict]]:
         "close": ({}, {}),
         "plan": ({}, {"form": "goal", "title": "Doel van de beheerder"}),
         "plan_status": ({"kind": "goal", "item_id": goal.pk}, {"status": "done"}),
+        "plan_edit": ({"kind": "goal", "item_id": goal.pk}, {"title": "Doel van de beheerder"}),
+        "plan_remove": ({"kind": "goal", "item_id": goal.pk}, {}),
         "health": ({}, {}),
         "log": ({}, {}),
         "report": ({}, {}),
