@@ -20,8 +20,10 @@ from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Membership, Message
 from core.rendering import render_markdown
+from demo import reach as reach_demo
 from insights.compute import People, compute_quarter, first_quarter
 from insights.quarters import Quarter, quarters_between
+from insights.reach import compute_reach
 from knowledge.models import Article, ArticleRead, LearningSession, Registration
 
 NAMESPACE = uuid.UUID("6f1f3c52-35c5-4b7e-9a55-0d7c1e0c2a11")
@@ -217,8 +219,14 @@ def generate_learning_history(now: datetime | None = None) -> int:
 def seed() -> dict[str, int]:
     added = generate_history()
     added += generate_learning_history()
+    onboarding = reach_demo.seed()
     people = People.load()
     quarters = quarters_between(first_quarter(), Quarter.current())
     for quarter in quarters:
         compute_quarter(quarter, people)
-    return {"demo activities for the insights": added, "quarters of insights": len(quarters)}
+        compute_reach(quarter, people)
+    return {
+        "demo activities for the insights": added,
+        "quarters of insights": len(quarters),
+        **onboarding,
+    }

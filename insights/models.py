@@ -77,3 +77,87 @@ class ComputedQuarter(models.Model):
 
     def __str__(self) -> str:
         return self.quarter
+
+
+class ExpectedHeadcount(models.Model):
+    """How many of an organisation's professionals work in the area, as the programme manager
+    expects it: the denominator of adoption. Entered for a quarter, it holds from that quarter
+    on until a later entry replaces it, so every quarter keeps the number it was measured by."""
+
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    quarter = models.CharField(_("from quarter"), max_length=6)
+    number = models.PositiveIntegerField(_("expected professionals"))
+    updated_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("expected headcount")
+        verbose_name_plural = _("expected headcounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "quarter"], name="insights_expected_headcount_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.quarter} = {self.number}"
+
+
+class ReachFigure(models.Model):
+    """Registered, verified and active professionals in a quarter, counts only: for one
+    organisation, one neighbourhood or one domain, or (all three empty) the whole region."""
+
+    quarter = models.CharField(_("quarter"), max_length=6)
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    neighbourhood = models.ForeignKey(
+        "directory.Neighbourhood",
+        verbose_name=_("neighbourhood"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    domain = models.CharField(_("domain"), max_length=20, choices=Domain.choices, blank=True)
+    registered = models.PositiveIntegerField(_("registered"), default=0)
+    verified = models.PositiveIntegerField(_("verified"), default=0)
+    active = models.PositiveIntegerField(_("active"), default=0)
+    #: active in this quarter or the three before it
+    active_four_quarters = models.PositiveIntegerField(
+        _("active in the last four quarters"), default=0
+    )
+
+    class Meta:
+        verbose_name = _("reach figure")
+        verbose_name_plural = _("reach figures")
+        indexes = [models.Index(fields=["quarter"])]
+        constraints = [
+            models.CheckConstraint(
+                # at most one of the three
+                condition=Q(organisation__isnull=True, neighbourhood__isnull=True)
+                | Q(organisation__isnull=True, domain="")
+                | Q(neighbourhood__isnull=True, domain=""),
+                name="insights_reach_one_dimension",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} reach"

@@ -7,4 +7,6 @@ app_name = "insights"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("<slug:slug>.csv", views.export, name="export"),
+    path("reach/expected/", views.expected_headcount, name="expected_headcount"),
+    path("reach/<slug:slug>.csv", views.reach_export, name="reach_export"),
 ]

@@ -2,13 +2,28 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from accounts.roles import Role
 from directory.models import Neighbourhood
 from insights.access import insights_required
+from insights.forms import ExpectedHeadcountForm
 from insights.models import ComputedQuarter, Figure
 from insights.quarters import Quarter
+from insights.reach import (
+    REACH_TABLES,
+    Reach,
+    build_reach,
+    expected_numbers,
+    reach_organisations,
+    set_expected,
+)
 from insights.report import TABLES, TABLES_BY_SLUG, THRESHOLD, TableSpec, build_tables
 
 #: how many quarters the dashboard and the exports show, newest last
@@ -65,5 +80,75 @@ def export(request: HttpRequest, slug: str) -> HttpResponse:
     # the cells), and read as UTF-8 for its byte order mark; the same ";" in English
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    writer.writerows(table.csv_rows())
+    writer.writerows(table.csv_rows() if table else [])
+    return response
+
+
+# --- reach: how many of the area's professionals are on the platform --------------------------
+
+
+def reach_for(request: HttpRequest) -> Reach:
+    """The reach tables over the quarters the dashboard shows."""
+    computed = list(ComputedQuarter.objects.order_by("-quarter")[:QUARTERS_SHOWN])[::-1]
+    quarters = [Quarter.parse(row.quarter) for row in computed]
+    provisional = [Quarter.parse(row.quarter) for row in computed if not row.final]
+    # a longer period only says more than the quarter when an earlier quarter was computed
+    return build_reach(quarters, provisional, longer_period=len(quarters) > 1)
+
+
+def expected_form(request: HttpRequest) -> ExpectedHeadcountForm | None:
+    """The form for the expected numbers, for programme managers only."""
+    if not request.user.has_role(Role.PROGRAMME_MANAGER):
+        return None
+    bound = getattr(request, "expected_form", None)
+    if bound is not None:
+        return bound
+    organisations = reach_organisations()
+    current = Quarter.current()
+    applying = {
+        pk: number for (pk, _quarter), number in expected_numbers([current]).items() if number
+    }
+    return ExpectedHeadcountForm(organisations=organisations, current=applying)
+
+
+@login_required
+@require_POST
+def expected_headcount(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_role(Role.PROGRAMME_MANAGER):
+        raise Http404
+    current = Quarter.current()
+    applying = {pk: number for (pk, _q), number in expected_numbers([current]).items()}
+    form = ExpectedHeadcountForm(
+        request.POST, organisations=reach_organisations(), current=applying
+    )
+    if not form.is_valid():
+        request.expected_form = form  # type: ignore[attr-defined]
+        response = dashboard(request)
+        response.status_code = 400
+        return response
+    changes = form.changes()
+    for organisation, number in changes:
+        set_expected(organisation, number, request.user, current)
+    messages.success(
+        request,
+        ngettext(
+            "Saved the expected number of %(count)d organisation from %(quarter)s on.",
+            "Saved the expected numbers of %(count)d organisations from %(quarter)s on.",
+            len(changes),
+        )
+        % {"count": len(changes), "quarter": current.label},
+    )
+    return redirect(reverse("insights:dashboard") + "#reach-heading")
+
+
+@insights_required
+def reach_export(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in REACH_TABLES:
+        raise Http404("No such table.")
+    table = reach_for(request).table(slug)  # None before any quarter was computed
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="wijkplatform-{slug}.csv"'
+    response.write("\ufeff")  # as the other exports: UTF-8 for Excel, ";" between cells
+    writer = csv.writer(response, delimiter=";")
+    writer.writerows(table.csv_rows() if table else [])
     return response

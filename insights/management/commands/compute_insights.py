@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from insights.compute import People, compute_quarter, first_quarter
 from insights.models import ComputedQuarter
 from insights.quarters import Quarter, quarters_between
+from insights.reach import compute_reach
 
 
 class Command(BaseCommand):
@@ -46,5 +47,6 @@ class Command(BaseCommand):
         people = People.load()
         for quarter in quarters:
             stored = compute_quarter(quarter, people)
+            compute_reach(quarter, people)
             self.stdout.write(f"{quarter}: {stored} figures")
         self.stdout.write(self.style.SUCCESS(f"Computed {len(quarters)} quarter(s)."))
