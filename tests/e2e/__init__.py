@@ -15,6 +15,12 @@ BROWSER_TIME_ZONE = "Asia/Tokyo"
 
 LIVE = 10_000  # ms: how long a live update may take to show
 
+# A moment of this year as the pages write it in Dutch: "6 dec., 14:05", "1 mei, 09:30".
+SHORT_MOMENT = (
+    r"^\d{1,2} (jan\.|feb\.|mrt\.|apr\.|mei|jun\.|jul\.|aug\.|sep\.|okt\.|nov\.|dec\.),"
+    r" \d{2}:\d{2}$"
+)
+
 
 def session_cookie(user: User, server: str) -> dict[str, str]:
     """A signed-in session for ``user``, as a cookie for a browser context."""
