@@ -7,4 +7,6 @@ app_name = "insights"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("<slug:slug>.csv", views.export, name="export"),
+    path("pulse/", views.pulse_form, name="pulse"),
+    path("pulse/later/", views.pulse_dismiss, name="pulse_dismiss"),
 ]

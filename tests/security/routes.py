@@ -224,4 +224,6 @@ ROUTES: dict[str, Route | list[Route]] = {
     "mfa_generate_recovery_codes": Route(),
     "mfa_download_recovery_codes": Route(),
     "insights:export": Route(lambda w: {"slug": "active-professionals"}),
+    "insights:pulse": Route(post=empty),
+    "insights:pulse_dismiss": Route(post=empty),
 }
