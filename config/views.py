@@ -18,13 +18,18 @@ from django.views.decorators.http import require_GET
 
 from config.context_processors import site
 from directory.access import is_verified
+from insights import pulse
 
 logger = logging.getLogger(__name__)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"verified": is_verified(request.user)})
+    context = {
+        "verified": is_verified(request.user),
+        "pulse_quarter": pulse.invitation(request.user),
+    }
+    return render(request, "home.html", context)
 
 
 @never_cache

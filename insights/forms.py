@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation
+from insights.models import PulseScale, PulseStatement
 from insights.quarters import Quarter
 
 #: no organisation in the pilot has more professionals than this in two neighbourhoods
@@ -44,3 +46,47 @@ class ExpectedHeadcountForm(forms.Form):
             if number != self.current.get(organisation.pk, 0):
                 changed.append((organisation, number))
         return changed
+
+
+AGREEMENT_LABELS = {
+    1: _("Strongly disagree"),
+    2: _("Disagree"),
+    3: _("Neutral"),
+    4: _("Agree"),
+    5: _("Strongly agree"),
+}
+
+
+def choices_for(statement: PulseStatement) -> list[tuple[str, str]]:
+    if statement.scale == PulseScale.AGREEMENT:
+        return [(str(value), str(label)) for value, label in AGREEMENT_LABELS.items()]
+    return [(str(value), str(value)) for value in statement.values_offered]
+
+
+class PulseForm(forms.Form):
+    """One required choice per statement of the quarter; nothing else."""
+
+    quarter = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, statements: list[PulseStatement], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.statements = statements
+        for statement in statements:
+            help_text = (
+                _("1 is very low, 10 is very high.") if statement.scale == PulseScale.SCORE else ""
+            )
+            self.fields[self.field_name(statement)] = forms.TypedChoiceField(
+                label=statement.text,
+                choices=choices_for(statement),
+                coerce=int,
+                widget=forms.RadioSelect,
+                help_text=help_text,
+                error_messages={"required": _("Choose an answer to this statement.")},
+            )
+
+    @staticmethod
+    def field_name(statement: PulseStatement) -> str:
+        return f"statement_{statement.pk}"
+
+    def values(self) -> dict[PulseStatement, int]:
+        return {s: self.cleaned_data[self.field_name(s)] for s in self.statements}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -161,3 +165,119 @@ class ReachFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quarter} reach"
+
+
+# --- the pulse: a short quarterly questionnaire, answered anonymously --------------------------
+
+
+class PulseScale(models.TextChoices):
+    AGREEMENT = "agreement", _("Agreement, 1 (strongly disagree) to 5 (strongly agree)")
+    SCORE = "score", _("Score, 1 to 10")
+
+    @property
+    def values_offered(self) -> range:
+        return range(1, 6) if self is PulseScale.AGREEMENT else range(1, 11)
+
+
+class PulseStatement(models.Model):
+    """One statement of a quarter's pulse, as the programme manager words it."""
+
+    quarter = models.CharField(
+        _("quarter"),
+        max_length=6,
+        validators=[RegexValidator(r"^\d{4}Q[1-4]$", _("Write the quarter as 2026Q3."))],
+        help_text=_("For example 2026Q3."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    topic = models.SlugField(
+        _("topic"),
+        max_length=40,
+        help_text=_(
+            "The same topic in several quarters makes one trend line, also when the wording "
+            "changes a little. For example: geldzorgen, samenwerken, werkplezier."
+        ),
+    )
+    text = models.CharField(_("text"), max_length=200)
+    scale = models.CharField(
+        _("scale"), max_length=10, choices=PulseScale.choices, default=PulseScale.AGREEMENT
+    )
+
+    class Meta:
+        verbose_name = _("pulse statement")
+        verbose_name_plural = _("pulse statements")
+        ordering = ["quarter", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "topic"], name="insights_pulse_topic_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.text}"
+
+    @property
+    def values_offered(self) -> range:
+        return PulseScale(self.scale).values_offered
+
+
+class PulseAnswer(models.Model):
+    """One answer to one statement, and nothing else: no person, no time, no order.
+
+    A random primary key and no timestamp, so that neither id order nor time links an answer
+    to the participation stored beside it; answers of one person are not linked to each
+    other either. Closing the quarter rewrites them (``insights.pulse.close_quarter``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    statement = models.ForeignKey(
+        PulseStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.PositiveSmallIntegerField(_("value"))
+
+    class Meta:
+        verbose_name = _("pulse answer")
+        verbose_name_plural = _("pulse answers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=1, value__lte=10), name="insights_pulse_value_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class PulseParticipation(models.Model):
+    """That a person answered the pulse of a quarter, and nothing of what they answered.
+
+    Only there to refuse a second answer; deleted when the quarter closes.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    quarter = models.CharField(_("quarter"), max_length=6)
+
+    class Meta:
+        verbose_name = _("pulse participation")
+        verbose_name_plural = _("pulse participations")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quarter"], name="insights_pulse_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.quarter
+
+
+class PulseDismissal(models.Model):
+    """A person asked not to be reminded of a quarter's pulse; deleted when it closes."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    quarter = models.CharField(_("quarter"), max_length=6)
+
+    class Meta:
+        verbose_name = _("pulse reminder dismissed")
+        verbose_name_plural = _("pulse reminders dismissed")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quarter"], name="insights_pulse_dismissed")
+        ]
+
+    def __str__(self) -> str:
+        return self.quarter

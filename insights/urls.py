@@ -9,4 +9,6 @@ urlpatterns = [
     path("<slug:slug>.csv", views.export, name="export"),
     path("reach/expected/", views.expected_headcount, name="expected_headcount"),
     path("reach/<slug:slug>.csv", views.reach_export, name="reach_export"),
+    path("pulse/", views.pulse_form, name="pulse"),
+    path("pulse/later/", views.pulse_dismiss, name="pulse_dismiss"),
 ]

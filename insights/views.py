@@ -1,19 +1,24 @@
 from __future__ import annotations
 
 import csv
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
+from core.views import form_page
+from directory.access import verified_required
 from directory.models import Neighbourhood
+from insights import pulse
 from insights.access import insights_required
-from insights.forms import ExpectedHeadcountForm
+from insights.forms import ExpectedHeadcountForm, PulseForm
 from insights.models import ComputedQuarter, Figure
 from insights.quarters import Quarter
 from insights.reach import (
@@ -152,3 +157,60 @@ def reach_export(request: HttpRequest, slug: str) -> HttpResponse:
     writer = csv.writer(response, delimiter=";")
     writer.writerows(table.csv_rows() if table else [])
     return response
+
+
+# --- the pulse questionnaire ------------------------------------------------------------------
+
+
+def _pulse_professional(view):
+    """Verified professionals only; anyone else verified (an administrator) gets 404."""
+
+    @verified_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not pulse.may_answer(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_pulse_professional
+def pulse_form(request: HttpRequest) -> HttpResponse:
+    quarter = Quarter.current()
+    statements = pulse.statements(quarter)
+    context = {"quarter": quarter, "statements": statements}
+    if not statements:
+        return render(request, "insights/pulse.html", context)
+    if pulse.has_answered(request.user, quarter):
+        refused = request.method == "POST"
+        context |= {"answered": True, "refused": refused}
+        return render(request, "insights/pulse.html", context, status=409 if refused else 200)
+    if request.method != "POST":
+        form = PulseForm(statements, initial={"quarter": str(quarter)})
+        return render(request, "insights/pulse.html", context | {"form": form})
+    form = PulseForm(statements, request.POST)
+    if form.is_valid():
+        if form.cleaned_data["quarter"] != str(quarter):
+            # the form was opened in the previous quarter: its statements may differ
+            form = PulseForm(statements, initial={"quarter": str(quarter)})
+            notice = _("A new quarter has begun. Please answer its statements.")
+            return form_page(
+                request, "insights/pulse.html", context | {"form": form, "notice": notice}
+            )
+        try:
+            pulse.answer(request.user, quarter, form.values())
+        except pulse.AlreadyAnswered:
+            context |= {"answered": True, "refused": True}
+            return render(request, "insights/pulse.html", context, status=409)
+        messages.success(request, _("Thank you! Your answers have been stored anonymously."))
+        return redirect("home")
+    return form_page(request, "insights/pulse.html", context | {"form": form})
+
+
+@require_POST
+@_pulse_professional
+def pulse_dismiss(request: HttpRequest) -> HttpResponse:
+    pulse.dismiss(request.user, Quarter.current())
+    messages.info(request, _("You will not be reminded of this quarter's pulse again."))
+    return redirect("home")

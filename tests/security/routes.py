@@ -226,4 +226,6 @@ ROUTES: dict[str, Route | list[Route]] = {
     "insights:export": Route(lambda w: {"slug": "active-professionals"}),
     "insights:expected_headcount": Route(post=empty),
     "insights:reach_export": Route(lambda w: {"slug": "reach-organisations"}),
+    "insights:pulse": Route(post=empty),
+    "insights:pulse_dismiss": Route(post=empty),
 }

@@ -8,6 +8,7 @@ from demo import directory as directory_demo
 from demo import insights as insights_demo
 from demo import knowledge as knowledge_demo
 from demo import privacy as privacy_demo
+from demo import pulse as pulse_demo
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         counts |= knowledge_demo.seed()
         counts |= privacy_demo.seed()
         counts |= insights_demo.seed()
+        counts |= pulse_demo.seed()
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
         self.stdout.write(

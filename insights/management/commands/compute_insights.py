@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from insights import pulse
 from insights.compute import People, compute_quarter, first_quarter
 from insights.models import ComputedQuarter
 from insights.quarters import Quarter, quarters_between
@@ -12,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Compute the coalition's quarterly figures into the aggregate tables. Without options, "
         "every quarter that is not final yet (the current one, and any not computed since it "
-        "ended); safe to run from cron as often as wanted."
+        "ended); safe to run from cron as often as wanted. Also closes the pulse of every "
+        "ended quarter (see docs/PRIVACY.md)."
     )
 
     def add_arguments(self, parser):
@@ -50,3 +52,6 @@ class Command(BaseCommand):
             compute_reach(quarter, people)
             self.stdout.write(f"{quarter}: {stored} figures")
         self.stdout.write(self.style.SUCCESS(f"Computed {len(quarters)} quarter(s)."))
+        # the pulse of an ended quarter: answers no longer joinable to the people who gave them
+        for quarter in pulse.close_quarters(current):
+            self.stdout.write(f"{quarter}: pulse closed")
