@@ -8,3 +8,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("<slug:slug>.csv", views.export, name="export"),
 ]
+
+urlpatterns += [path("targets/", views.targets, name="targets")]

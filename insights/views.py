@@ -2,14 +2,20 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from core.views import form_page
 from directory.models import Neighbourhood
-from insights.access import insights_required
+from insights.access import insights_required, may_set_targets, targets_required
+from insights.forms import QuarterTargetsForm
 from insights.models import ComputedQuarter, Figure
 from insights.quarters import Quarter
 from insights.report import TABLES, TABLES_BY_SLUG, THRESHOLD, TableSpec, build_tables
+from insights.targets import csv_rows, quarter_choices, quarter_reports, save_quarter
 
 #: how many quarters the dashboard and the exports show, newest last
 QUARTERS_SHOWN = 8
@@ -48,6 +54,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tables": tables if computed else [],
             "computed_at": max((row.computed_at for row in computed), default=None),
             "threshold": THRESHOLD,
+            "targets": {
+                "reports": quarter_reports(computed),
+                "editable": may_set_targets(request.user),
+            },
         },
     )
 
@@ -66,4 +76,32 @@ def export(request: HttpRequest, slug: str) -> HttpResponse:
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
     writer.writerows(table.csv_rows())
+    writer.writerows(csv_rows(table))
     return response
+
+
+@targets_required
+def targets(request: HttpRequest) -> HttpResponse:
+    """A quarter's targets and note (``?quarter=2026Q3``; the running quarter by default)."""
+    computed = list(ComputedQuarter.objects.order_by("-quarter")[:QUARTERS_SHOWN])
+    choices = quarter_choices(computed)
+    try:
+        quarter = Quarter.parse(request.GET.get("quarter") or str(Quarter.current()))
+    except ValueError:
+        raise Http404("No such quarter.") from None
+    if quarter not in choices:
+        raise Http404("No such quarter.")
+    form = QuarterTargetsForm(request.POST or None, quarter=quarter)
+    if request.method == "POST" and form.is_valid():
+        save_quarter(quarter, form.targets, form.cleaned_data["note"], by=request.user)
+        messages.success(
+            request,
+            _("The targets and explanation for %(quarter)s have been saved.")
+            % {"quarter": quarter.label},
+        )
+        return redirect(f"{reverse('insights:targets')}?quarter={quarter}")
+    return form_page(
+        request,
+        "insights/targets.html",
+        {"form": form, "quarter": quarter, "choices": choices, "threshold": THRESHOLD},
+    )

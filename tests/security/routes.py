@@ -224,4 +224,5 @@ ROUTES: dict[str, Route | list[Route]] = {
     "mfa_generate_recovery_codes": Route(),
     "mfa_download_recovery_codes": Route(),
     "insights:export": Route(lambda w: {"slug": "active-professionals"}),
+    "insights:targets": Route(post=lambda w: {"active_professionals": "40", "note": "Groei"}),
 }

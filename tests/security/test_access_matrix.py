@@ -222,6 +222,8 @@ mfa_view_recovery_codes                      get  L 4 4 4 4 4 4 4 4 4
 mfa_generate_recovery_codes                  get  L R R R R R R R R R
 mfa_download_recovery_codes                  get  L 4 4 4 4 4 4 4 4 4
 insights:export                              get  L 4 4 4 4 4 4 4 O O
+insights:targets                             get  L 4 4 4 4 4 4 4 4 4
+insights:targets                             post L 4 4 4 4 4 4 4 4 4
 """
 
 EXPECTED: dict[tuple[str, str, str], list[str]] = {}
