@@ -10,10 +10,14 @@ have changed them in the demo.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
+
+from django.utils import timezone
 
 from accounts.models import User
 from demo.directory import demo_email
 from insights.models import ComputedQuarter, Figure, Metric, QuarterNote, Target
+from insights.quarters import Quarter
 from insights.report import THRESHOLD
 
 #: per indicator, for the last four quarters (oldest first, the running one last): the target
@@ -68,10 +72,17 @@ def seed() -> dict[str, int]:
             quarter__in=quarters, metric__in=TARGETS, neighbourhood=None, domain=""
         )
     }
+    now = timezone.now()
     added = 0
     for quarter, text in zip(quarters, NOTES[-len(quarters) :], strict=True):
         _note, created = QuarterNote.objects.get_or_create(
-            quarter=quarter, defaults={"text": text, "written_by": manager}
+            quarter=quarter,
+            # written in the weeks after the quarter, or now for the running one
+            defaults={
+                "text": text,
+                "written_by": manager,
+                "updated_at": min(Quarter.parse(quarter).end + timedelta(days=12), now),
+            },
         )
         added += created
     with_targets = quarters[-len(next(iter(TARGETS.values()))) :]
@@ -79,7 +90,14 @@ def seed() -> dict[str, int]:
         for quarter, share in zip(with_targets, shares[-len(with_targets) :], strict=True):
             value = _target(figures.get((metric, quarter), 0), share)
             _target_row, created = Target.objects.get_or_create(
-                indicator=metric, quarter=quarter, defaults={"value": value, "set_by": manager}
+                indicator=metric,
+                quarter=quarter,
+                # set in the weeks before the quarter began
+                defaults={
+                    "value": value,
+                    "set_by": manager,
+                    "set_at": min(Quarter.parse(quarter).start - timedelta(days=20), now),
+                },
             )
             added += created
     return {"targets and notes of the programme team": added}

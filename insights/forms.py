@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from insights.models import QuarterNote, Target
@@ -37,31 +38,38 @@ class QuarterTargetsForm(forms.Form):
         targets = dict(
             Target.objects.filter(quarter=str(quarter)).values_list("indicator", "value")
         )
-        for indicator in INDICATORS:
-            self.fields[indicator.key] = forms.IntegerField(
-                label=indicator.label,
-                required=False,
-                min_value=THRESHOLD,
-                max_value=1_000_000,
-                initial=targets.get(indicator.key),
-                widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
-                error_messages={
-                    "invalid": _("Write the target as a whole number, such as 40."),
-                    "min_value": _(
-                        "A target is at least %(limit_value)s: figures below it are not shown, "
-                        "so they cannot be compared with a target."
-                    ),
-                    "max_value": _("A target is at most %(limit_value)s."),
-                },
-            )
+        for _spec, group in GROUPS:
+            for indicator, label in group:
+                self.fields[indicator.key] = self._target_field(label, targets.get(indicator.key))
         note = QuarterNote.objects.filter(quarter=str(quarter)).first()
         self.fields["note"].initial = note.text if note else ""
         self.order_fields([indicator.key for indicator in INDICATORS] + ["note"])
 
+    @staticmethod
+    def _target_field(label: str | Promise, initial: int | None) -> forms.IntegerField:
+        """A target, labelled as its row in the dashboard's table: the fieldset's legend names
+        the table."""
+        return forms.IntegerField(
+            label=label,
+            required=False,
+            min_value=THRESHOLD,
+            max_value=1_000_000,
+            initial=initial,
+            widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
+            error_messages={
+                "invalid": _("Write the target as a whole number, such as 40."),
+                "min_value": _(
+                    "A target is at least %(limit_value)s: figures below it are not shown, "
+                    "so they cannot be compared with a target."
+                ),
+                "max_value": _("A target is at most %(limit_value)s."),
+            },
+        )
+
     @property
     def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         """The target fields per dashboard table, for a fieldset each."""
-        return [(str(spec.title), [self[i.key] for i in group]) for spec, group in GROUPS]
+        return [(str(spec.title), [self[i.key] for i, _label in group]) for spec, group in GROUPS]
 
     @property
     def targets(self) -> dict[str, int | None]:

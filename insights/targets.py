@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -52,8 +53,9 @@ class Indicator:
         }
 
 
-def _groups() -> tuple[tuple[TableSpec, tuple[Indicator, ...]], ...]:
-    """The dashboard's tables with their indicators, each indicator in its first table."""
+def _groups() -> tuple[tuple[TableSpec, tuple[tuple[Indicator, str | Promise], ...]], ...]:
+    """The dashboard's tables with their indicators and the indicators' row labels there
+    ("Medical" under "Active professionals by domain"), each indicator in its first table."""
     seen: set[Indicator] = set()
     groups = []
     for spec in TABLES:
@@ -62,14 +64,14 @@ def _groups() -> tuple[tuple[TableSpec, tuple[Indicator, ...]], ...]:
             indicator = Indicator(row.metric, row.domain)
             if indicator not in seen:
                 seen.add(indicator)
-                indicators.append(indicator)
+                indicators.append((indicator, row.label))
         if indicators:
             groups.append((spec, tuple(indicators)))
     return tuple(groups)
 
 
 GROUPS = _groups()
-INDICATORS: tuple[Indicator, ...] = tuple(i for _spec, group in GROUPS for i in group)
+INDICATORS: tuple[Indicator, ...] = tuple(i for _spec, group in GROUPS for i, _label in group)
 INDICATORS_BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
 
 

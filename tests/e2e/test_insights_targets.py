@@ -37,9 +37,11 @@ def test_a_programme_manager_sets_a_target_writes_a_note_and_sees_the_status(
     expect(page.get_by_role("heading", name="Doelen voor K1 2026")).to_be_visible()
 
     # a target below 5 is refused, in Dutch, beside the field
-    total = page.get_by_label("Actieve professionals", exact=True)
+    # each field is labelled as its row in the dashboard's table, in a group named by the table
+    group = page.get_by_role("group", name="Actieve professionals per domein")
+    total = group.get_by_label("Alle domeinen")
     total.fill("4")
-    page.get_by_label("Actieve professionals: Schulden en armoede").fill("10")
+    group.get_by_label("Schulden en armoede").fill("10")
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_role("alert")).to_contain_text("Niet opgeslagen")
     expect(page.locator("#id_active_professionals_error")).to_contain_text("Een doel is minstens 5")
@@ -53,7 +55,7 @@ def test_a_programme_manager_sets_a_target_writes_a_note_and_sees_the_status(
     expect(page.locator(".utrecht-alert--ok")).to_contain_text(
         "De doelen en toelichting voor K1 2026 zijn opgeslagen."
     )
-    expect(page.get_by_label("Actieve professionals", exact=True)).to_have_value("40")
+    expect(total).to_have_value("40")
 
     page.get_by_role("link", name="Terug naar de inzichten voor de coalitie").click()
     quarter = section.get_by_role("region", name="K1 2026", exact=True)
