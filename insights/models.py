@@ -281,3 +281,53 @@ class PulseDismissal(models.Model):
 
     def __str__(self) -> str:
         return self.quarter
+
+
+class Target(models.Model):
+    """What the programme managers aim for: an indicator's value for the whole region in a
+    quarter. The indicator is a key of ``insights.targets.INDICATORS``."""
+
+    indicator = models.CharField(_("indicator"), max_length=64)
+    quarter = models.CharField(_("quarter"), max_length=6)
+    value = models.PositiveIntegerField(_("target"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "quarter"], name="insights_target_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.indicator} ≥ {self.value}"
+
+
+class QuarterNote(models.Model):
+    """The programme team's explanation of a quarter, in the platform's Markdown."""
+
+    quarter = models.CharField(_("quarter"), max_length=6, unique=True)
+    text = models.TextField(_("explanation"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quarter note")
+        verbose_name_plural = _("quarter notes")
+        ordering = ["quarter"]
+
+    def __str__(self) -> str:
+        return self.quarter

@@ -11,4 +11,5 @@ urlpatterns = [
     path("reach/<slug:slug>.csv", views.reach_export, name="reach_export"),
     path("pulse/", views.pulse_form, name="pulse"),
     path("pulse/later/", views.pulse_dismiss, name="pulse_dismiss"),
+    path("targets/", views.targets, name="targets"),
 ]

@@ -17,8 +17,8 @@ from core.views import form_page
 from directory.access import verified_required
 from directory.models import Neighbourhood
 from insights import pulse
-from insights.access import insights_required
-from insights.forms import ExpectedHeadcountForm, PulseForm
+from insights.access import insights_required, may_set_targets, targets_required
+from insights.forms import ExpectedHeadcountForm, PulseForm, QuarterTargetsForm
 from insights.models import ComputedQuarter, Figure
 from insights.quarters import Quarter
 from insights.reach import (
@@ -30,6 +30,7 @@ from insights.reach import (
     set_expected,
 )
 from insights.report import TABLES, TABLES_BY_SLUG, THRESHOLD, TableSpec, build_tables
+from insights.targets import csv_rows, quarter_choices, quarter_reports, save_quarter
 
 #: how many quarters the dashboard and the exports show, newest last
 QUARTERS_SHOWN = 8
@@ -68,6 +69,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tables": tables if computed else [],
             "computed_at": max((row.computed_at for row in computed), default=None),
             "threshold": THRESHOLD,
+            "targets": {
+                "reports": quarter_reports(computed),
+                "editable": may_set_targets(request.user),
+            },
         },
     )
 
@@ -85,7 +90,9 @@ def export(request: HttpRequest, slug: str) -> HttpResponse:
     # the cells), and read as UTF-8 for its byte order mark; the same ";" in English
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    writer.writerows(table.csv_rows() if table else [])
+    if table:
+        writer.writerows(table.csv_rows())
+        writer.writerows(csv_rows(table))
     return response
 
 
@@ -214,3 +221,30 @@ def pulse_dismiss(request: HttpRequest) -> HttpResponse:
     pulse.dismiss(request.user, Quarter.current())
     messages.info(request, _("You will not be reminded of this quarter's pulse again."))
     return redirect("home")
+
+
+@targets_required
+def targets(request: HttpRequest) -> HttpResponse:
+    """A quarter's targets and note (``?quarter=2026Q3``; the running quarter by default)."""
+    computed = list(ComputedQuarter.objects.order_by("-quarter")[:QUARTERS_SHOWN])
+    choices = quarter_choices(computed)
+    try:
+        quarter = Quarter.parse(request.GET.get("quarter") or str(Quarter.current()))
+    except ValueError:
+        raise Http404("No such quarter.") from None
+    if quarter not in choices:
+        raise Http404("No such quarter.")
+    form = QuarterTargetsForm(request.POST or None, quarter=quarter)
+    if request.method == "POST" and form.is_valid():
+        save_quarter(quarter, form.targets, form.cleaned_data["note"], by=request.user)
+        messages.success(
+            request,
+            _("The targets and explanation for %(quarter)s have been saved.")
+            % {"quarter": quarter.label},
+        )
+        return redirect(f"{reverse('insights:targets')}?quarter={quarter}")
+    return form_page(
+        request,
+        "insights/targets.html",
+        {"form": form, "quarter": quarter, "choices": choices, "threshold": THRESHOLD},
+    )

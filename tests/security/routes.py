@@ -228,4 +228,5 @@ ROUTES: dict[str, Route | list[Route]] = {
     "insights:reach_export": Route(lambda w: {"slug": "reach-organisations"}),
     "insights:pulse": Route(post=empty),
     "insights:pulse_dismiss": Route(post=empty),
+    "insights:targets": Route(post=lambda w: {"active_professionals": "40", "note": "Groei"}),
 }

@@ -229,6 +229,8 @@ insights:pulse                               get  L 3 O O O O O 3 4 4
 insights:pulse                               post L 3 O O O O O 3 4 4
 insights:pulse_dismiss                       get  5 5 5 5 5 5 5 5 5 5
 insights:pulse_dismiss                       post L 3 R R R R R 3 4 4
+insights:targets                             get  L 4 4 4 4 4 4 4 4 4
+insights:targets                             post L 4 4 4 4 4 4 4 4 4
 """
 
 EXPECTED: dict[tuple[str, str, str], list[str]] = {}

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from demo import channels as channels_demo
 from demo import directory as directory_demo
 from demo import insights as insights_demo
+from demo import insights_targets as insights_targets_demo
 from demo import knowledge as knowledge_demo
 from demo import privacy as privacy_demo
 from demo import pulse as pulse_demo
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         counts |= privacy_demo.seed()
         counts |= insights_demo.seed()
         counts |= pulse_demo.seed()
+        counts |= insights_targets_demo.seed()
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
         self.stdout.write(
