@@ -163,3 +163,33 @@ def test_every_case_room_page_passes_axe(case_room_pages, live_asgi_server, brow
         f"axe found problems on {len(problems)} of {len(case_room_pages)} pages:\n"
         + (_report(problems))
     )
+
+
+def _wider_than(width: int, pages: list[Page], server: str, browser_page) -> dict[str, int]:
+    """The pages whose document is wider than ``width`` px on a screen that wide."""
+    browser_page.set_viewport_size({"width": width, "height": 740})
+    context = browser_page.context
+    wider: dict[str, int] = {}
+    for page in pages:
+        context.clear_cookies()
+        cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": page.language, "url": server}]
+        if page.session:
+            cookies.append(
+                {"name": settings.SESSION_COOKIE_NAME, "value": page.session, "url": server}
+            )
+        context.add_cookies(cookies)
+        browser_page.goto(server + page.url, wait_until="load")
+        scroll_width = browser_page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wider[f"{page.label}: {page.url}"] = scroll_width
+    return wider
+
+
+def test_no_page_scrolls_sideways_on_a_small_phone(
+    matrix_pages, case_room_pages, live_asgi_server, browser_page
+):
+    """At 360 px every page fits the screen: wide tables scroll inside their own box."""
+    wider = _wider_than(
+        360, matrix_pages + case_room_pages, f"http://{live_asgi_server}", browser_page
+    )
+    assert not wider, wider
