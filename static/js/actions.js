@@ -358,7 +358,10 @@ export class MessageActions {
       this.room.send({ type: "delete", id: deleting.id, ref: this.room.nextRef("delete") });
       return;
     }
-    // the socket is down, or the page is going: the form's own request, which outlives the page
+    // the page is going: a beacon, which outlives the page and, unlike a fetch, is not handed
+    // to the service worker, which may not get to it before the page is gone
+    if (leaving && navigator.sendBeacon?.(deleting.action, new FormData(this.actionForm))) return;
+    // the socket is down: the form's own request
     fetch(deleting.action, {
       method: "POST",
       body: new FormData(this.actionForm),

@@ -9,6 +9,10 @@ const SHELL = {{ config|safe }};
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
+      // Anything but GET goes to the network without waking this worker: a form sent as its
+      // page goes away (a deletion on leaving a room) must not wait for a worker being started.
+      await event.addRoutes?.({ condition: { not: { requestMethod: "GET" } }, source: "network" })
+        .catch(() => {});
       const cache = await caches.open(SHELL.cache);
       // Past the HTTP cache: without DEBUG the names are hashed, with DEBUG they are not.
       await cache.addAll(SHELL.precache.map((url) => new Request(url, { cache: "no-cache" })));
