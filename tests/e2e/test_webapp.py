@@ -78,12 +78,15 @@ def test_offline_a_page_shows_the_offline_page_and_online_the_page_again(
     wait_for_worker(page)
 
     page.context.set_offline(True)
-    # the page just seen, and one never visited: neither comes from a cache
-    for path in ["/", "/directory/"]:
-        page.goto(f"{server}{path}")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Je bent offline")
-        expect(page).to_have_url(f"{server}{path}")
-        expect(page.get_by_text("Anna Huisarts")).to_have_count(0)
+    # the page just seen, and one never visited: neither comes from a cache (the first in a tab
+    # of its own, so that its offline page's retrying cannot cross the second navigation)
+    seen = page.context.new_page()
+    for tab, path in [(seen, "/"), (page, "/directory/")]:
+        tab.goto(f"{server}{path}")
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Je bent offline")
+        expect(tab).to_have_url(f"{server}{path}")
+        expect(tab.get_by_text("Anna Huisarts")).to_have_count(0)
+    seen.close()
     # styled from the worker's cache
     assert page.evaluate("() => getComputedStyle(document.body).fontFamily").startswith("system-ui")
     page.get_by_role("button", name="Opnieuw proberen").click()
