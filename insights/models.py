@@ -245,15 +245,26 @@ class PulseAnswer(models.Model):
         return str(self.value)
 
 
-class PulseParticipation(models.Model):
+class PersonQuarter(models.Model):
+    """A person and a quarter of the pulse, once each; deleted when the quarter closes."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    quarter = models.CharField(_("quarter"), max_length=6)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.quarter
+
+
+class PulseParticipation(PersonQuarter):
     """That a person answered the pulse of a quarter, and nothing of what they answered.
 
     Only there to refuse a second answer; deleted when the quarter closes.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    quarter = models.CharField(_("quarter"), max_length=6)
 
     class Meta:
         verbose_name = _("pulse participation")
@@ -262,15 +273,9 @@ class PulseParticipation(models.Model):
             models.UniqueConstraint(fields=["user", "quarter"], name="insights_pulse_once")
         ]
 
-    def __str__(self) -> str:
-        return self.quarter
 
-
-class PulseDismissal(models.Model):
+class PulseDismissal(PersonQuarter):
     """A person asked not to be reminded of a quarter's pulse; deleted when it closes."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    quarter = models.CharField(_("quarter"), max_length=6)
 
     class Meta:
         verbose_name = _("pulse reminder dismissed")
@@ -278,9 +283,6 @@ class PulseDismissal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "quarter"], name="insights_pulse_dismissed")
         ]
-
-    def __str__(self) -> str:
-        return self.quarter
 
 
 class Target(models.Model):
