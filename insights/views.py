@@ -36,6 +36,15 @@ from insights.targets import csv_rows, quarter_choices, quarter_reports, save_qu
 QUARTERS_SHOWN = 8
 
 
+def _shown_quarters() -> tuple[list[ComputedQuarter], list[Quarter], list[Quarter]]:
+    """The computed quarters the dashboard shows (oldest first), as quarters, and those of them
+    computed before they ended, so not complete yet (``ComputedQuarter.final``)."""
+    computed = list(ComputedQuarter.objects.order_by("-quarter")[:QUARTERS_SHOWN])[::-1]
+    quarters = [Quarter.parse(row.quarter) for row in computed]
+    provisional = [q for q, row in zip(quarters, computed, strict=True) if not row.final]
+    return computed, quarters, provisional
+
+
 def _selection(
     request: HttpRequest, specs: tuple[TableSpec, ...]
 ) -> tuple[list[Neighbourhood], Neighbourhood | None, list[ComputedQuarter], list]:
@@ -46,14 +55,11 @@ def _selection(
         selected = next((n for n in neighbourhoods if n.slug == slug), None)
         if selected is None:
             raise Http404("No such neighbourhood.")
-    computed = list(ComputedQuarter.objects.order_by("-quarter")[:QUARTERS_SHOWN])[::-1]
-    quarters = [Quarter.parse(row.quarter) for row in computed]
+    computed, quarters, provisional = _shown_quarters()
     metrics = {row.metric for spec in specs for row in spec.rows}
     figures = Figure.objects.filter(
         quarter__in=[row.quarter for row in computed], neighbourhood=selected, metric__in=metrics
     ).only("quarter", "metric", "domain", "value")
-    # a quarter computed before it ended is not complete yet (``ComputedQuarter.final``)
-    provisional = [Quarter.parse(row.quarter) for row in computed if not row.final]
     return neighbourhoods, selected, computed, build_tables(figures, quarters, specs, provisional)
 
 
@@ -101,9 +107,7 @@ def export(request: HttpRequest, slug: str) -> HttpResponse:
 
 def reach_for(request: HttpRequest) -> Reach:
     """The reach tables over the quarters the dashboard shows."""
-    computed = list(ComputedQuarter.objects.order_by("-quarter")[:QUARTERS_SHOWN])[::-1]
-    quarters = [Quarter.parse(row.quarter) for row in computed]
-    provisional = [Quarter.parse(row.quarter) for row in computed if not row.final]
+    _computed, quarters, provisional = _shown_quarters()
     # a longer period only says more than the quarter when an earlier quarter was computed
     return build_reach(quarters, provisional, longer_period=len(quarters) > 1)
 
