@@ -29,7 +29,9 @@ from tests.knowledge.fixtures import pdf_bytes
 from tests.privacy.fixtures import build_world, strong_client
 from tests.topology.conftest import HOST, ORIGIN, WEBSOCKET_TIMEOUT
 
-pytestmark = [pytest.mark.redis, pytest.mark.nginx, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.redis, pytest.mark.nginx]
+#: for the tests that create what the servers are to read: committed, so that they see it
+with_data = pytest.mark.django_db(transaction=True)
 
 MB = 1024 * 1024
 #: client_max_body_size in platform/nginx.conf
@@ -69,6 +71,7 @@ def access_log_lines(topology, path: str) -> list[str]:
     return [line for line in topology.nginx.access() if f" {path} HTTP/" in line]
 
 
+@with_data
 def test_pages_come_from_daphne_through_nginx(topology, production_keys):
     status, headers, body = request(topology, "GET", "/accounts/login/")
     assert status == 200
@@ -180,6 +183,7 @@ def _multipart(filename: str, content: bytes, total: int | None = None) -> tuple
     return body, f"multipart/form-data; boundary={boundary}"
 
 
+@with_data
 def test_uploads_up_to_the_limit_reach_the_platform_and_one_byte_more_gets_the_413_page(
     topology, production_keys
 ):
@@ -243,6 +247,7 @@ async def _idle_socket(topology, cookie: str) -> list[dict]:
     return answers
 
 
+@with_data
 def test_a_websocket_is_upgraded_and_outlives_nginx_read_timeout_while_idle(
     topology, production_keys
 ):
@@ -255,6 +260,7 @@ def test_a_websocket_is_upgraded_and_outlives_nginx_read_timeout_while_idle(
     assert '"GET /ws/ HTTP/1.1" 101 ' in line
 
 
+@with_data
 def test_the_access_log_records_the_client_address_a_trusted_proxy_forwards(
     topology, production_keys
 ):
