@@ -108,6 +108,15 @@ def test_pages_carry_the_security_headers_and_hsts_over_https(topology):
     # each header once: nginx adds none of its own to proxied pages
     assert len(headers.get_all("Content-Security-Policy")) == 1
     assert len(headers.get_all("X-Content-Type-Options")) == 1
+    (csrf_cookie,) = [c for c in headers.get_all("Set-Cookie") if c.startswith("csrftoken=")]
+    assert "; Secure" in csrf_cookie and "SameSite=Lax" in csrf_cookie
+
+
+def test_nginx_passes_the_host_on_and_the_platform_refuses_a_foreign_one(topology):
+    status, _headers, _body = request(
+        topology, "GET", "/accounts/login/", headers={"Host": "wijkplatform.example.evil"}
+    )
+    assert status == 400
 
 
 @pytest.mark.parametrize("proto", [None, "http", "ftp"])
