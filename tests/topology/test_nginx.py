@@ -24,12 +24,15 @@ from websockets.asyncio.client import connect
 from channels_app import services as channel_services
 from channels_app.models import Attachment
 from privacy.models import AccessLogEntry
+from tests.e2e.axe import axe_violations
 from tests.factories import ProfessionalFactory
 from tests.knowledge.fixtures import pdf_bytes
 from tests.privacy.fixtures import build_world, strong_client
 from tests.topology.conftest import HOST, ORIGIN, WEBSOCKET_TIMEOUT
 
-pytestmark = [pytest.mark.redis, pytest.mark.nginx]
+# The test database must exist for the servers also when only tests that create nothing run;
+# those roll back an empty transaction instead of emptying every table afterwards.
+pytestmark = [pytest.mark.redis, pytest.mark.nginx, pytest.mark.django_db]
 #: for the tests that create what the servers are to read: committed, so that they see it
 with_data = pytest.mark.django_db(transaction=True)
 
@@ -295,3 +298,41 @@ def test_the_access_log_records_the_client_address_a_trusted_proxy_forwards(
     assert read_from("127.0.0.2", "203.0.113.9").ip_address == "127.0.0.2"
     addresses = [line.split(" ", 1)[0] for line in access_log_lines(topology, path)]
     assert addresses[-3:] == ["203.0.113.7", "203.0.113.8", "127.0.0.2"]
+
+
+@pytest.mark.browser
+def test_a_browser_sending_too_much_sees_the_413_page_styled_and_accessible(topology, browser_page):
+    page = browser_page
+    base = f"http://127.0.0.1:{topology.port}"
+    page.goto(f"{base}/static/css/site.css")  # any address of the site, for a form to post from
+    page.set_content(
+        '<form method="post" enctype="multipart/form-data" action="/channels/1/upload/">'
+        '<input type="file" name="file"></form>'
+    )
+    with page.expect_navigation() as navigation:
+        # a file of client_max_body_size, made in the page: with the form around it, too much
+        page.evaluate(
+            """(size) => {
+                const files = new DataTransfer();
+                files.items.add(new File([new Uint8Array(size)], "scan.pdf",
+                                         {type: "application/pdf"}));
+                document.querySelector("input[type=file]").files = files.files;
+                document.querySelector("form").submit();
+            }""",
+            BODY_LIMIT,
+        )
+    assert navigation.value.status == 413
+    assert page.title() == "Bestand te groot · Wijkplatform"
+    assert page.locator("h1").inner_text() == "Bestand te groot"
+    assert page.evaluate("document.documentElement.lang") == "nl"
+    # the platform's stylesheets, from /static/ under their unhashed names
+    loaded = page.evaluate(
+        "[...document.styleSheets].map(sheet => [sheet.href, sheet.cssRules.length])"
+    )
+    assert [href.removeprefix(base) for href, _rules in loaded] == [
+        "/static/vendor/utrecht/components.css",
+        "/static/css/theme.css",
+        "/static/css/site.css",
+    ]
+    assert all(rules > 0 for _href, rules in loaded)
+    assert axe_violations(page) == []
