@@ -62,13 +62,15 @@ def serve(
     port: int,
     output: list[str] | None = None,
     health_headers: dict[str, str] | None = None,
+    database_url: str | None = None,
     **env: str,
 ) -> Iterator[str]:
-    """Run ``command``, a server on 127.0.0.1:``port``, on the test database while the block
-    runs; yield its base URL once ``/healthz`` answers (asked with ``health_headers``, e.g. an
-    allowed Host). ``env`` is added to the environment, which otherwise leaves DEBUG to its
-    default."""
-    environment = {**os.environ, "DATABASE_URL": database_url_of_test_database()}
+    """Run ``command``, a server on 127.0.0.1:``port``, on the test database (or
+    ``database_url``, its address looked up beforehand) while the block runs; yield its base
+    URL once ``/healthz`` answers (asked with ``health_headers``, e.g. an allowed Host). ``env``
+    is added to the environment, which otherwise leaves DEBUG to its default."""
+    database_url = database_url or database_url_of_test_database()
+    environment = {**os.environ, "DATABASE_URL": database_url}
     environment.pop("DEBUG", None)
     environment.update(env)
     with tempfile.TemporaryFile() as log:

@@ -10,6 +10,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,12 +92,25 @@ def topology(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[T
     )
     upstreams = [free_port(), free_port()]
     outputs: list[str] = []
+    servers = [
+        serve(image_command(port), port, outputs, HEALTH_HEADERS, database_url, **env)
+        for port in upstreams
+    ]
     with ExitStack() as stack:
-        for port in upstreams:
-            with django_db_blocker.unblock():
-                stack.enter_context(
-                    serve(image_command(port), port, outputs, HEALTH_HEADERS, **env)
-                )
+        # web1 and web2 start side by side (each waits for its /healthz), and stop so
+        with ThreadPoolExecutor(len(servers)) as pool:
+            started = [pool.submit(server.__enter__) for server in servers]
+        running = [
+            server for server, start in zip(servers, started, strict=True) if not start.exception()
+        ]
+
+        def stop() -> None:
+            with ThreadPoolExecutor(len(servers)) as pool:
+                list(pool.map(lambda server: server.__exit__(None, None, None), running))
+
+        stack.callback(stop)
+        for start in started:
+            start.result()
         nginx = Nginx(
             base / "nginx",
             port=free_port(),
