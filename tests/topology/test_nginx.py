@@ -70,8 +70,19 @@ def session_cookie(user) -> str:
     return client.cookies["sessionid"].value
 
 
-def access_log_lines(topology, path: str) -> list[str]:
-    return [line for line in topology.nginx.access() if f" {path} HTTP/" in line]
+def access_log_lines(topology, path: str, at_least: int = 0, containing: str = "") -> list[str]:
+    """nginx's access log lines for ``path`` (with ``containing``), once there are ``at_least``
+    (nginx writes one as the request ends, which may be just after the client read the answer)."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [
+            line
+            for line in topology.nginx.access()
+            if f" {path} HTTP/" in line and containing in line
+        ]
+        if len(lines) >= at_least or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
 
 
 @with_data
@@ -141,10 +152,10 @@ def test_healthz_answers_over_plain_http_and_stays_out_of_the_access_log(topolog
 
 
 def test_requests_are_spread_over_both_daphne_processes(topology):
-    before = len(access_log_lines(topology, "/accounts/login/"))
+    agent = f"spread-{uuid.uuid4()}"  # the log has no query string; it has the user agent
     for _ in range(8):
-        assert request(topology, "GET", "/accounts/login/")[0] == 200
-    lines = access_log_lines(topology, "/accounts/login/")[before:]
+        assert request(topology, "GET", "/accounts/login/", headers={"User-Agent": agent})[0] == 200
+    lines = access_log_lines(topology, "/accounts/login/", at_least=8, containing=agent)
     assert len(lines) == 8
     used = {re.search(r"upstream=(\S+)", line).group(1) for line in lines}
     assert used == {f"127.0.0.1:{port}" for port in topology.upstreams}, lines
@@ -268,7 +279,7 @@ def test_a_websocket_is_upgraded_and_outlives_nginx_read_timeout_while_idle(
     answers = asyncio.run(_idle_socket(topology, cookie))
     assert [frame["ref"] for frame in answers] == ["after 0 s", f"after {WEBSOCKET_TIMEOUT + 2} s"]
     assert time.monotonic() - started > WEBSOCKET_TIMEOUT + 2
-    (line,) = access_log_lines(topology, "/ws/")
+    (line,) = access_log_lines(topology, "/ws/", at_least=1)
     assert '"GET /ws/ HTTP/1.1" 101 ' in line
 
 
@@ -296,7 +307,8 @@ def test_the_access_log_records_the_client_address_a_trusted_proxy_forwards(
     assert read_from("127.0.0.1", "198.51.100.9, 203.0.113.8").ip_address == "203.0.113.8"
     # from anywhere else the header counts for nothing: the address nginx saw
     assert read_from("127.0.0.2", "203.0.113.9").ip_address == "127.0.0.2"
-    addresses = [line.split(" ", 1)[0] for line in access_log_lines(topology, path)]
+    lines = access_log_lines(topology, path, at_least=3)
+    addresses = [line.split(" ", 1)[0] for line in lines]
     assert addresses[-3:] == ["203.0.113.7", "203.0.113.8", "127.0.0.2"]
 
 
