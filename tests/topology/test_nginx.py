@@ -24,6 +24,8 @@ from websockets.asyncio.client import connect
 from channels_app import services as channel_services
 from channels_app.models import Attachment
 from privacy.models import AccessLogEntry
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e import open_room
 from tests.e2e.axe import axe_violations
 from tests.factories import ProfessionalFactory
 from tests.knowledge.fixtures import pdf_bytes
@@ -348,3 +350,53 @@ def test_a_browser_sending_too_much_sees_the_413_page_styled_and_accessible(topo
     ]
     assert all(rules > 0 for _href, rules in loaded)
     assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+@with_data
+def test_the_chat_says_which_limit_a_file_broke_when_nginx_refuses_it(
+    topology, production_keys, monkeypatch
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    owner = ProfessionalFactory().user
+    channel = channel_services.create_channel(by=owner, kind="closed", name="Uploads")
+    cookie = session_cookie(owner)
+    with sync_playwright() as playwright:
+        # the site's name leads to nginx
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1:{topology.port}"],
+        )
+        try:
+            context = browser.new_context()
+            # what the terminator adds to pages and requests; not to the socket, whose origin
+            # is the page's own (http:// here), nor to the upload, which nginx answers itself
+            context.route(
+                lambda url: url.startswith(f"http://{HOST}/") and not url.endswith("/upload/"),
+                lambda route: route.continue_(
+                    headers={**route.request.headers, "x-forwarded-proto": "https"}
+                ),
+            )
+            context.add_cookies([{"name": "sessionid", "value": cookie, "url": f"http://{HOST}/"}])
+            page = context.new_page()
+            open_room(page, f"http://{HOST}/channels/{channel.pk}/")
+            # a file larger than nginx takes, made in the page and chosen in the composer
+            page.evaluate(
+                """(size) => {
+                    const picker = document.querySelector(".wijk-composer input[type=file]");
+                    const files = new DataTransfer();
+                    files.items.add(new File([new Uint8Array(size)], "scan.pdf",
+                                             {type: "application/pdf"}));
+                    picker.files = files.files;
+                    picker.dispatchEvent(new Event("change", {bubbles: true}));
+                }""",
+                BODY_LIMIT,
+            )
+            tray = page.get_by_role("list", name="Bestanden bij dit bericht")
+            expect(tray).to_contain_text("scan.pdf")
+            expect(tray).to_contain_text("Een bestand mag hoogstens 10 MB zijn.", timeout=20_000)
+        finally:
+            browser.close()
+    assert Attachment.objects.count() == 0
