@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite.
 
 Every test runs on PostgreSQL (the embedded server unless DATABASE_URL names one). Tests that
-need another service (Redis, Chromium, the server programs for the fault tests) skip with a
+need another service (Redis, Chromium, the server programs for the fault tests, nginx) skip with a
 reason when it is missing, except for the services REQUIRE_SERVICES names (CI): then a skip is
 a failure.
 """
@@ -28,6 +28,8 @@ pytest_plugins = [
     "tests.privacy.fixtures",
 ]
 
+#: the markers of tests that need a service this machine may lack (settings.REQUIRE_SERVICES)
+SERVICE_MARKERS = frozenset({"redis", "browser", "faults", "nginx"})
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -65,6 +67,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             "needs the PostgreSQL and Redis server programs (apt-get install postgresql "
             "redis-server)",
         )
+    if item.get_closest_marker("nginx"):
+        from tests.topology.nginx import nginx_program
+
+        _require("nginx", nginx_program() is not None, "needs nginx (apt-get install nginx)")
     if item.get_closest_marker("browser"):
         _require(
             "browser",
@@ -75,7 +81,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def _may_skip(item: pytest.Item) -> bool:
     """Whether a skip of ``item`` is allowed: it needs a service that need not be there."""
-    needs = {marker.name for marker in item.iter_markers()} & {"redis", "browser", "faults"}
+    needs = {marker.name for marker in item.iter_markers()} & SERVICE_MARKERS
     return bool(needs - settings.REQUIRE_SERVICES)
 
 

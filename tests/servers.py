@@ -37,8 +37,9 @@ def database_url_of_test_database() -> str:
     return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
 
 
-def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, dict(response.headers), response.read()
 
 
@@ -57,12 +58,19 @@ def daphne(port: int, output: list[str] | None = None, **env: str) -> Iterator[s
 
 @contextmanager
 def serve(
-    command: list[str], port: int, output: list[str] | None = None, **env: str
+    command: list[str],
+    port: int,
+    output: list[str] | None = None,
+    health_headers: dict[str, str] | None = None,
+    database_url: str | None = None,
+    **env: str,
 ) -> Iterator[str]:
-    """Run ``command``, a server on 127.0.0.1:``port``, on the test database while the block
-    runs; yield its base URL once ``/healthz`` answers. ``env`` is added to the environment,
-    which otherwise leaves DEBUG to its default."""
-    environment = {**os.environ, "DATABASE_URL": database_url_of_test_database()}
+    """Run ``command``, a server on 127.0.0.1:``port``, on the test database (or
+    ``database_url``, its address looked up beforehand) while the block runs; yield its base
+    URL once ``/healthz`` answers (asked with ``health_headers``, e.g. an allowed Host). ``env``
+    is added to the environment, which otherwise leaves DEBUG to its default."""
+    database_url = database_url or database_url_of_test_database()
+    environment = {**os.environ, "DATABASE_URL": database_url}
     environment.pop("DEBUG", None)
     environment.update(env)
     with tempfile.TemporaryFile() as log:
@@ -74,7 +82,7 @@ def serve(
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    fetch(f"{base}/healthz")
+                    fetch(f"{base}/healthz", health_headers)
                     break
                 except OSError:
                     if time.monotonic() > deadline or server.poll() is not None:

@@ -170,7 +170,9 @@ export class ComposerTools {
         state.textContent = texts.readyText;
         item.classList.add("wijk-tray__file--ready");
       } else {
-        this.failed(entry, request.response?.error ?? texts.failedText);
+        // nginx answers a request over its size limit itself, with a page rather than a reason
+        const reason = request.status === 413 ? texts.tooLargeText : texts.failedText;
+        this.failed(entry, request.response?.error ?? reason);
       }
     });
     request.addEventListener("error", () => this.failed(entry, texts.failedText));
