@@ -119,3 +119,23 @@ def test_a_member_sets_a_channel_s_push_level_and_an_outsider_cannot(client):
     assert response.json() == {"push": "none"}
     page = client.get(reverse("channels_app:push_settings")).content.decode()
     assert "Samen Heerlen Gezond" in page  # listed among the channels that are not "everything"
+
+
+def test_the_channel_s_details_offer_its_push_level_to_members_only(client):
+    owner, outsider = person("Olga"), person("Otto")
+    channel = services.create_channel(by=owner, kind="open", name="Geldzorgen Hoensbroek")
+    channel.memberships.filter(user=owner).update(push=PushLevel.MENTIONS)
+    client.force_login(owner)
+    page = client.get(reverse("channels_app:info", args=[channel.pk])).content.decode()
+    action = reverse("channels_app:push_level", args=[channel.pk])
+    assert f'action="{action}"' in page
+    assert 'value="mentions"' in page and "Alleen vermeldingen" in page
+    checked = page[page.index('value="mentions"') - 200 : page.index('value="mentions"') + 200]
+    assert "checked" in checked
+    panel = client.get(
+        reverse("channels_app:info", args=[channel.pk]), HTTP_X_WIJK_FRAGMENT="info"
+    ).content.decode()
+    assert 'id="push-push_0"' in page and 'id="info-push-push_0"' in panel  # ids of its own
+    client.force_login(outsider)
+    page = client.get(reverse("channels_app:info", args=[channel.pk])).content.decode()
+    assert action not in page  # an open channel's reader who is no member has no level
