@@ -95,3 +95,27 @@ def test_the_settings_page_subscribes_this_device_and_a_mention_reaches_it(
     page.get_by_role("button", name="Uitzetten op dit apparaat").click()
     expect(state).to_have_text("Pushmeldingen staan uit op dit apparaat.", timeout=LIVE)
     assert not PushSubscription.objects.filter(user=bert).exists()
+
+
+def test_signing_out_ends_the_device_s_subscription(push_service, workspace, browser_page):
+    bert = workspace.bert
+    device = push_service.device()
+    page, context = browser_page, browser_page.context
+    context.grant_permissions(["notifications"], origin=workspace.server)
+    context.add_init_script(FAKE_PUSH_MANAGER % json.dumps(device.as_json()))
+    context.add_cookies([session_cookie(bert, workspace.server)])
+    page.goto(f"{workspace.server}/channels/")
+    page.locator(".wijk-profile__summary").click()
+    page.get_by_role("link", name="Pushmeldingen").click()
+    page.get_by_role("button", name="Aanzetten op dit apparaat").click()
+    expect(page.locator("[data-push-state]")).to_have_text(
+        "Pushmeldingen staan aan op dit apparaat.", timeout=LIVE
+    )
+    assert PushSubscription.objects.filter(user=bert, endpoint=device.endpoint).exists()
+
+    page.locator(".wijk-profile__summary").click()
+    page.get_by_role("button", name="Uitloggen").click()
+    page.wait_for_url("**/accounts/login/**", timeout=LIVE)
+    # the browser unsubscribed, and the server forgot the device with the session
+    assert page.evaluate("localStorage.getItem('test-push-subscribed')") is None
+    assert not PushSubscription.objects.filter(user=bert).exists()
