@@ -50,11 +50,15 @@ if (section && section.dataset.vapidKey) {
   } else {
     registration()
       .then((ready) => ready.pushManager.getSubscription())
-      .then((subscription) => {
-        // A subscription the server no longer has (removed from the list) is sent again.
-        if (subscription && Notification.permission === "granted") {
-          return tell("POST", subscription).then(() => show(true));
-        }
+      .then(async (subscription) => {
+        // On only while the server has this browser's subscription, turned on, in the list
+        // below; one removed there (or turned off) is ended here too, so that turning on
+        // subscribes afresh.
+        const known = new Set(
+          [...document.querySelectorAll("[data-endpoint]")].map((item) => item.dataset.endpoint),
+        );
+        if (subscription && known.has(subscription.endpoint)) return show(true);
+        if (subscription) await subscription.unsubscribe().catch(() => {});
         return show(false);
       })
       .catch(() => show(false));

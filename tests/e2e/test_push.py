@@ -119,3 +119,24 @@ def test_signing_out_ends_the_device_s_subscription(push_service, workspace, bro
     # the browser unsubscribed, and the server forgot the device with the session
     assert page.evaluate("localStorage.getItem('test-push-subscribed')") is None
     assert not PushSubscription.objects.filter(user=bert).exists()
+
+
+def test_a_device_removed_from_the_list_is_off_and_not_added_again(
+    push_service, workspace, browser_page
+):
+    bert = workspace.bert
+    device = push_service.device()
+    page, context = browser_page, browser_page.context
+    context.grant_permissions(["notifications"], origin=workspace.server)
+    context.add_init_script(FAKE_PUSH_MANAGER % json.dumps(device.as_json()))
+    context.add_cookies([session_cookie(bert, workspace.server)])
+    page.goto(f"{workspace.server}/channels/notifications/settings/")
+    page.get_by_role("button", name="Aanzetten op dit apparaat").click()
+    state = page.locator("[data-push-state]")
+    expect(state).to_have_text("Pushmeldingen staan aan op dit apparaat.", timeout=LIVE)
+    page.reload()
+    page.locator("[data-device]").get_by_role("button", name="Verwijderen").click()
+    expect(page.locator("[data-no-devices]")).to_be_visible()
+    expect(state).to_have_text("Pushmeldingen staan uit op dit apparaat.", timeout=LIVE)
+    assert page.evaluate("localStorage.getItem('test-push-subscribed')") is None
+    assert not PushSubscription.objects.filter(user=bert).exists()
