@@ -10,8 +10,9 @@ PYTEST_ARGS ?=
 FULL ?= 0
 
 # Serving on this machine over plain HTTP, with the secrets production sets in its environment
-# generated once into .data/secrets/ (config/local_secrets.py).
-LOCAL_ENV = HTTPS=false LOCAL_SECRETS_DIR=.data/secrets ALLOWED_HOSTS=$(ALLOWED_HOSTS)
+# generated once into .data/secrets/ (config/local_secrets.py), and the background tasks (push
+# notifications) run by the server process itself instead of a worker of their own.
+LOCAL_ENV = HTTPS=false LOCAL_SECRETS_DIR=.data/secrets ALLOWED_HOSTS=$(ALLOWED_HOSTS) TASK_WORKER_IN_PROCESS=true
 # `make run`: DEBUG off, as in production: error pages without the platform's internals, static
 # files collected and served by ServeStatic.
 RUN_ENV = DEBUG=false $(LOCAL_ENV)

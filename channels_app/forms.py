@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from channels_app.models import Channel
+from channels_app.models import Channel, PushLevel, PushPreferences
 from core import forms as core_forms
 from directory.models import Neighbourhood
 
@@ -100,4 +100,40 @@ class ReportForm(forms.Form):
             "The moderators see this message as it is now and your reason, not the rest of the "
             "conversation. Every look at a report is logged."
         ),
+    )
+
+
+class PushPreferencesForm(forms.ModelForm):
+    """When push notifications may come, and what they may show (``channels_app.push``)."""
+
+    class Meta:
+        model = PushPreferences
+        fields = ["quiet_from", "quiet_until", "quiet_weekends", "show_content"]
+        labels = {
+            "quiet_from": _("Quiet from"),
+            "quiet_until": _("Quiet until"),
+            "quiet_weekends": _("Quiet all weekend"),
+            "show_content": _("Show the sender and the first words of messages in open channels"),
+        }
+        help_texts = {
+            "quiet_until": _(
+                "No push notifications between these times (Dutch time). The same time twice: "
+                "no quiet hours."
+            ),
+            "show_content": _(
+                "Others may see them on your screen. Open channels only: a push notification "
+                "about anything else never shows a name or content."
+            ),
+        }
+        widgets = {
+            "quiet_from": forms.TimeInput({"type": "time"}, format="%H:%M"),
+            "quiet_until": forms.TimeInput({"type": "time"}, format="%H:%M"),
+        }
+
+
+class PushLevelForm(forms.Form):
+    push = forms.ChoiceField(
+        label=_("Push notifications from this channel"),
+        choices=PushLevel.choices,
+        widget=forms.RadioSelect,
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -73,6 +74,14 @@ class Channel(models.Model):
         return f"channel.{self.pk}"
 
 
+class PushLevel(models.TextChoices):
+    """What of a channel reaches a member's devices (the notifications page lists it all)."""
+
+    ALL = "all", _("Everything for you")
+    MENTIONS = "mentions", _("Mentions only")
+    NONE = "none", _("Nothing (muted)")
+
+
 class Membership(models.Model):
     """Someone in a channel, with their role and how far they have read."""
 
@@ -90,6 +99,10 @@ class Membership(models.Model):
     last_read_seq = models.PositiveBigIntegerField(default=0)
     #: listed first in the person's sidebar, under "Favourites"
     favourite = models.BooleanField(_("favourite"), default=False)
+    #: which of the room's messages reach the member's devices as push notifications
+    push = models.CharField(
+        _("push notifications"), max_length=10, choices=PushLevel.choices, default=PushLevel.ALL
+    )
 
     class Meta:
         verbose_name = _("channel membership")
@@ -377,3 +390,59 @@ class Attachment(StoredFile):
     class Meta(StoredFile.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
+
+
+class PushSubscription(models.Model):
+    """One device (a browser) that receives the person's push notifications (Web Push).
+
+    What the browser's push service gave it: the address to send to (``endpoint``) and the keys
+    to encrypt for (``p256dh``, ``auth``). Bound to the browser session that made it: signing
+    out there deletes it (``channels_app.push``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.CharField(_("address"), max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    #: what the person sees in their list of devices (browser and system, from the user agent)
+    label = models.CharField(_("device"), max_length=100, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    #: a hash of the session key that subscribed (``core.protocol.session_group``'s hash)
+    session_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    enabled = models.BooleanField(_("on"), default=True)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+    last_success_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device for push notifications")
+        verbose_name_plural = _("devices for push notifications")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.pk} of {self.user}"
+
+
+class PushPreferences(models.Model):
+    """One person's rules for push notifications; without a row the defaults hold."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_preferences"
+    )
+    #: no pushes from ``quiet_from`` to ``quiet_until`` (the deployment's time zone); equal
+    #: times: no quiet hours
+    quiet_from = models.TimeField(_("quiet from"), default=datetime.time(18, 0))
+    quiet_until = models.TimeField(_("quiet until"), default=datetime.time(8, 0))
+    quiet_weekends = models.BooleanField(_("quiet at weekends"), default=True)
+    #: open channels only: the sender and the first words of the message
+    show_content = models.BooleanField(
+        _("show sender and first words for open channels"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("push notification settings")
+        verbose_name_plural = _("push notification settings")
+
+    def __str__(self) -> str:
+        return f"Push settings of {self.user}"

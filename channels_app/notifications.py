@@ -12,10 +12,14 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from accounts.models import User
+from channels_app import push
 from channels_app.models import Channel, Message, Notification
 from core.protocol import broadcast_after_commit, user_group
 
 Kind = Notification.Kind
+#: what a push notification alone may be about (``push_elsewhere``)
+CASE_MESSAGE = push.CASE_MESSAGE
+SESSION_REMINDER = push.SESSION_REMINDER
 
 
 def notify(
@@ -60,7 +64,20 @@ def notify_elsewhere(
     """
     if not link.startswith("/") or link.startswith("//"):
         raise ValueError(f"not a local address: {link!r}")
+    user_ids = set(user_ids) - ({actor.pk} if actor else set())
+    if kind == Kind.CASE_INVITATION:
+        push.push(user_ids, push.CASE_INVITATION, link=link)
     return notify(user_ids, kind, actor=actor, link=link)
+
+
+def push_elsewhere(user_ids: Iterable[int], kind: str, *, link: str, title: str = "") -> None:
+    """A push notification alone (no stored notification) about something outside the
+    channels, opening ``link``: a new message in a case room (``push.CASE_MESSAGE``, with no
+    name or content), a learning session's reminder (``push.SESSION_REMINDER``, with the
+    session's ``title``)."""
+    if kind not in {CASE_MESSAGE, SESSION_REMINDER}:
+        raise ValueError(f"not a push about elsewhere: {kind!r}")
+    push.push(set(user_ids), kind, link=link, title=title)
 
 
 def mark_read(user: User, ids: Iterable[int] | None = None) -> int:

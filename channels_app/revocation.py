@@ -5,8 +5,10 @@ check their rights afresh and close if they are gone: deactivation, organisation
 and roles (verification). Changes to passwords, e-mail addresses and second factors send it
 from ``accounts.signals``, which also logs them. A deleted
 session (signing out, ``clearsessions``, an administrator ending it) closes the
-sockets opened with it. Sockets also check before every frame, so nothing depends on these
-events arriving; they make the end immediate for a socket that is only listening.
+sockets opened with it and deletes the push subscriptions made in it. Sockets also check
+before every frame, so nothing depends on these events arriving; they make the end immediate
+for a socket that is only listening. Deactivation and lost verification also delete the
+user's push subscriptions.
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from core.protocol import end_session_sockets, rights_changed
+from channels_app.push import forget_session, forget_unless_allowed
+from core.protocol import end_session_sockets
+from core.protocol import rights_changed as _rights_changed
+
+
+def rights_changed(user_id: int) -> None:
+    """Tell the user's sockets; and, once committed, delete the user's push subscriptions if
+    the user is deactivated or no longer verified (nothing is pushed to them)."""
+    _rights_changed(user_id)
+    forget_unless_allowed(user_id)
+
 
 #: fields of the user whose change can end rights (credentials: accounts.signals)
 WATCHED_FIELDS = ("is_active",)
@@ -72,6 +84,7 @@ def _user_deleted(sender, instance: Any, **kwargs) -> None:
 
 def _session_deleted(sender, instance: Session, **kwargs) -> None:
     key = instance.session_key
+    forget_session(key)  # signed out there: that browser's devices get no more pushes
     user_id = instance.get_decoded().get(SESSION_KEY)
     if user_id is not None:
         rights_changed(user_id)  # a frame racing the close below is checked in full

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from channels_app import access, notifications
+from channels_app import access, notifications, push
 from channels_app.models import (
     Attachment,
     Channel,
@@ -446,12 +446,19 @@ class ChannelRooms(ChatEngine[Message]):
         notifications.notify(
             mentioned, Notification.Kind.MENTION, room, message=message, actor=message.author
         )
-        if room.is_direct and message.seq == 1:
-            # the first message of a new conversation: the others learn that it exists
+        push.push(mentioned, push.MENTION, channel=room, message=message)
+        pushed = set(mentioned)
+        if room.is_direct:
             others = set(room.memberships.values_list("user_id", flat=True)) - mentioned
-            notifications.notify(
-                others, Notification.Kind.DIRECT, room, message=message, actor=message.author
-            )
+            others.discard(message.author_id)
+            if message.seq == 1:
+                # the first message of a new conversation: the others learn that it exists
+                notifications.notify(
+                    others, Notification.Kind.DIRECT, room, message=message, actor=message.author
+                )
+            # every message of a direct conversation reaches the others' devices
+            push.push(others, push.DIRECT, channel=room, message=message)
+            pushed |= others
         parent = message.parent
         if parent is None:
             return
@@ -471,6 +478,12 @@ class ChannelRooms(ChatEngine[Message]):
             room,
             message=message,
             actor=message.author,
+        )
+        push.push(
+            (in_thread & members) - pushed - {message.author_id},
+            push.REPLY,
+            channel=room,
+            message=message,
         )
 
     def frame(self, message: Message, language: str | None = None) -> dict[str, Any]:

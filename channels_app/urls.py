@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channels_app import views
+from channels_app import push_views, views
 
 app_name = "channels_app"
 
@@ -14,6 +14,13 @@ urlpatterns = [
         "notifications/<int:notification_id>/open/",
         views.open_notification,
         name="open_notification",
+    ),
+    path("notifications/settings/", push_views.push_settings, name="push_settings"),
+    path("notifications/devices/", push_views.push_devices, name="push_devices"),
+    path(
+        "notifications/devices/<int:device_id>/<slug:action>/",
+        push_views.push_device,
+        name="push_device",
     ),
     path("reports/", views.reports, name="reports"),
     path("reports/<int:report_id>/", views.report_detail, name="report_detail"),
@@ -41,5 +48,6 @@ urlpatterns = [
     path("<int:pk>/settings/", views.settings_view, name="settings"),
     path("<int:pk>/favourite/", views.favourite, name="favourite"),
     path("<int:pk>/info/", views.info, name="info"),
+    path("<int:pk>/push/", push_views.push_level, name="push_level"),
     path("<int:pk>/<slug:action>/", views.membership_action, name="membership_action"),
 ]

@@ -28,6 +28,7 @@ from channels_app.forms import (
     DirectMessageForm,
     InviteForm,
     MessageForm,
+    PushLevelForm,
     ReportForm,
 )
 from channels_app.models import (
@@ -586,6 +587,12 @@ def info(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     context["panel"] = request.headers.get(FRAGMENT) == "info"
+    if rights.membership is not None:
+        # what of this room reaches the member's devices (channels_app.push_views.push_level)
+        context["push_form"] = PushLevelForm(
+            initial={"push": rights.membership.push},
+            auto_id="info-push-%s" if context["panel"] else "push-%s",
+        )
     return _page_or_part(request, "info", "channels_app/info.html", context)
 
 

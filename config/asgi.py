@@ -17,7 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from config.startup import freeze_loaded_objects  # noqa: E402
+from config.startup import freeze_loaded_objects, start_task_worker  # noqa: E402
 from core.origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -28,6 +28,7 @@ application = ProtocolTypeRouter(
     }
 )
 freeze_loaded_objects()
+start_task_worker()
 
 # Python passes its interpreter lock between threads every 5 ms by default. daphne runs each
 # request in a thread of its own beside the event loop that carries every socket, so under load

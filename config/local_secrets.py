@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import os
 import secrets
 import tempfile
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -27,12 +30,49 @@ def _key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def vapid_key() -> str:
+    """A new VAPID private key (a P-256 key): its 32 bytes in URL-safe base64 without padding."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return _b64(key.private_numbers().private_value.to_bytes(32, "big"))
+
+
+def vapid_key_from_seed(seed: str) -> str:
+    """A VAPID private key derived from ``seed`` (development, where none is configured)."""
+    value = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    return _b64((value % (order - 1) + 1).to_bytes(32, "big"))
+
+
+def vapid_public_key(private_key: str) -> str:
+    """The public key of a VAPID private key, as browsers take it (``applicationServerKey``):
+    the uncompressed point in URL-safe base64 without padding."""
+    try:
+        raw = base64.urlsafe_b64decode(private_key + "=" * (-len(private_key) % 4))
+        if len(raw) != 32:
+            raise ValueError("not 32 bytes")
+        key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    except ValueError:
+        raise ImproperlyConfigured(
+            "VAPID_PRIVATE_KEY must be a P-256 private key: 32 bytes in URL-safe base64."
+        ) from None
+    point = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return _b64(point)
+
+
 #: The environment variables production must set and ``make run`` generates: name -> generator.
-#: A secret added to the settings that DEBUG off requires belongs here too.
+#: A secret added to the settings that DEBUG off requires belongs here too (and the VAPID key,
+#: without which the platform sends no push notifications).
 GENERATORS: dict[str, Callable[[], str]] = {
     "SECRET_KEY": lambda: secrets.token_urlsafe(64),
     "MFA_ENCRYPTION_KEYS": _key,
     "ACCESS_LOG_KEYS": _key,
+    "VAPID_PRIVATE_KEY": vapid_key,
 }
 
 

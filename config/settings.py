@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "servestatic",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -347,6 +350,43 @@ else:
     EMAIL_USE_SSL = _email.scheme == "smtps"
     EMAIL_USE_TLS = _email.scheme == "smtp+tls"
     EMAIL_TIMEOUT = 15
+
+# --- Push notifications (Web Push) ---------------------------------------------------------
+# The server's VAPID key pair (RFC 8292), which push services check on every push: the private
+# key as its 32 bytes in URL-safe base64 (as `npx web-push generate-vapid-keys` prints it), the
+# public key derived from it (VAPID_PUBLIC_KEY, if set, must match). Without a key pushes are
+# off; in development a key derived from SECRET_KEY stands in, and `make run` generates one
+# into .data/secrets/ (config/local_secrets.py).
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+if not VAPID_PRIVATE_KEY and DEBUG:
+    VAPID_PRIVATE_KEY = local_secrets.vapid_key_from_seed(f"wijkplatform-vapid:{SECRET_KEY}")
+VAPID_PUBLIC_KEY = local_secrets.vapid_public_key(VAPID_PRIVATE_KEY) if VAPID_PRIVATE_KEY else ""
+if env_str("VAPID_PUBLIC_KEY") and env_str("VAPID_PUBLIC_KEY") != VAPID_PUBLIC_KEY:
+    raise ImproperlyConfigured("VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY.")
+# Whom a push service contacts about the pushes: a mailto: or https: address (by default the
+# address the platform's e-mails come from).
+VAPID_SUBJECT = env_str("VAPID_SUBJECT") or f"mailto:{parseaddr(DEFAULT_FROM_EMAIL)[1]}"
+if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured("VAPID_SUBJECT must be a mailto: or https: address.")
+# The push services a browser's subscription may point at (origins; * matches within a host):
+# the server sends to nothing else.
+PUSH_SERVICES = env_list("PUSH_SERVICES") or [
+    "https://fcm.googleapis.com",
+    "https://updates.push.services.mozilla.com",
+    "https://*.push.services.mozilla.com",
+    "https://web.push.apple.com",
+    "https://*.notify.windows.com",
+]
+# A push the push service does not accept (5xx, 429, no answer) is tried again after
+# PUSH_RETRY_SECONDS, then four times as long each time, PUSH_ATTEMPTS times in all.
+PUSH_ATTEMPTS = env_int("PUSH_ATTEMPTS", 5, minimum=1)
+PUSH_RETRY_SECONDS = env_int("PUSH_RETRY_SECONDS", 30, minimum=1)
+# Background tasks (the pushes) are stored in PostgreSQL and run by `manage.py db_worker`
+# (django-tasks with django-tasks-db): the `worker` service in docker-compose.yml. `make run`
+# and `make dev` set TASK_WORKER_IN_PROCESS: the server runs them in a thread of its own
+# (config.startup.start_task_worker).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASK_WORKER_IN_PROCESS = env_bool("TASK_WORKER_IN_PROCESS", default=False)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

@@ -138,6 +138,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "offline": offline,
         "precache": [offline, *urls],
         "static": settings.STATIC_URL,
+        # shown beside a push notification
+        "icon": staticfiles_storage.url(ICONS[0][0]),
     }
     script = loader.render_to_string(
         "webapp/service_worker.js", {"config": json.dumps(config, indent=2)}

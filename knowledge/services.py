@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from channels_app import notifications
 from channels_app import services as channel_services
 from core.files import stored_upload
 from core.links import absolute_url
@@ -558,5 +559,11 @@ def send_reminders(*, now: datetime | None = None, hours: int = 24) -> int:
             Registration.objects.filter(pk=registration.pk).update(reminded_at=None)
             logger.exception("reminder for registration %s could not be sent", registration.pk)
             continue
+        notifications.push_elsewhere(
+            [registration.user_id],
+            notifications.SESSION_REMINDER,
+            link=reverse("knowledge:session", args=[registration.session_id]),
+            title=registration.session.title,
+        )
         sent += 1
     return sent

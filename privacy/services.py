@@ -564,6 +564,15 @@ class CaseRooms(ChatEngine[CaseMessage]):
             _store_file(room, message, message.author, upload, extra["stored"])
         _log(rights, message.author, Action.CREATE, "case_message", message.pk, room=room,
              address=extra["address"])  # fmt: skip
+        # the other members' devices learn that there is something new, not what or where
+        readers = room.members.filter(
+            status=CaseMember.Status.ACTIVE, suspended_at__isnull=True
+        ).exclude(user_id=message.author_id)
+        notifications.push_elsewhere(
+            readers.values_list("user_id", flat=True),
+            notifications.CASE_MESSAGE,
+            link=reverse("privacy:room", args=[room.pk]),
+        )
 
     def abandon(self, extra: Extra) -> None:
         delete_stored(CaseFile, extra["stored"])

@@ -20,6 +20,7 @@ from django.core.cache import cache
 
 from tests.e2e import BROWSER_TIME_ZONE
 from tests.factories import ProfessionalFactory, UserFactory
+from tests.push_service import PushService
 
 pytest_plugins = [
     "tests.directory.fixtures",
@@ -227,3 +228,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
                 [connection.settings_dict["NAME"]],
             )
+
+
+@pytest.fixture
+def push_service(settings) -> Iterator[PushService]:
+    """A Web Push service on 127.0.0.1 (tests/push_service.py) that the platform may send to.
+
+    Ask for it before ``live_asgi_server`` (or a fixture using it), so that the forked server
+    has it in its ``PUSH_SERVICES`` too.
+    """
+    from config import local_secrets
+    from tests.push_service import push_service as start
+
+    settings.VAPID_PRIVATE_KEY = local_secrets.vapid_key()
+    settings.VAPID_PUBLIC_KEY = local_secrets.vapid_public_key(settings.VAPID_PRIVATE_KEY)
+    with start(settings.VAPID_PUBLIC_KEY) as service:
+        settings.PUSH_SERVICES = [service.origin]
+        yield service

@@ -26,10 +26,12 @@ ALLOWED: dict[str, set[str]] = {
         "core", "accounts", "directory",
         "channels_app.models",  # an article restricted to channels' members
         "channels_app.services",  # sharing an article posts a message in a channel
+        "channels_app.notifications",  # a learning session's reminder as a push notification
     },
     "privacy": {
         "core", "accounts", "directory",
-        "channels_app.notifications",  # an invitation or a suspension told as a notification
+        # an invitation or a suspension told as a notification; a new message as a push
+        "channels_app.notifications",
     },
     "insights": {
         "core", "accounts", "directory", "knowledge.models", "privacy.models",

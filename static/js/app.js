@@ -17,6 +17,24 @@ if (serviceWorker && "serviceWorker" in navigator) {
   else window.addEventListener("load", register, { once: true });
 }
 
+// Signing out ends this browser's push subscription at its push service too (the server
+// forgets it with the session): no push reaches a device that signed out. Never longer than a
+// moment: then the form goes anyway.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches(".wijk-profile__logout")) return;
+  if (!("serviceWorker" in navigator) || form.dataset.unsubscribed) return;
+  event.preventDefault();
+  form.dataset.unsubscribed = "true";
+  const unsubscribe = navigator.serviceWorker
+    .getRegistration("/")
+    .then((registration) => registration?.pushManager?.getSubscription())
+    .then((subscription) => subscription?.unsubscribe())
+    .catch(() => {});
+  const moment = new Promise((resolve) => setTimeout(resolve, 1500));
+  Promise.race([unsubscribe, moment]).finally(() => form.submit());
+});
+
 /**
  * A signed-in professional's tab keeps one socket, for live badges: it follows every channel
  * listed on the page. The body's data-connection says "live" once all of them are followed.

@@ -4,6 +4,10 @@
 // files it lists. Static files come from that cache first; a page comes from the network, and
 // when the network is gone the offline page is shown instead. Nothing else is ever stored: no
 // other page, no API answer, no upload, no socket, nothing sent with another method than GET.
+//
+// It also shows the platform's push notifications (channels_app.push): the push carries its
+// title, text, the local address it opens and a tag (a newer push of the same room replaces
+// the older one); a click focuses a tab of the platform on that address, or opens one.
 const SHELL = {{ config|safe }};
 
 self.addEventListener("install", (event) => {
@@ -59,4 +63,53 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname.startsWith(SHELL.static)) {
     event.respondWith(staticFile(request));
   }
+});
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = {};
+  }
+  const title = typeof data.title === "string" && data.title ? data.title : "";
+  if (!title) return;
+  // Only an address on this site is opened on a click.
+  const url = new URL(typeof data.url === "string" ? data.url : "/", self.location.origin);
+  const target = url.origin === self.location.origin ? url.pathname + url.search + url.hash : "/";
+  event.waitUntil(
+    self.registration.showNotification(title, {
+      body: typeof data.body === "string" ? data.body : "",
+      tag: typeof data.tag === "string" ? data.tag : undefined,
+      icon: SHELL.icon,
+      data: { url: target },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || "/", self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const tabs = await self.clients.matchAll({ type: "window" });
+      const open = tabs.find((tab) => tab.url === url);
+      if (open) {
+        await open.focus();
+        return;
+      }
+      if (tabs.length) {
+        try {
+          const moved = await tabs[0].navigate(url);
+          if (moved) {
+            await moved.focus();
+            return;
+          }
+        } catch {
+          // a tab this worker does not control: a new window below
+        }
+      }
+      await self.clients.openWindow(url);
+    })(),
+  );
 });

@@ -106,3 +106,44 @@ def test_make_run_serves_plain_http_with_debug_off_and_its_own_secrets(tmp_path)
         "ACCOUNT_DEFAULT_HTTP_PROTOCOL": "http",
         "SECRET_KEY": (tmp_path / "SECRET_KEY").read_text().strip(),
     }
+
+
+def test_make_run_generates_a_vapid_key_whose_public_key_browsers_take(tmp_path):
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid
+
+    environ: dict[str, str] = {}
+    local_secrets.provide(tmp_path, environ)
+    private = environ["VAPID_PRIVATE_KEY"]
+    public = local_secrets.vapid_public_key(private)
+    raw = base64.urlsafe_b64decode(public + "=" * (-len(public) % 4))
+    assert len(raw) == 65 and raw[0] == 4  # an uncompressed P-256 point
+    # the key pywebpush signs with is the same key
+    signer = Vapid.from_string(private).public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    assert signer == raw
+    with pytest.raises(ImproperlyConfigured, match="VAPID_PRIVATE_KEY"):
+        local_secrets.vapid_public_key("not-a-key")
+
+
+def test_a_vapid_public_key_that_does_not_belong_to_the_private_key_is_refused():
+    key, other = local_secrets.vapid_key(), local_secrets.vapid_key()
+    result = settings_under(
+        {
+            **PRODUCTION,
+            "VAPID_PRIVATE_KEY": key,
+            "VAPID_PUBLIC_KEY": local_secrets.vapid_public_key(other),
+        }
+    )
+    assert result.returncode != 0
+    assert "VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY" in result.stderr
+    matching = {**PRODUCTION, "VAPID_PRIVATE_KEY": key}
+    assert (
+        settings_under(
+            {**matching, "VAPID_PUBLIC_KEY": local_secrets.vapid_public_key(key)}
+        ).returncode
+        == 0
+    )

@@ -110,6 +110,14 @@ ROUTES: dict[str, Route | list[Route]] = {
     "channels_app:open_notification": Route(
         lambda w: {"notification_id": w.notification.pk}, post=empty
     ),
+    "channels_app:push_settings": Route(
+        post=lambda w: {"quiet_from": "18:00", "quiet_until": "08:00", "quiet_weekends": "on"}
+    ),
+    # a form post is no subscription (JSON): 400 for whoever may subscribe
+    "channels_app:push_devices": Route(post=lambda w: {"endpoint": "x"}),
+    "channels_app:push_device": Route(
+        lambda w: {"device_id": w.extra["device"].pk, "action": "remove"}, post=empty
+    ),
     "channels_app:reports": Route(),
     "channels_app:report_detail": [
         Route(
@@ -155,6 +163,9 @@ ROUTES: dict[str, Route | list[Route]] = {
     "channels_app:info": in_rooms(lambda w, room, m: {"pk": room.pk}),
     "channels_app:favourite": in_rooms(
         lambda w, room, m: {"pk": room.pk}, lambda w: {"favourite": "1"}
+    ),
+    "channels_app:push_level": in_rooms(
+        lambda w, room, m: {"pk": room.pk}, lambda w: {"push": "mentions"}
     ),
     "channels_app:membership_action": in_rooms(
         lambda w, room, m: {"pk": room.pk, "action": "archive"}, empty

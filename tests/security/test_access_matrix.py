@@ -96,6 +96,12 @@ channels_app:switcher                        get  L 3 O O O O O 3 O O
 channels_app:notifications                   get  L 3 O O O O O 3 O O
 channels_app:open_notification               get  L 3 5 5 5 5 5 3 5 5
 channels_app:open_notification               post L 3 4 R 4 4 4 3 4 4
+channels_app:push_settings                   get  L 3 O O O O O 3 O O
+channels_app:push_settings                   post L 3 R R R R R 3 R R
+channels_app:push_devices                    get  L 3 5 5 5 5 5 3 5 5
+channels_app:push_devices                    post L 3 B B B B B 3 B B
+channels_app:push_device                     get  L 3 5 5 5 5 5 3 5 5
+channels_app:push_device                     post L 3 4 R 4 4 4 3 4 4
 channels_app:reports                         get  L 3 O O O O O 3 O O
 channels_app:report_detail           closed  get  L 3 4 4 O 4 4 3 O O
 channels_app:report_detail           closed  post L 3 4 4 R 4 4 3 R R
@@ -150,6 +156,10 @@ channels_app:favourite               closed  get  L 3 5 5 5 5 5 3 5 5
 channels_app:favourite               closed  post L 3 4 R R 4 4 3 4 4
 channels_app:favourite               direct  get  L 3 5 5 5 5 5 3 5 5
 channels_app:favourite               direct  post L 3 4 R 4 4 4 3 4 4
+channels_app:push_level              closed  get  L 3 5 5 5 5 5 3 5 5
+channels_app:push_level              closed  post L 3 4 R R 4 4 3 4 4
+channels_app:push_level              direct  get  L 3 5 5 5 5 5 3 5 5
+channels_app:push_level              direct  post L 3 4 R 4 4 4 3 4 4
 channels_app:membership_action       closed  get  L 3 5 5 5 5 5 3 5 5
 channels_app:membership_action       closed  post L 3 4 4 4 4 4 3 4 4
 channels_app:membership_action       direct  get  L 3 5 5 5 5 5 3 5 5

@@ -9,7 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Invitation, User
 from channels_app import services
-from channels_app.models import Attachment, Channel, Membership, Message, Notification
+from channels_app.models import (
+    Attachment,
+    Channel,
+    Membership,
+    Message,
+    Notification,
+    PushSubscription,
+)
 from directory.models import Membership as OrganisationMembership
 from directory.models import Organisation
 from tests.factories import OrganisationFactory, ProfessionalFactory, UserFactory
@@ -95,7 +102,10 @@ def build_world() -> World:
         email="gast@wijk.example", display_name="Gast", invited_by=users["admin"],
         token_hash=token_hash,
     )  # fmt: skip
-    extra = {"direct_message": direct_message, "invitation": invitation}
+    device = PushSubscription.objects.create(
+        user=member, endpoint="https://fcm.googleapis.com/fcm/send/mark", p256dh="k", auth="a"
+    )
+    extra = {"direct_message": direct_message, "invitation": invitation, "device": device}
     extra |= _knowledge(users, closed)
     return World(
         users=users,
