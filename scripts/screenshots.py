@@ -7,6 +7,9 @@ Run against a server with the demo data (`make run`, or a checkout of an older c
 
 Each page is taken at 1366 and 390 px wide, signed in as the demo account that uses it (with the
 demo's published second-factor secret for the case rooms; see README, "Demo logins").
+
+With `--phone` the phone set is taken instead, for docs/screenshots/phone/: what a professional
+sees on a 390 × 844 px screen (at twice the pixels, as on a phone), one screen per page.
 """
 
 from __future__ import annotations
@@ -68,6 +71,15 @@ def first_link(page: Page, base: str, path: str, pattern: str) -> str:
     raise LookupError(f"no link like {pattern} on {path}")
 
 
+def link_named(page: Page, base: str, path: str, text: str) -> str:
+    """The address of the first link on ``path`` that reads ``text``."""
+    page.goto(f"{base}{path}")
+    href = page.get_by_role("link", name=text).first.get_attribute("href")
+    if not href:
+        raise LookupError(f"no link {text!r} on {path}")
+    return href
+
+
 #: name → (account or "" for signed out, how to reach the page)
 PAGES = {
     "login": ("", lambda page, base: "/accounts/login/"),
@@ -90,17 +102,57 @@ PAGES = {
 }
 
 
+#: the phone set: name → (account, how to reach the page, what to bring into view or "")
+PHONE_PAGES = {
+    "directory": ("anouk.aerts", lambda page, base: "/directory/?q=schuld", ".wijk-search"),
+    "channel": (
+        "anouk.aerts",
+        lambda page, base: link_named(page, base, "/channels/", "Samen Heerlen Gezond"),
+        "",
+    ),
+    "case-room": (
+        "anouk.aerts",
+        lambda page, base: first_link(page, base, "/cases/", r"/cases/\d+/"),
+        "",
+    ),
+    "knowledge": ("anouk.aerts", lambda page, base: "/knowledge/", "#results-heading"),
+}
+PHONE = {"width": 390, "height": 844}
+
+
+def phone_shots(browser, base: str, out: Path, only: list[str] | None) -> None:
+    for name in only or PHONE_PAGES:
+        account, reach, into_view = PHONE_PAGES[name]
+        context = browser.new_context(locale="nl-NL", viewport=PHONE, device_scale_factor=2,
+                                      is_mobile=True, has_touch=True)  # fmt: skip
+        page = context.new_page()
+        sign_in(page, base, account)
+        page.goto(f"{base}{reach(page, base)}")
+        page.wait_for_load_state("networkidle")
+        if into_view:  # at the top of the screen
+            page.locator(into_view).first.evaluate("(el) => el.scrollIntoView()")
+        target = out / f"{name}-390.png"
+        page.screenshot(path=str(target))
+        print(target)
+        context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--suffix", default="")
-    parser.add_argument("--only", nargs="*", choices=sorted(PAGES))
+    parser.add_argument("--only", nargs="*", choices=sorted({*PAGES, *PHONE_PAGES}))
+    parser.add_argument("--phone", action="store_true", help="the phone set (PHONE_PAGES)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     base = args.base_url.rstrip("/")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        if args.phone:
+            phone_shots(browser, base, args.out, args.only)
+            browser.close()
+            return
         for name in args.only or PAGES:
             account, reach = PAGES[name]
             context = browser.new_context(locale="nl-NL", viewport={"width": 1366, "height": 900})

@@ -144,6 +144,7 @@ export class LiveRoom {
       this.composing.start();
       this.textarea.addEventListener("keydown", (event) => this.onKeydown(event));
       this.textarea.addEventListener("input", () => this.onInput());
+      this.keepComposerInView(outside);
     }
     document.addEventListener(
       "visibilitychange",
@@ -496,6 +497,45 @@ export class LiveRoom {
     // Opening a room is for writing in it, as in every chat application; on a phone the
     // keyboard would cover the messages, so there the box waits for a tap.
     if (this.textarea && window.matchMedia(WIDE).matches) this.textarea.focus({ preventScroll: true });
+  }
+
+  /**
+   * On a phone the on-screen keyboard takes half the screen. The page follows what is left of
+   * it (the visual viewport: --wijk-visual-block-size on the document, and the height of the
+   * message box, --wijk-composer-block-size on the room), so that the styles can size the list
+   * to fit above the box; while the reader types, the box is kept at the bottom of what they
+   * see, and a list that showed its newest messages keeps showing them as it shrinks.
+   */
+  keepComposerInView(outside) {
+    let atEnd = this.nearEnd();
+    this.list.addEventListener("scroll", () => (atEnd = this.nearEnd()), { passive: true });
+    const sizes = new ResizeObserver(() => {
+      this.root.style.setProperty("--wijk-composer-block-size", `${this.composer.offsetHeight}px`);
+      if (atEnd) this.scrollToEnd();
+    });
+    sizes.observe(this.composer);
+    sizes.observe(this.list);
+    outside.signal.addEventListener("abort", () => sizes.disconnect());
+    const viewport = window.visualViewport;
+    if (!viewport) return;
+    const follow = () => {
+      document.documentElement.style.setProperty(
+        "--wijk-visual-block-size",
+        `${viewport.height}px`,
+      );
+      if (document.activeElement !== this.textarea) return;
+      // once the styles have used the new size
+      requestAnimationFrame(() => {
+        const box = this.composer.getBoundingClientRect();
+        const top = viewport.offsetTop;
+        if (box.bottom > top + viewport.height + 1 || box.top < top) {
+          this.composer.scrollIntoView({ block: "end" });
+        }
+      });
+    };
+    follow();
+    viewport.addEventListener("resize", follow, outside);
+    this.textarea.addEventListener("focus", follow);
   }
 
   /** The skip link to the message box puts the cursor in it. */

@@ -4,11 +4,13 @@ The pages come from the access matrix (``tests/security``), which is generated f
 every route that answers a page (HTML, status 200) to one of its personas is opened as that
 persona, so a new page is checked as soon as it is in the matrix. Case-room pages, whose matrix
 lives in ``tests/privacy``, are opened by their coordinator and privacy officer. A few pages are
-checked in English as well, and the 404 page.
+checked in English as well, and the 404 page. On a phone, the same pages must fit the screen's
+width and every control on them must be big enough to tap (``tests/e2e/targets.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +20,7 @@ from django.urls import reverse
 
 from privacy import services as case_services
 from tests.e2e.axe import axe_violations
+from tests.e2e.targets import MINIMUM, small_targets
 from tests.privacy.fixtures import build_world as build_case_world
 from tests.privacy.fixtures import mark_signed_in
 from tests.security.test_access_matrix import CASES, EXPECTED, build_matrix_world
@@ -165,11 +168,9 @@ def test_every_case_room_page_passes_axe(case_room_pages, live_asgi_server, brow
     )
 
 
-def _wider_than(width: int, pages: list[Page], server: str, browser_page) -> dict[str, int]:
-    """The pages whose document is wider than ``width`` px on a screen that wide."""
-    browser_page.set_viewport_size({"width": width, "height": 740})
+def _visit(pages: list[Page], server: str, browser_page) -> Iterator[Page]:
+    """Opens each page in turn, as its persona and in its language."""
     context = browser_page.context
-    wider: dict[str, int] = {}
     for page in pages:
         context.clear_cookies()
         cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": page.language, "url": server}]
@@ -179,6 +180,14 @@ def _wider_than(width: int, pages: list[Page], server: str, browser_page) -> dic
             )
         context.add_cookies(cookies)
         browser_page.goto(server + page.url, wait_until="load")
+        yield page
+
+
+def _wider_than(width: int, pages: list[Page], server: str, browser_page) -> dict[str, int]:
+    """The pages whose document is wider than ``width`` px on a screen that wide."""
+    browser_page.set_viewport_size({"width": width, "height": 740})
+    wider: dict[str, int] = {}
+    for page in _visit(pages, server, browser_page):
         scroll_width = browser_page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             wider[f"{page.label}: {page.url}"] = scroll_width
@@ -193,3 +202,20 @@ def test_no_page_scrolls_sideways_on_a_small_phone(
         360, matrix_pages + case_room_pages, f"http://{live_asgi_server}", browser_page
     )
     assert not wider, wider
+
+
+def test_every_control_is_big_enough_to_tap_on_a_phone(
+    matrix_pages, case_room_pages, live_asgi_server, browser_page
+):
+    """At 390 px every button, field and link outside running text is at least 44×44 px."""
+    browser_page.set_viewport_size({"width": 390, "height": 844})
+    pages = matrix_pages + case_room_pages
+    problems: dict[str, list[str]] = {}
+    for page in _visit(pages, f"http://{live_asgi_server}", browser_page):
+        found = small_targets(browser_page)
+        if found:
+            problems[f"{page.label}: {page.url}"] = found
+    assert not problems, (
+        f"controls smaller than {MINIMUM}×{MINIMUM} px on {len(problems)} of {len(pages)} "
+        "pages:\n" + _report(problems)
+    )
