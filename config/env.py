@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -123,3 +124,14 @@ def env_url(
             f"{', '.join(sorted(s + '://' for s in schemes | bare))}, not {value!r}."
         )
     return value
+
+
+def redis_database(url: str) -> int:
+    """The database number a Redis URL names: ``redis://host:port/N`` or ``unix://path?db=N``
+    (0 when it names none)."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        number = parse_qs(parts.query).get("db", ["0"])[0]
+    else:
+        number = parts.path.strip("/") or "0"
+    return int(number)

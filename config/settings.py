@@ -21,7 +21,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import local_secrets
-from config.env import env_bool, env_choice, env_int, env_list, env_str, env_subset, env_url
+from config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    env_subset,
+    env_url,
+    redis_database,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -174,7 +183,13 @@ if REDIS_URL and CHANNEL_LAYER == "redis-pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5}],
+                # Redis' publish channels are shared by all its databases: without the number
+                # in their names, two installations on one Redis server (a test and a
+                # production one, or two test runs) would hear each other's rooms.
+                "prefix": f"asgi-db{redis_database(REDIS_URL)}",
+            },
         }
     }
 elif REDIS_URL:

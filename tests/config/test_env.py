@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str, env_subset, env_url
+from config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    env_subset,
+    env_url,
+    redis_database,
+)
 from tests.settings_check import run_check
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,3 +120,31 @@ def test_a_bad_site_url_stops_the_platform():
     result = run_check({"SITE_URL": "wijkplatform.example"})
     assert result.returncode != 0
     assert "SITE_URL must be a URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "number"),
+    [
+        ("redis://127.0.0.1:6379/6", 6),
+        ("rediss://:secret@redis.example:6380/12", 12),
+        ("redis://redis:6379", 0),
+        ("unix:///run/redis.sock?db=3", 3),
+        ("unix:///run/redis.sock", 0),
+    ],
+)
+def test_the_redis_database_number_is_read_from_the_url(url, number):
+    assert redis_database(url) == number
+
+
+def test_the_pub_sub_layer_names_its_channels_after_the_redis_database():
+    """Publish channels are shared by all of a Redis server's databases: two installations on
+    one server must not hear each other's rooms."""
+    program = "from django.conf import settings; print(settings.CHANNEL_LAYERS['default'])"
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/7", "CHANNEL_LAYER": "redis-pubsub",
+           "DJANGO_SETTINGS_MODULE": "config.settings"}  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {program}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "'prefix': 'asgi-db7'" in run.stdout
+    assert "RedisPubSubChannelLayer" in run.stdout

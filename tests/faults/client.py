@@ -76,7 +76,14 @@ class ChatClient:
         while self.contiguous + 1 in self.history:
             self.contiguous += 1
 
+    def stop_sending(self) -> None:
+        """Send nothing after the message under way: the ones not yet sent are dropped."""
+        del self.to_send[len(self.acked) + 1 :]
+
     # ---- the connection ------------------------------------------------------------------
+
+    def connect(self, url: str) -> Any:
+        return connect_as(url, self.cookie, open_timeout=5, max_size=2**22)
 
     async def run(self, finished: asyncio.Event) -> None:
         """Send everything, then stay until ``finished`` and end with a complete history."""
@@ -84,7 +91,7 @@ class ChatClient:
         while True:
             url = self.urls[attempt % len(self.urls)]
             try:
-                async with connect_as(url, self.cookie, open_timeout=5, max_size=2**22) as ws:
+                async with self.connect(url) as ws:
                     self.connections += 1
                     attempt = 0
                     await self._session(ws, finished)

@@ -9,7 +9,7 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -70,6 +70,11 @@ class Topology:
     static_root: Path
     #: what the daphne processes printed, once they have stopped
     outputs: list[str] = field(default_factory=list)
+    #: ``stop(index)`` and ``start(index, **env)``: one daphne process, as ``docker compose up
+    #: --no-deps webN`` replaces a container; set by the fixture
+    stop: Callable[[int], None] = field(default=lambda index: None, repr=False)
+    start: Callable[..., None] = field(default=lambda index, **env: None, repr=False)
+    is_running: Callable[[int], bool] = field(default=lambda index: True, repr=False)
 
     @property
     def port(self) -> int:
@@ -92,23 +97,26 @@ def topology(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[T
     )
     upstreams = [free_port(), free_port()]
     outputs: list[str] = []
-    servers = [
-        serve(image_command(port), port, outputs, HEALTH_HEADERS, database_url, **env)
-        for port in upstreams
-    ]
+
+    def server(port: int, **extra: str):
+        return serve(image_command(port), port, outputs, HEALTH_HEADERS, database_url,
+                     **env, **extra)  # fmt: skip
+
+    servers = [server(port) for port in upstreams]
     with ExitStack() as stack:
         # web1 and web2 start side by side (each waits for its /healthz), and stop so
         with ThreadPoolExecutor(len(servers)) as pool:
             started = [pool.submit(server.__enter__) for server in servers]
-        running = [
+        running: list = [
             server for server, start in zip(servers, started, strict=True) if not start.exception()
         ]
 
-        def stop() -> None:
+        def stop_all() -> None:
             with ThreadPoolExecutor(len(servers)) as pool:
-                list(pool.map(lambda server: server.__exit__(None, None, None), running))
+                live = [server for server in running if server is not None]
+                list(pool.map(lambda server: server.__exit__(None, None, None), live))
 
-        stack.callback(stop)
+        stack.callback(stop_all)
         for start in started:
             start.result()
         nginx = Nginx(
@@ -120,7 +128,25 @@ def topology(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[T
             websocket_timeout=f"{WEBSOCKET_TIMEOUT}s",
         )
         stack.callback(nginx.close)
-        yield Topology(nginx, upstreams, env, Path(env["STATIC_ROOT"]), outputs)
+
+        def stop(index: int) -> None:
+            """SIGTERM, as ``docker stop`` sends; SIGKILL if it has not ended within 5 s."""
+            if running[index] is not None:
+                running[index].__exit__(None, None, None)
+                running[index] = None
+
+        def start(index: int, **extra: str) -> None:
+            """Start it again (with ``extra`` in its environment); return once /healthz
+            answers."""
+            stop(index)
+            replacement = server(upstreams[index], **extra)
+            replacement.__enter__()
+            running[index] = replacement
+
+        yield Topology(
+            nginx, upstreams, env, Path(env["STATIC_ROOT"]), outputs,
+            stop=stop, start=start, is_running=lambda index: running[index] is not None,
+        )  # fmt: skip
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ slipping past the tests:
 - the user, and the paths of the logs, the pid file, the temporary files and ``/static/``;
 - the listen address: 127.0.0.1 and a free port instead of port 80;
 - the upstream servers: 127.0.0.1 ports instead of ``web1:8000 resolve`` and ``web2:8000
-  resolve``, and no ``resolver`` (Docker's 127.0.0.11). ``resolve`` needs nginx 1.27.3, Debian
-  12 has 1.22, and nothing here changes its address;
+  resolve`` (their other parameters kept), and no ``resolver`` (Docker's 127.0.0.11).
+  ``resolve`` needs nginx 1.27.3, Debian 12 has 1.22, and nothing here changes its address;
 - ``set_real_ip_from``, ``real_ip_header`` and ``real_ip_recursive`` uncommented, as
   docs/DEPLOY.md tells an operator with a TLS terminator in front, trusting 127.0.0.1;
 - the websocket read timeout, shortened from an hour so that a test can idle past it.
@@ -69,8 +69,8 @@ def render(
         ("http {\n", "http {\n" + temporary),
         ("set_real_ip_from   172.16.0.0/12;", f"set_real_ip_from   {trusted_proxy};"),
         ("resolver  127.0.0.11  valid=10s  ipv6=off;", ""),
-        ("server  web1:8000  resolve;", f"server  127.0.0.1:{web1};"),
-        ("server  web2:8000  resolve;", f"server  127.0.0.1:{web2};"),
+        ("server  web1:8000  resolve", f"server  127.0.0.1:{web1}"),
+        ("server  web2:8000  resolve", f"server  127.0.0.1:{web2}"),
         ("listen       80  default_server;", f"listen       127.0.0.1:{port}  default_server;"),
         ("alias  /srv/wijkplatform/static/;", f"alias  {static_root}/;"),
         ("proxy_read_timeout  1h;", f"proxy_read_timeout  {websocket_timeout};"),
