@@ -101,7 +101,12 @@ class Membership(models.Model):
     favourite = models.BooleanField(_("favourite"), default=False)
     #: which of the room's messages reach the member's devices as push notifications
     push = models.CharField(
-        _("push notifications"), max_length=10, choices=PushLevel.choices, default=PushLevel.ALL
+        _("push notifications"),
+        max_length=10,
+        choices=PushLevel.choices,
+        default=PushLevel.ALL,
+        # the previous release inserts memberships without it during a rolling upgrade
+        db_default=PushLevel.ALL,
     )
 
     class Meta:

@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                     ("mentions", "Mentions only"),
                     ("none", "Nothing (muted)"),
                 ],
+                db_default="all",
                 default="all",
                 max_length=10,
                 verbose_name="push notifications",
