@@ -334,6 +334,12 @@ def build_reach(
     return Reach(quarter, quarter in running, tables, chart, trend)
 
 
+def reach_over(quarters: Sequence[Quarter], provisional: Iterable[Quarter] = ()) -> Reach:
+    """The reach as the dashboard and the quarterly report show it over ``quarters``."""
+    # a longer period only says more than the quarter when an earlier quarter was computed
+    return build_reach(quarters, provisional, longer_period=len(quarters) > 1)
+
+
 def _region(by_quarter: dict[str, list[ReachFigure]], quarter: Quarter) -> ReachFigure:
     for figure in by_quarter.get(str(quarter), []):
         if figure.organisation_id is None and figure.neighbourhood_id is None and not figure.domain:

@@ -65,6 +65,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             "needs the PostgreSQL and Redis server programs (apt-get install postgresql "
             "redis-server)",
         )
+    if item.get_closest_marker("pdf"):
+        _require(
+            "pdf",
+            _weasyprint_loads(),
+            "needs Pango for WeasyPrint (apt-get install libpango-1.0-0 libpangoft2-1.0-0)",
+        )
     if item.get_closest_marker("browser"):
         _require(
             "browser",
@@ -73,9 +79,22 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         )
 
 
+def _weasyprint_loads() -> bool:
+    try:
+        import weasyprint  # noqa: F401  (loads Pango)
+    except OSError:
+        return False
+    return True
+
+
 def _may_skip(item: pytest.Item) -> bool:
     """Whether a skip of ``item`` is allowed: it needs a service that need not be there."""
-    needs = {marker.name for marker in item.iter_markers()} & {"redis", "browser", "faults"}
+    needs = {marker.name for marker in item.iter_markers()} & {
+        "redis",
+        "browser",
+        "faults",
+        "pdf",
+    }
     return bool(needs - settings.REQUIRE_SERVICES)
 
 

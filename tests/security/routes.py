@@ -224,6 +224,7 @@ ROUTES: dict[str, Route | list[Route]] = {
     "mfa_generate_recovery_codes": Route(),
     "mfa_download_recovery_codes": Route(),
     "insights:export": Route(lambda w: {"slug": "active-professionals"}),
+    "insights:report": Route(lambda w: {"quarter": w.extra["quarter"]}),
     "insights:expected_headcount": Route(post=empty),
     "insights:reach_export": Route(lambda w: {"slug": "reach-organisations"}),
     "insights:pulse": Route(post=empty),

@@ -222,6 +222,7 @@ mfa_view_recovery_codes                      get  L 4 4 4 4 4 4 4 4 4
 mfa_generate_recovery_codes                  get  L R R R R R R R R R
 mfa_download_recovery_codes                  get  L 4 4 4 4 4 4 4 4 4
 insights:export                              get  L 4 4 4 4 4 4 4 O O
+insights:report                              get  L 4 4 4 4 4 4 4 O O
 insights:expected_headcount                  get  L 5 5 5 5 5 5 5 5 5
 insights:expected_headcount                  post L 4 4 4 4 4 4 4 4 4
 insights:reach_export                        get  L 4 4 4 4 4 4 4 O O

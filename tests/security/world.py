@@ -12,6 +12,8 @@ from channels_app import services
 from channels_app.models import Attachment, Channel, Membership, Message, Notification
 from directory.models import Membership as OrganisationMembership
 from directory.models import Organisation
+from insights.models import ComputedQuarter
+from insights.quarters import Quarter
 from tests.factories import OrganisationFactory, ProfessionalFactory, UserFactory
 
 PERSONAS = (
@@ -95,7 +97,13 @@ def build_world() -> World:
         email="gast@wijk.example", display_name="Gast", invited_by=users["admin"],
         token_hash=token_hash,
     )  # fmt: skip
-    extra = {"direct_message": direct_message, "invitation": invitation}
+    # a quarter with figures: its quarterly report is a private object too
+    computed = ComputedQuarter.objects.create(quarter=str(Quarter.current().previous()), final=True)
+    extra = {
+        "direct_message": direct_message,
+        "invitation": invitation,
+        "quarter": computed.quarter,
+    }
     extra |= _knowledge(users, closed)
     return World(
         users=users,
