@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
 from core.views import form_page
-from directory.access import verified_required
+from directory.access import administered_organisation, verified_required
 from directory.models import Neighbourhood
 from insights import pulse
 from insights.access import insights_required, may_set_targets, targets_required
@@ -167,6 +167,35 @@ def expected_headcount(request: HttpRequest) -> HttpResponse:
         % {"count": len(changes), "quarter": current.label},
     )
     return redirect(reverse("insights:dashboard") + "#reach-heading")
+
+
+@login_required
+def organisation_expected(request: HttpRequest, slug: str) -> HttpResponse:
+    """An organisation's administrator enters the organisation's own expected number."""
+    organisation = administered_organisation(request.user, slug)
+    current = Quarter.current()
+    applying = {
+        pk: number
+        for (pk, _quarter), number in expected_numbers([current]).items()
+        if pk == organisation.pk
+    }
+    form = ExpectedHeadcountForm(
+        request.POST or None, organisations=[organisation], current=applying
+    )
+    if request.method == "POST" and form.is_valid():
+        for changed, number in form.changes():
+            set_expected(changed, number, request.user, current)
+        messages.success(
+            request,
+            _("Saved the expected number of %(name)s from %(quarter)s on.")
+            % {"name": organisation.name, "quarter": current.label},
+        )
+        return redirect("insights:organisation_expected", slug=organisation.slug)
+    return form_page(
+        request,
+        "insights/organisation_expected.html",
+        {"form": form, "organisation": organisation, "quarter": current},
+    )
 
 
 @insights_required
