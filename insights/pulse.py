@@ -136,7 +136,8 @@ def close_quarters(current: Quarter | None = None) -> list[Quarter]:
 
 
 def _decimal(value: float) -> str:
-    return number_format(value, decimal_pos=1)
+    # rounded: number_format only cuts the digits off (3.67 would read "3,6")
+    return number_format(round(value, 1), decimal_pos=1)
 
 
 @dataclass

@@ -198,11 +198,15 @@ def set_expected(organisation: Organisation, number: int | None, by, quarter: Qu
 # --- small numbers ---------------------------------------------------------------------------
 
 
-def protect(parts: Sequence[int], total: int | None = None) -> list[bool]:
-    """Which of ``parts`` to hide: every count below the threshold, and, when a ``total`` of
-    them is published, more until the hidden parts together hold at least the threshold, so
-    that the total minus the shown parts never gives away a hidden count."""
-    hidden = [suppressed(value) for value in parts]
+def protect(
+    parts: Sequence[int], total: int | None = None, also: Sequence[bool] = ()
+) -> list[bool]:
+    """Which of ``parts`` to hide: every count below the threshold (and those ``also`` marks),
+    and, when a ``total`` of them is published, more until the hidden parts together hold at
+    least the threshold, so that the total minus the shown parts never gives away a hidden
+    count."""
+    forced = list(also) or [False] * len(parts)
+    hidden = [suppressed(value) or force for value, force in zip(parts, forced, strict=True)]
     if total is None or suppressed(total):
         return hidden
     while any(hidden) and not all(hidden):
@@ -213,6 +217,22 @@ def protect(parts: Sequence[int], total: int | None = None) -> list[bool]:
         )
         hidden[smallest] = True
     return hidden
+
+
+def period_reveals(quarterly: Sequence[int], hidden: Sequence[bool], period: int) -> bool:
+    """Whether publishing ``period``, the people active in any of some quarters, would tell
+    something of the ``quarterly`` counts that are ``hidden``.
+
+    People active in several quarters count once in the period, so it is at most the sum of
+    the quarters: the period minus the quarters shown is a lower bound of the hidden ones
+    together. A reader takes each "<5" for at most 4, so a hidden count is narrowed when that
+    bound exceeds what the other hidden ones could hold: a period of 24 beside shown quarters
+    of 6, 7 and 8 makes the fourth at least 3. Then the period is hidden as well."""
+    count = sum(hidden)
+    if not count:
+        return False
+    shown = sum(value for value, hide in zip(quarterly, hidden, strict=True) if not hide)
+    return period - shown - (THRESHOLD - 1) * (count - 1) > 0
 
 
 def _count(value: int, hidden: bool) -> str:
@@ -300,7 +320,12 @@ def build_reach(
     if not quarters:
         return Reach(None, False, [])
     quarter = quarters[-1]
-    figures = list(ReachFigure.objects.filter(quarter__in=[str(q) for q in quarters]))
+    # and the three before the first: the last four quarters' window of each quarter shown
+    before = [quarters[0].previous()]
+    for _step in range(2):
+        before.append(before[-1].previous())
+    wanted = [str(q) for q in [*before, *quarters]]
+    figures = list(ReachFigure.objects.filter(quarter__in=wanted))
     by_quarter: dict[str, list[ReachFigure]] = defaultdict(list)
     for figure in figures:
         by_quarter[figure.quarter].append(figure)
@@ -332,6 +357,12 @@ def build_reach(
         [q in running for q in quarters],
     )
     return Reach(quarter, quarter in running, tables, chart, trend)
+
+
+def reach_over(quarters: Sequence[Quarter], provisional: Iterable[Quarter] = ()) -> Reach:
+    """The reach as the dashboard and the quarterly report show it over ``quarters``."""
+    # a longer period only says more than the quarter when an earlier quarter was computed
+    return build_reach(quarters, provisional, longer_period=len(quarters) > 1)
 
 
 def _region(by_quarter: dict[str, list[ReachFigure]], quarter: Quarter) -> ReachFigure:
@@ -491,6 +522,23 @@ def _domain_table(quarter, by_quarter) -> ReachTable:
     return table
 
 
+def _window(quarter: Quarter) -> list[Quarter]:
+    """The last four quarters up to ``quarter``, newest first."""
+    window = [quarter]
+    for _step in range(3):
+        window.append(window[-1].previous())
+    return window
+
+
+def _neighbourhood_rows(
+    quarter: Quarter, by_quarter: dict[str, list[ReachFigure]], neighbourhoods: list[Neighbourhood]
+) -> tuple[list[tuple[Neighbourhood, ReachFigure]], ReachFigure, list[list[bool]]]:
+    stored = {f.neighbourhood_id: f for f in by_quarter.get(str(quarter), []) if f.neighbourhood_id}
+    rows = [(n, stored.get(n.pk) or ReachFigure(quarter=str(quarter))) for n in neighbourhoods]
+    total = _region(by_quarter, quarter)
+    return rows, total, _columns([figure for _n, figure in rows], total)
+
+
 def _neighbourhood_table(quarter, by_quarter, *, longer_period: bool) -> ReachTable:
     headings = [str(h) for h in COUNT_HEADINGS]
     if longer_period:
@@ -501,21 +549,40 @@ def _neighbourhood_table(quarter, by_quarter, *, longer_period: bool) -> ReachTa
         gettext("Reach per neighbourhood, %(quarter)s") % {"quarter": quarter.label},
         headings,
     )
-    stored = {f.neighbourhood_id: f for f in by_quarter.get(str(quarter), []) if f.neighbourhood_id}
-    rows = [
-        (n.name, stored.get(n.pk) or ReachFigure(quarter=str(quarter)))
-        for n in Neighbourhood.objects.all()
-    ]
-    total = _region(by_quarter, quarter)
-    masks = _columns([figure for _name, figure in rows], total)
-    for (name, figure), hidden in zip(rows, masks, strict=True):
-        table.rows.append((name, _three(figure, hidden, longer=longer_period), False))
-    table.rows.append(
-        (
-            gettext("Whole region"),
-            _three(total, _plain_mask(total), longer=longer_period),
-            True,
+    neighbourhoods = list(Neighbourhood.objects.all())
+    window = [_neighbourhood_rows(q, by_quarter, neighbourhoods) for q in _window(quarter)]
+    rows, total, masks = window[0]
+    total_mask = _plain_mask(total)
+    # the four quarters' count must not narrow a quarter's hidden count (``period_reveals``):
+    # not this quarter's, nor one of the three before, as their own tables showed them
+    regions = [region for _rows, region, _masks in window]
+    total_mask[3] = total_mask[3] or period_reveals(
+        [region.active for region in regions],
+        [suppressed(region.active) for region in regions],
+        total.active_four_quarters,
+    )
+    revealing = [
+        period_reveals(
+            [quarter_rows[index][1].active for quarter_rows, _total, _masks in window],
+            [quarter_masks[index][2] for _rows, _total, quarter_masks in window],
+            figure.active_four_quarters,
         )
+        for index, (_n, figure) in enumerate(rows)
+    ]
+    # a count hidden for that is no small one: the total minus the shown ones would give it
+    # back, so the total goes too
+    total_mask[3] = total_mask[3] or any(revealing)
+    four = protect(
+        [figure.active_four_quarters for _n, figure in rows],
+        None if total_mask[3] else total.active_four_quarters,
+        revealing,
+    )
+    for mask, hide in zip(masks, four, strict=True):
+        mask[3] = hide
+    for (neighbourhood, figure), hidden in zip(rows, masks, strict=True):
+        table.rows.append((neighbourhood.name, _three(figure, hidden, longer=longer_period), False))
+    table.rows.append(
+        (gettext("Whole region"), _three(total, total_mask, longer=longer_period), True)
     )
     return table
 

@@ -12,12 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Domain
 from insights.charts import LineChart, line_chart
-from insights.models import Figure, Metric
+from insights.models import ComputedQuarter, Figure, Metric
 from insights.quarters import Quarter
 
 #: counts below this are shown as "<5": small groups could point at a person
 THRESHOLD = 5
 SUPPRESSED = f"<{THRESHOLD}"
+
+#: how many quarters the dashboard, its exports and the quarterly report show, newest last
+QUARTERS_SHOWN = 8
 
 
 def suppressed(value: int) -> bool:
@@ -190,3 +193,31 @@ def build_tables(
             )
         tables.append(table)
     return tables
+
+
+def shown_quarters(
+    until: Quarter | None = None,
+) -> tuple[list[ComputedQuarter], list[Quarter], list[Quarter]]:
+    """The computed quarters shown (oldest first; the last ``QUARTERS_SHOWN`` of them, up to
+    and including ``until`` when given), as quarters, and those of them computed before they
+    ended, so not complete yet (``ComputedQuarter.final``)."""
+    rows = ComputedQuarter.objects.order_by("-quarter")
+    if until is not None:
+        rows = rows.filter(quarter__lte=str(until))
+    computed = list(rows[:QUARTERS_SHOWN])[::-1]
+    quarters = [Quarter.parse(row.quarter) for row in computed]
+    provisional = [q for q, row in zip(quarters, computed, strict=True) if not row.final]
+    return computed, quarters, provisional
+
+
+def figures_for(
+    computed: Iterable[ComputedQuarter],
+    specs: Iterable[TableSpec],
+    neighbourhood: object | None = None,
+) -> Iterable[Figure]:
+    """The stored figures the tables of ``specs`` need, for a neighbourhood or the region."""
+    metrics = {row.metric for spec in specs for row in spec.rows}
+    names = [row.quarter for row in computed]
+    return Figure.objects.filter(
+        quarter__in=names, neighbourhood=neighbourhood, metric__in=metrics
+    ).only("quarter", "metric", "domain", "value")

@@ -14,35 +14,33 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
 from core.views import form_page
-from directory.access import verified_required
+from directory.access import administered_organisation, verified_required
 from directory.models import Neighbourhood
 from insights import pulse
 from insights.access import insights_required, may_set_targets, targets_required
 from insights.forms import ExpectedHeadcountForm, PulseForm, QuarterTargetsForm
-from insights.models import ComputedQuarter, Figure
+from insights.models import ComputedQuarter
+from insights.pdf import build_report, render_pdf, report_quarters
 from insights.quarters import Quarter
 from insights.reach import (
     REACH_TABLES,
     Reach,
-    build_reach,
     expected_numbers,
     reach_organisations,
+    reach_over,
     set_expected,
 )
-from insights.report import TABLES, TABLES_BY_SLUG, THRESHOLD, TableSpec, build_tables
+from insights.report import (
+    QUARTERS_SHOWN,
+    TABLES,
+    TABLES_BY_SLUG,
+    THRESHOLD,
+    TableSpec,
+    build_tables,
+    figures_for,
+    shown_quarters,
+)
 from insights.targets import csv_rows, quarter_choices, quarter_reports, save_quarter
-
-#: how many quarters the dashboard and the exports show, newest last
-QUARTERS_SHOWN = 8
-
-
-def _shown_quarters() -> tuple[list[ComputedQuarter], list[Quarter], list[Quarter]]:
-    """The computed quarters the dashboard shows (oldest first), as quarters, and those of them
-    computed before they ended, so not complete yet (``ComputedQuarter.final``)."""
-    computed = list(ComputedQuarter.objects.order_by("-quarter")[:QUARTERS_SHOWN])[::-1]
-    quarters = [Quarter.parse(row.quarter) for row in computed]
-    provisional = [q for q, row in zip(quarters, computed, strict=True) if not row.final]
-    return computed, quarters, provisional
 
 
 def _selection(
@@ -55,11 +53,8 @@ def _selection(
         selected = next((n for n in neighbourhoods if n.slug == slug), None)
         if selected is None:
             raise Http404("No such neighbourhood.")
-    computed, quarters, provisional = _shown_quarters()
-    metrics = {row.metric for spec in specs for row in spec.rows}
-    figures = Figure.objects.filter(
-        quarter__in=[row.quarter for row in computed], neighbourhood=selected, metric__in=metrics
-    ).only("quarter", "metric", "domain", "value")
+    computed, quarters, provisional = shown_quarters()
+    figures = figures_for(computed, specs, selected)
     return neighbourhoods, selected, computed, build_tables(figures, quarters, specs, provisional)
 
 
@@ -75,6 +70,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tables": tables if computed else [],
             "computed_at": max((row.computed_at for row in computed), default=None),
             "threshold": THRESHOLD,
+            "report_quarters": [(Quarter.parse(row.quarter), not row.final) for row in computed][
+                ::-1
+            ],
             "targets": {
                 "reports": quarter_reports(computed),
                 "editable": may_set_targets(request.user),
@@ -102,14 +100,28 @@ def export(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@insights_required
+def quarterly_report(request: HttpRequest, quarter: str) -> HttpResponse:
+    """The quarter's report as PDF, for a quarter the dashboard shows."""
+    try:
+        wanted = Quarter.parse(quarter)
+    except ValueError:
+        raise Http404("No such quarter.") from None
+    if wanted not in report_quarters():
+        raise Http404("No such quarter.")
+    report = build_report(wanted)
+    response = HttpResponse(render_pdf(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+    return response
+
+
 # --- reach: how many of the area's professionals are on the platform --------------------------
 
 
 def reach_for(request: HttpRequest) -> Reach:
     """The reach tables over the quarters the dashboard shows."""
-    _computed, quarters, provisional = _shown_quarters()
-    # a longer period only says more than the quarter when an earlier quarter was computed
-    return build_reach(quarters, provisional, longer_period=len(quarters) > 1)
+    _computed, quarters, provisional = shown_quarters()
+    return reach_over(quarters, provisional)
 
 
 def expected_form(request: HttpRequest) -> ExpectedHeadcountForm | None:
@@ -155,6 +167,35 @@ def expected_headcount(request: HttpRequest) -> HttpResponse:
         % {"count": len(changes), "quarter": current.label},
     )
     return redirect(reverse("insights:dashboard") + "#reach-heading")
+
+
+@login_required
+def organisation_expected(request: HttpRequest, slug: str) -> HttpResponse:
+    """An organisation's administrator enters the organisation's own expected number."""
+    organisation = administered_organisation(request.user, slug)
+    current = Quarter.current()
+    applying = {
+        pk: number
+        for (pk, _quarter), number in expected_numbers([current]).items()
+        if pk == organisation.pk
+    }
+    form = ExpectedHeadcountForm(
+        request.POST or None, organisations=[organisation], current=applying
+    )
+    if request.method == "POST" and form.is_valid():
+        for changed, number in form.changes():
+            set_expected(changed, number, request.user, current)
+        messages.success(
+            request,
+            _("Saved the expected number of %(name)s from %(quarter)s on.")
+            % {"name": organisation.name, "quarter": current.label},
+        )
+        return redirect("insights:organisation_expected", slug=organisation.slug)
+    return form_page(
+        request,
+        "insights/organisation_expected.html",
+        {"form": form, "organisation": organisation, "quarter": current},
+    )
 
 
 @insights_required

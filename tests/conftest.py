@@ -30,7 +30,7 @@ pytest_plugins = [
 ]
 
 #: the markers of tests that need a service this machine may lack (settings.REQUIRE_SERVICES)
-SERVICE_MARKERS = frozenset({"redis", "browser", "faults", "nginx"})
+SERVICE_MARKERS = frozenset({"redis", "browser", "faults", "nginx", "pdf"})
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,12 +72,26 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         from tests.topology.nginx import nginx_program
 
         _require("nginx", nginx_program() is not None, "needs nginx (apt-get install nginx)")
+    if item.get_closest_marker("pdf"):
+        _require(
+            "pdf",
+            _weasyprint_loads(),
+            "needs Pango for WeasyPrint (apt-get install libpango-1.0-0 libpangoft2-1.0-0)",
+        )
     if item.get_closest_marker("browser"):
         _require(
             "browser",
             os.path.exists(CHROMIUM) and shutil.which("chromium") is not None,
             f"needs Chromium at {CHROMIUM} (apt-get install chromium)",
         )
+
+
+def _weasyprint_loads() -> bool:
+    try:
+        import weasyprint  # noqa: F401  (loads Pango)
+    except OSError:
+        return False
+    return True
 
 
 def _may_skip(item: pytest.Item) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from http import HTTPStatus
 from io import StringIO
 
@@ -9,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, models
 from django.urls import reverse
+from django.utils import translation
 
 from insights import pulse
 from insights.models import (
@@ -313,3 +315,10 @@ def test_the_admin_copies_statements_to_the_next_quarter(admin_client, current):
         ("geldzorgen", PulseScale.AGREEMENT),
         ("werkplezier", PulseScale.SCORE),
     ]
+
+
+def test_an_average_is_rounded_to_one_decimal():
+    statement = PulseStatement(quarter="2026Q3", topic="tijd", text="Tijd")
+    result = pulse.Result(statement, Counter({4: 3, 5: 1, 3: 1, 2: 1}))  # 22 / 6 = 3.67
+    with translation.override("nl"):
+        assert result.average_text == "3,7"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import random
 from http import HTTPStatus
 
@@ -17,7 +18,14 @@ from channels_app.models import Channel
 from directory.models import Domain, Membership, Organisation
 from insights.models import ComputedQuarter, ExpectedHeadcount, ReachFigure
 from insights.quarters import Quarter
-from insights.reach import Reach, build_reach, compute_reach, protect, set_expected
+from insights.reach import (
+    Reach,
+    build_reach,
+    compute_reach,
+    period_reveals,
+    protect,
+    set_expected,
+)
 from insights.report import THRESHOLD
 from privacy.models import CaseMember, CaseRoom
 from tests.factories import DisciplineFactory, OrganisationFactory, ProfessionalFactory, UserFactory
@@ -237,10 +245,12 @@ def test_the_tables_hide_small_counts_their_complements_and_percentages(publishe
     assert trend["Huisartsenpraktijk Kasteelpark"] == ["60%", "64%"]
     neighbourhoods = rows(reach.table("reach-neighbourhoods"))
     # Heerlen Noord's 4, 3 and 3 are hidden, so is Hoensbroek beside them; the four quarters
-    # reach 6, and the region is shown
+    # reach 6, and the region is shown. Hoensbroek's 27 is hidden too: beside four quarters
+    # shown as "<5" (at most 16 together) it would tell that its "<5" hides at least 15
     assert neighbourhoods["Heerlen Noord"] == ["<5", "<5", "<5", "6"]
-    assert neighbourhoods["Hoensbroek"] == ["<5", "<5", "<5", "27"]
-    assert neighbourhoods["Whole region"] == ["40", "33", "21", "30"]
+    assert neighbourhoods["Hoensbroek"] == ["<5", "<5", "<5", "<5"]
+    # and the region's 30 with it, or 30 minus 6 would give Hoensbroek's back
+    assert neighbourhoods["Whole region"] == ["40", "33", "21", "<5"]
     domains = rows(reach.table("reach-domains"))
     # four domains without anyone: hidden, together 0, so debt's 6 and 6 are hidden too; in
     # the active column debt's 2 is, and then the medical 12
@@ -342,3 +352,54 @@ def test_no_table_has_a_lone_hidden_count_beside_a_shown_total(published):
         for column, shown_total in enumerate(total):
             hidden = [cells[column] for cells in parts].count("<5")
             assert shown_total == "<5" or hidden != 1, (slug, column)
+
+
+def _feasible(shown: int, hidden_count: int, period: int, index: int) -> set[int]:
+    """The values a reader can still give the ``index``-th of ``hidden_count`` counts shown as
+    "<5" (each 0 to 4 for all they know), knowing that the period's people are at most the
+    sum of its quarters."""
+    values = range(THRESHOLD)
+    feasible = set()
+    for assignment in itertools.product(values, repeat=hidden_count):
+        if shown + sum(assignment) >= period:
+            feasible.add(assignment[index])
+    return feasible
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_no_hidden_quarter_follows_from_the_four_quarters_and_the_shown_ones(seed):
+    rng = random.Random(seed)
+    quarterly = [rng.choice([0, 1, 2, 3, 4, 5, 6, rng.randint(5, 40)]) for _ in range(4)]
+    # hidden: the small ones, and now and then a larger one hidden beside them (complement)
+    hidden = [value < THRESHOLD or rng.random() < 0.15 for value in quarterly]
+    # people active in several quarters count once: between the largest quarter and the sum
+    period = rng.randint(max(quarterly), sum(quarterly)) if any(quarterly) else 0
+    if period < THRESHOLD or not any(hidden):
+        return  # the period is hidden itself, or there is nothing to protect
+    shown = sum(value for value, hide in zip(quarterly, hidden, strict=True) if not hide)
+    narrowed = [
+        _feasible(shown, sum(hidden), period, index) != set(range(THRESHOLD))
+        for index in range(sum(hidden))
+    ]
+    # the period is hidden exactly when publishing it would narrow a hidden quarter
+    assert period_reveals(quarterly, hidden, period) == any(narrowed)
+
+
+def test_the_four_quarters_are_hidden_where_they_would_narrow_a_hidden_quarter(heerlen_noord):
+    north = {"neighbourhood": heerlen_noord}
+    quarters = ("2025Q4", "2026Q1", "2026Q2", "2026Q3")
+    for quarter, active in zip(quarters, (6, 7, 8, 3), strict=True):
+        store(quarter, registered=40, verified=40, active=30, active_four_quarters=60)
+        store(quarter, **north, registered=12, verified=12, active=active,
+              active_four_quarters=active + 10)  # fmt: skip
+    shown = [Quarter(2026, 1), Quarter(2026, 2), Quarter(2026, 3)]
+    # 24 people over the four quarters beside 6, 7 and 8 shown: the hidden 3 would be 3 or 4
+    ReachFigure.objects.filter(quarter="2026Q3", **north).update(active_four_quarters=24)
+    table = rows(build(shown).table("reach-neighbourhoods"))
+    assert table["Heerlen Noord"] == ["12", "12", "<5", "<5"]
+    assert table["Whole region"] == ["40", "40", "30", "<5"]  # nothing to subtract it from
+    # 21 or fewer: everyone of this quarter may have been active before, nothing follows
+    ReachFigure.objects.filter(quarter="2026Q3", **north).update(active_four_quarters=21)
+    table = rows(build(shown).table("reach-neighbourhoods"))
+    assert table["Heerlen Noord"] == ["12", "12", "<5", "21"]
+    assert table["Whole region"] == ["40", "40", "30", "60"]

@@ -235,7 +235,12 @@ ROUTES: dict[str, Route | list[Route]] = {
     "mfa_generate_recovery_codes": Route(),
     "mfa_download_recovery_codes": Route(),
     "insights:export": Route(lambda w: {"slug": "active-professionals"}),
+    "insights:report": Route(lambda w: {"quarter": w.extra["quarter"]}),
     "insights:expected_headcount": Route(post=empty),
+    "insights:organisation_expected": Route(
+        lambda w: {"slug": w.organisation.slug},
+        post=lambda w: {f"expected-{w.organisation.pk}": "30"},
+    ),
     "insights:reach_export": Route(lambda w: {"slug": "reach-organisations"}),
     "insights:pulse": Route(post=empty),
     "insights:pulse_dismiss": Route(post=empty),

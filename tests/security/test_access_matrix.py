@@ -232,8 +232,11 @@ mfa_view_recovery_codes                      get  L 4 4 4 4 4 4 4 4 4
 mfa_generate_recovery_codes                  get  L R R R R R R R R R
 mfa_download_recovery_codes                  get  L 4 4 4 4 4 4 4 4 4
 insights:export                              get  L 4 4 4 4 4 4 4 O O
+insights:report                              get  L 4 4 4 4 4 4 4 O O
 insights:expected_headcount                  get  L 5 5 5 5 5 5 5 5 5
 insights:expected_headcount                  post L 4 4 4 4 4 4 4 4 4
+insights:organisation_expected               get  L 4 4 4 4 4 4 4 O O
+insights:organisation_expected               post L 4 4 4 4 4 4 4 R R
 insights:reach_export                        get  L 4 4 4 4 4 4 4 O O
 insights:pulse                               get  L 3 O O O O O 3 4 4
 insights:pulse                               post L 3 O O O O O 3 4 4

@@ -19,6 +19,8 @@ from channels_app.models import (
 )
 from directory.models import Membership as OrganisationMembership
 from directory.models import Organisation
+from insights.models import ComputedQuarter
+from insights.quarters import Quarter
 from tests.factories import OrganisationFactory, ProfessionalFactory, UserFactory
 
 PERSONAS = (
@@ -105,7 +107,14 @@ def build_world() -> World:
     device = PushSubscription.objects.create(
         user=member, endpoint="https://fcm.googleapis.com/fcm/send/mark", p256dh="k", auth="a"
     )
-    extra = {"direct_message": direct_message, "invitation": invitation, "device": device}
+    # a quarter with figures: its quarterly report is a private object too
+    computed = ComputedQuarter.objects.create(quarter=str(Quarter.current().previous()), final=True)
+    extra = {
+        "direct_message": direct_message,
+        "invitation": invitation,
+        "device": device,
+        "quarter": computed.quarter,
+    }
     extra |= _knowledge(users, closed)
     return World(
         users=users,
