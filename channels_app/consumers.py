@@ -63,6 +63,12 @@ class PlatformConsumer(ChatConsumer):
         self.rooms.clear()
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
 
+    def live_groups(self) -> list[str]:
+        if not hasattr(self, "rooms") or getattr(self, "ended", False):
+            return super().live_groups()
+        rooms = [f"channel.{room}" for room in self.rooms]
+        return [*super().live_groups(), user_group(self.user.pk), *rooms]
+
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "rooms"):
             return

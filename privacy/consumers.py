@@ -97,6 +97,10 @@ class CaseRoomConsumer(ChatConsumer):
         for group in self.groups_of_socket:
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    def live_groups(self) -> list[str]:
+        joined = getattr(self, "joined", False) and not getattr(self, "ended", False)
+        return [*super().live_groups(), *(self.groups_of_socket if joined else [])]
+
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "joined", False):
             return

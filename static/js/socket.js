@@ -16,7 +16,8 @@ const BACKOFF_MAX = 30_000;
 // has not noticed yet.
 const SILENCE_LIMIT = 2 * PING_EVERY + 5_000;
 // Close codes 4400–4499: the server refused this socket for good (the session ended, the member
-// was removed); retrying cannot help.
+// was removed); retrying cannot help. Any other code (4503: the channel layer stopped
+// delivering to the socket) reconnects, and the caller syncs in `open`.
 const CLOSED_FOR_GOOD = (code) => code >= 4400 && code < 4500;
 
 export class Connection {
