@@ -7,7 +7,8 @@
 // (subscribe and sync there), `handlers.frame(frame)` for every frame, `handlers.state(name)`
 // with "connecting" or "offline", `handlers.lost()` when an open connection drops and a retry
 // is scheduled, and `handlers.ended(code)` when the server closed it for good (signed out,
-// removed from a case room): then it does not retry.
+// removed from a case room): then it does not retry. `handlers.ping()` may add fields to every
+// ping (the rooms whose newest numbers the pong should carry).
 
 const PING_EVERY = 30_000;
 const BACKOFF_FIRST = 1_000;
@@ -155,6 +156,6 @@ export class Connection {
       this.drop();
       return;
     }
-    this.send({ type: "ping" });
+    this.send({ type: "ping", ...this.handlers.ping?.() });
   }
 }

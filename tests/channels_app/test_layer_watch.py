@@ -1,5 +1,5 @@
 """A socket keeps hearing its groups when the channel layer loses them or lets them expire
-(``core.layerwatch``).
+(``core.layerwatch``), and a pong tells a tab the newest numbers of its rooms.
 
 Run on the in-process layer, whose groups a test can take away; the fault tests do the same to
 Redis with real server processes (tests/faults).
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import pytest
 from channels.db import database_sync_to_async
@@ -110,3 +111,26 @@ async def test_an_ended_socket_is_not_joined_again(closed_room, in_memory_layer)
     await asyncio.sleep(1)
     assert not await _members(f"channel.{closed_room.channel.pk}")
     assert not await _members(rights_group(closed_room.member.pk))
+
+
+async def test_a_pong_carries_the_newest_numbers_of_the_rooms_asked_for(closed_room):
+    room = closed_room.channel
+    secret = await database_sync_to_async(services.create_channel)(
+        by=closed_room.owner, kind="closed", name="Alleen voor Olga"
+    )
+    member = await subscribed(closed_room.member, room.pk)
+    await member.send_json_to({"type": "ping", "ref": "p"})
+    assert await receive_until(member, "pong") == {"type": "pong", "ref": "p"}
+    # a room the socket does not follow is left out: no numbers of rooms one may not read
+    await member.send_json_to({"type": "ping", "ref": "q", "rooms": [room.pk, secret.pk, True]})
+    pong = await receive_until(member, "pong")
+    assert pong == {"type": "pong", "ref": "q",
+                    "rooms": [{"room": room.pk, "last_seq": 0, "last_change": 0}]}  # fmt: skip
+    await database_sync_to_async(services.post_message)(
+        room.pk, author=closed_room.owner, body="Gemist?", client_id=str(uuid.uuid4())
+    )
+    await receive_until(member, "message.created")
+    await member.send_json_to({"type": "ping", "rooms": [room.pk]})
+    (latest,) = (await receive_until(member, "pong"))["rooms"]
+    assert latest["last_seq"] == 1 and latest["last_change"] >= 1
+    await member.disconnect()
