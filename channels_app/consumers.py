@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from channels_app import access, services
-from channels_app.models import Message
+from channels_app.models import Channel, Message
 from core.engine import ChatConsumer
 from core.protocol import CLOSE_FORBIDDEN, Frame, FrameError, frame_ref, is_number, user_group
 from directory.access import is_verified
@@ -62,6 +62,12 @@ class PlatformConsumer(ChatConsumer):
             await self.channel_layer.group_discard(f"channel.{room}", self.channel_name)
         self.rooms.clear()
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+
+    def live_groups(self) -> list[str]:
+        if not hasattr(self, "rooms") or getattr(self, "ended", False):
+            return super().live_groups()
+        rooms = [f"channel.{room}" for room in self.rooms]
+        return [*super().live_groups(), user_group(self.user.pk), *rooms]
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "rooms"):
@@ -203,6 +209,17 @@ class PlatformConsumer(ChatConsumer):
             "can_post": rights.can_post,
             "can_moderate": rights.can_moderate,
         }
+
+    def followed_rooms(self) -> set[int]:
+        return set(getattr(self, "rooms", ()))
+
+    def latest(self, rooms: list[int]) -> list[Frame]:
+        return [
+            {"room": room, "last_seq": seq, "last_change": change}
+            for room, seq, change in Channel.objects.filter(pk__in=rooms).values_list(
+                "pk", "last_seq", "last_change"
+            )
+        ]
 
     def _typing_text(self, room: int, parent: int | None) -> str:
         import json

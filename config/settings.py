@@ -212,6 +212,9 @@ elif REDIS_URL:
                 # recover them with ``sync``.
                 "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1500, minimum=1),
                 "expiry": 60,
+                # A socket's membership of a group lasts this long; each process joins its
+                # sockets' groups again well before (core.layerwatch).
+                "group_expiry": env_int("CHANNEL_LAYER_GROUP_EXPIRY", 86400, minimum=10),
             },
         }
     }

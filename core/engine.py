@@ -349,6 +349,38 @@ class ChatConsumer(JsonFrameConsumer):
             raise FrameError("bad_frame", _("“after” must be a sequence number."))
         return after
 
+    #: at most this many rooms in one ``ping``
+    max_ping_rooms = 10
+
+    def followed_rooms(self) -> set[int]:
+        """The rooms whose numbers a ``ping`` may ask for: those the socket follows."""
+        return set()
+
+    def latest(self, rooms: list[int]) -> list[Frame]:
+        """The newest numbers of ``rooms`` (``last_seq``, and ``last_change`` where the room
+        has one); run in the database thread."""
+        return []
+
+    async def handle_ping(self, frame: Frame) -> None:
+        """``pong``; for a ``ping`` with ``rooms`` (the rooms the tab shows), with their newest
+        numbers: a tab that missed a broadcast (the layer lost it) sees the gap at its next ping
+        and asks ``sync`` for it. Rooms the socket does not follow are left out."""
+        answer: Frame = {"type": "pong"}
+        ref = frame_ref(frame)
+        if ref is not None:
+            answer["ref"] = ref
+        asked = frame.get("rooms")
+        if isinstance(asked, list) and asked:
+            followed = self.followed_rooms()
+            rooms = [
+                room
+                for room in asked[: self.max_ping_rooms]
+                if is_number(room, minimum=1) and room in followed
+            ]
+            if rooms:
+                answer["rooms"] = await database_sync_to_async(self.latest)(rooms)
+        await self.send_frame(answer)
+
     async def replay(self, frame: Frame, room: int, frames: list[Frame], **done: Any) -> None:
         """Send what ``sync`` found, then ``synced`` with ``done`` (``last_seq``, ``more``…)."""
         for message_frame in frames:

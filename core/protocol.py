@@ -31,6 +31,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import layerwatch
+
 logger = logging.getLogger(__name__)
 
 _ProtocolClosed: type[Exception]
@@ -60,6 +62,9 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 #: a case room's recent sign-in with the second factor has run out: confirm it is you again
 CLOSE_REAUTHENTICATE = 4428
+#: the channel layer stopped delivering to this socket (``core.layerwatch``): connect again and
+#: ``sync``; outside 4400–4499, so the client retries
+CLOSE_RECONNECT = 4503
 
 
 def broadcast_after_commit(group: str, frame: Frame, **control: Any) -> None:
@@ -280,6 +285,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._cancel_rights_timer()
+        self._unwatch()
         await super().websocket_disconnect(message)
 
     async def session_end(self, event: dict[str, Any]) -> None:
@@ -310,6 +316,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.accepted = True
         await self.on_accepted()
+        # from now on the process joins the socket's groups again if the layer loses them
+        self._watch: layerwatch.LayerWatch | None = layerwatch.watch(self.channel_layer)
+        self._watch.add(self)
         if await self.rights_unchanged():  # nothing changed while the handshake was answered
             self._schedule_rights_check(next_check)
         else:
@@ -395,6 +404,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return
         self.ended = True
         self._cancel_rights_timer()
+        self._unwatch()
         kind = {
             CLOSE_UNAUTHENTICATED: "session.ended",
             CLOSE_REAUTHENTICATE: "reauthentication.required",
@@ -407,6 +417,17 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         """Leave every group this socket joined (overridden by consumers with their own)."""
         for group in self.groups:
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    def live_groups(self) -> list[str]:
+        """Every group the socket is in now (extended by consumers that join their own); the
+        process joins them again if the layer loses them (``core.layerwatch``)."""
+        return [] if getattr(self, "ended", False) else list(self.groups)
+
+    def _unwatch(self) -> None:
+        watch = getattr(self, "_watch", None)
+        if watch is not None:
+            watch.discard(self)
+            self._watch = None
 
     def _schedule_rights_check(self, at: float | None) -> None:
         self._cancel_rights_timer()

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from core.engine import ChatConsumer
 from core.protocol import CLOSE_FORBIDDEN, CLOSE_REAUTHENTICATE, Frame
 from privacy import access, audit, services
-from privacy.models import CaseMember
+from privacy.models import CaseMember, CaseRoom
 
 #: closed by the server because the member was removed or lost access
 CLOSE_REMOVED = CLOSE_FORBIDDEN
@@ -97,6 +97,10 @@ class CaseRoomConsumer(ChatConsumer):
         for group in self.groups_of_socket:
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    def live_groups(self) -> list[str]:
+        joined = getattr(self, "joined", False) and not getattr(self, "ended", False)
+        return [*super().live_groups(), *(self.groups_of_socket if joined else [])]
+
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "joined", False):
             return
@@ -124,6 +128,13 @@ class CaseRoomConsumer(ChatConsumer):
             self.ended = True
             await self.disconnect(CLOSE_REMOVED)
             await self.close(code=CLOSE_REMOVED)
+
+    def followed_rooms(self) -> set[int]:
+        return {self.room_id} if getattr(self, "joined", False) else set()
+
+    def latest(self, rooms: list[int]) -> list[Frame]:
+        seqs = CaseRoom.objects.filter(pk__in=rooms).values_list("pk", "last_seq")
+        return [{"room": room, "last_seq": seq} for room, seq in seqs]
 
     def _still_member(self) -> bool:
         return CaseMember.objects.filter(

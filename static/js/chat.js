@@ -105,6 +105,7 @@ export class LiveRoom {
           state: (state) => this.setConnection(state),
           lost: () => this.onLost(),
           ended: (code) => this.onClosed(code),
+          ping: () => ({ rooms: [this.room] }),
         },
         root.dataset.socket,
       );
@@ -313,6 +314,9 @@ export class LiveRoom {
       case "membership.removed":
         this.onRemoved(frame.reason);
         break;
+      case "pong":
+        this.onPong(frame.rooms);
+        break;
       case "room.closed":
         this.composer?.remove();
         this.composer = null;
@@ -321,6 +325,20 @@ export class LiveRoom {
       default:
         break;
     }
+  }
+
+  /**
+   * A pong carries the newest numbers of the rooms on the screen (asked for with every ping): a
+   * number beyond what this page has seen means a broadcast never arrived (the server's channel
+   * layer lost it), so `sync`.
+   */
+  onPong(rooms) {
+    const latest = Array.isArray(rooms) ? rooms.find((entry) => entry?.room === this.room) : null;
+    if (!latest || this.syncing) return;
+    const missed =
+      latest.last_seq > this.seen ||
+      (typeof latest.last_change === "number" && latest.last_change > this.changes);
+    if (missed) this.sync(this.seen);
   }
 
   belongsHere(frame) {

@@ -7,7 +7,8 @@
 // (subscribe and sync there), `handlers.frame(frame)` for every frame, `handlers.state(name)`
 // with "connecting" or "offline", `handlers.lost()` when an open connection drops and a retry
 // is scheduled, and `handlers.ended(code)` when the server closed it for good (signed out,
-// removed from a case room): then it does not retry.
+// removed from a case room): then it does not retry. `handlers.ping()` may add fields to every
+// ping (the rooms whose newest numbers the pong should carry).
 
 const PING_EVERY = 30_000;
 const BACKOFF_FIRST = 1_000;
@@ -16,7 +17,8 @@ const BACKOFF_MAX = 30_000;
 // has not noticed yet.
 const SILENCE_LIMIT = 2 * PING_EVERY + 5_000;
 // Close codes 4400–4499: the server refused this socket for good (the session ended, the member
-// was removed); retrying cannot help.
+// was removed); retrying cannot help. Any other code (4503: the channel layer stopped
+// delivering to the socket) reconnects, and the caller syncs in `open`.
 const CLOSED_FOR_GOOD = (code) => code >= 4400 && code < 4500;
 
 export class Connection {
@@ -154,6 +156,6 @@ export class Connection {
       this.drop();
       return;
     }
-    this.send({ type: "ping" });
+    this.send({ type: "ping", ...this.handlers.ping?.() });
   }
 }

@@ -61,6 +61,8 @@ export class Workspace {
       state: (state) => this.live().forEach((room) => room.setConnection(state)),
       lost: () => this.live().forEach((room) => room.onLost()),
       ended: (code) => this.live().forEach((room) => room.onClosed(code)),
+      // every ping asks for the newest numbers of the rooms on the screen (chat.js, onPong)
+      ping: () => ({ rooms: [...new Set(this.live().map((room) => room.room))] }),
     });
   }
 

@@ -3,6 +3,7 @@ follow the conversation on their other pages."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -419,3 +420,47 @@ def test_the_notifications_page_lists_a_new_notification_as_it_arrives(chat):
     expect(notifications.locator(".wijk-notification--unread")).to_have_count(0)
     # the server writes the same moment the same way
     expect(notifications.locator("[data-notifications] time")).to_have_text(live_time)
+
+
+def test_a_tab_whose_socket_missed_a_message_fetches_it_at_the_next_pong(chat):
+    """The socket stays open but a broadcast never reaches it (the channel layer lost it): the
+    page's next ping asks for the room's newest numbers, the pong names one the page has not
+    seen, and the page fetches the message."""
+    lose = True
+    pings: list[dict] = []
+
+    def relay(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if lose and isinstance(message, str) and '"type":"message.created"' in message:
+                return  # lost on the way, the socket stays open
+            socket.send(message)
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "ping":
+                pings.append(frame)
+            server.send(message)
+
+        server.on_message(from_server)
+        socket.on_message(from_page)
+
+    chat.anna_page.clock.install()
+    chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
+    open_room(chat.anna_page, chat.url)
+    open_room(chat.bert_page, chat.url)
+
+    body = "Een bericht dat onderweg verloren ging: het overleg is om vier uur."
+    bert_composer = chat.bert_page.locator("[data-composer] textarea")
+    bert_composer.fill(body)
+    bert_composer.press("Enter")
+    expect(chat.bert_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+    chat.anna_page.wait_for_timeout(1_500)  # long enough for a live message to show
+    expect(_message(chat.anna_page, body)).to_have_count(0)
+
+    lose = False
+    chat.anna_page.clock.run_for(31_000)  # the page pings every 30 s
+    expect(_message(chat.anna_page, body)).to_have_count(1, timeout=LIVE)
+    assert pings and pings[-1]["rooms"] == [chat.channel.pk]
+    expect(chat.anna_page.locator(".wijk-room")).to_have_attribute("data-connection", "live")

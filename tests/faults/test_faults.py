@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.faults.client import ChatClient, connect_as
 from tests.faults.services import Daphne, Postgres, Redis, manage
@@ -230,34 +230,71 @@ READERS = 6
 DEAF_AFTER = 10.0  # seconds within which every open socket must hear broadcasts again
 
 
-def _flushall(redis: Redis) -> None:
+def _flush(redis: Redis, *, everything: bool) -> None:
     import redis as redis_py
 
     with redis_py.Redis.from_url(redis.url) as client:
-        client.flushall()
+        if everything:
+            client.flushall()
+        else:
+            client.flushdb()
 
 
 LAYER_LOSSES: dict[str, Callable[[Redis], None]] = {
-    "flushall": _flushall,
+    "flushall": lambda redis: _flush(redis, everything=True),
+    "flushdb": lambda redis: _flush(redis, everything=False),
     "restart": lambda redis: redis.restart(down_for=1.0),
 }
 
 
+async def _open(url: str, cookie: str, room: int, *, within: float = 30):
+    """A socket subscribed to ``room``; tries again while the server cannot take it yet."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            ws = await connect_as(url, cookie, open_timeout=10)
+            await ws.send(json.dumps({"type": "subscribe", "room": room, "ref": "s"}))
+            await _frame(ws, lambda f: f.get("type") == "subscribed", timeout=10)
+            return ws
+        except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def _post(ws, room: int, body: str) -> None:
+    await ws.send(json.dumps({
+        "type": "send", "room": room, "body": body, "client_id": str(uuid.uuid4()),
+    }))  # fmt: skip
+
+
+async def _revoked_close_code(ws, environment: dict[str, str], code: str) -> int | None:
+    """Run ``code`` (which takes the socket's right away) and wait for the socket to close."""
+    await asyncio.to_thread(manage, environment, "shell", "-c", code)
+    with contextlib.suppress(ConnectionClosed, TimeoutError):
+        async with asyncio.timeout(DEAF_AFTER):
+            async for _ in ws:
+                pass
+    return ws.close_code
+
+
+@pytest.mark.parametrize("layer", ["redis-pubsub", "redis"])
 @pytest.mark.parametrize("loss", list(LAYER_LOSSES))
-def test_no_socket_stays_deaf_when_the_layer_loses_its_state(environment, redis, loss):
+def test_no_socket_stays_deaf_when_the_layer_loses_its_state(environment, redis, loss, layer):
     """Sockets open on two processes while Redis is flushed or restarted: within 10 s every
     socket that is still open receives broadcasts again (a socket may also be closed, so that its
-    client reconnects and syncs), and a revocation still reaches its socket."""
-    data = prepare(environment, f"deaf-{loss}")
+    client reconnects and syncs), and a deactivation or an ended session still closes its
+    socket. On both layers: the standard one keeps its groups in Redis, where a flush or a
+    restart loses them."""
+    data = prepare(environment, f"deaf-{loss}-{layer}")
+    environment = {**environment, "CHANNEL_LAYER": layer}
     servers = [Daphne(environment) for _ in range(2)]
+    room = data["room"]
 
-    async def scenario() -> tuple[dict[int, float | None], int | None]:
+    async def scenario() -> tuple[dict[int, float | None], list[int | None]]:
         sockets = []
         for index, cookie in enumerate(data["cookies"][: READERS + 1]):
-            ws = await connect_as(servers[index % 2].ws_url, cookie, open_timeout=10)
-            await ws.send(json.dumps({"type": "subscribe", "room": data["room"], "ref": "s"}))
-            await _frame(ws, lambda f: f.get("type") == "subscribed")
-            sockets.append(ws)
+            sockets.append(await _open(servers[index % 2].ws_url, cookie, room))
         sender, readers = sockets[0], sockets[1:]
         await asyncio.to_thread(LAYER_LOSSES[loss], redis)
         lost_at = time.monotonic()
@@ -267,7 +304,7 @@ def test_no_socket_stays_deaf_when_the_layer_loses_its_state(environment, redis,
         async def listen(index: int, ws) -> None:
             with contextlib.suppress(ConnectionClosed):
                 await _frame(ws, lambda f: f.get("type") == "message.created"
-                             and f["body"].startswith("probe"))  # fmt: skip
+                             and f["body"].startswith("probe"), timeout=60)  # fmt: skip
                 heard[index] = time.monotonic() - lost_at
 
         listeners = [asyncio.create_task(listen(i, ws)) for i, ws in enumerate(readers)]
@@ -276,10 +313,10 @@ def test_no_socket_stays_deaf_when_the_layer_loses_its_state(environment, redis,
             task.done() for task in listeners
         ):
             probe += 1
-            await sender.send(json.dumps({
-                "type": "send", "room": data["room"], "body": f"probe {probe}",
-                "client_id": str(uuid.uuid4()), "ref": f"p{probe}",
-            }))  # fmt: skip
+            try:
+                await _post(sender, room, f"probe {probe}")
+            except ConnectionClosed:  # the sender's own socket was closed: it comes back
+                sender = await _open(servers[0].ws_url, data["cookies"][0], room)
             await asyncio.sleep(1)
         for task in listeners:
             task.cancel()
@@ -288,30 +325,76 @@ def test_no_socket_stays_deaf_when_the_layer_loses_its_state(environment, redis,
             if heard[index] is None and ws.close_code is not None:
                 heard[index] = 0.0
         # a right taken away after the loss still ends the socket of the person it concerns
-        revoked = readers[-1]
-        await asyncio.to_thread(
-            manage, environment, "shell", "-c",
-            "from accounts.models import User; from core.protocol import rights_changed; "
-            f"User.objects.filter(pk={data['users'][READERS]}).update(is_active=False); "
-            f"rights_changed({data['users'][READERS]})",
-        )  # fmt: skip
-        with contextlib.suppress(ConnectionClosed, TimeoutError):
-            async with asyncio.timeout(DEAF_AFTER):
-                async for _ in revoked:
-                    pass
-        code = revoked.close_code
-        for ws in sockets:
+        # (a socket the loss closed comes back first, as its client would)
+        codes = []
+        for index, code in [
+            (READERS, "from accounts.models import User; "
+                      f"User.objects.filter(pk={data['users'][READERS]}).update(is_active=False); "
+                      "from core.protocol import rights_changed; "
+                      f"rights_changed({data['users'][READERS]})"),
+            (READERS - 1, "from django.contrib.sessions.models import Session; "
+                          f"Session.objects.get(session_key='{data['cookies'][READERS - 1]}')"
+                          ".delete()"),
+        ]:  # fmt: skip
+            ws = readers[index - 1]
+            if ws.close_code is not None:
+                ws = await _open(servers[index % 2].ws_url, data["cookies"][index], room)
+            codes.append(await _revoked_close_code(ws, environment, code))
+        for ws in [sender, *readers]:
             await ws.close()
-        return heard, code
+        return heard, codes
 
     try:
-        heard, code = asyncio.run(scenario())
+        heard, codes = asyncio.run(scenario())
     finally:
         logs = [server.output() for server in servers]
         for server in servers:
             server.close()
     deaf = [index for index, at in heard.items() if at is None or at > DEAF_AFTER]
     assert deaf == [], (heard, logs)
+    assert codes == [4401, 4401], (codes, logs)
+
+
+def test_sockets_still_hear_after_their_groups_would_have_expired(environment):
+    """The standard layer forgets a membership ``group_expiry`` seconds after it was added:
+    a socket open for longer still receives broadcasts, and still closes when its user is
+    deactivated."""
+    data = prepare(environment, "expiry")
+    expiry = 10
+    environment = {
+        **environment, "CHANNEL_LAYER": "redis", "CHANNEL_LAYER_GROUP_EXPIRY": str(expiry),
+    }  # fmt: skip
+    servers = [Daphne(environment) for _ in range(2)]
+    room = data["room"]
+
+    async def scenario() -> tuple[list[str], int | None]:
+        sockets = [
+            await _open(servers[index % 2].ws_url, cookie, room)
+            for index, cookie in enumerate(data["cookies"][:3])
+        ]
+        await asyncio.sleep(2.5 * expiry)
+        await _post(sockets[0], room, "after the expiry")
+        bodies = [
+            (await _frame(ws, lambda f: f.get("type") == "message.created", timeout=10))["body"]
+            for ws in sockets[1:]
+        ]
+        user = data["users"][2]
+        code = await _revoked_close_code(
+            sockets[2], environment,
+            "from accounts.models import User; from core.protocol import rights_changed; "
+            f"User.objects.filter(pk={user}).update(is_active=False); rights_changed({user})",
+        )  # fmt: skip
+        for ws in sockets:
+            await ws.close()
+        return bodies, code
+
+    try:
+        bodies, code = asyncio.run(scenario())
+    finally:
+        logs = [server.output() for server in servers]
+        for server in servers:
+            server.close()
+    assert bodies == ["after the expiry"] * 2, logs
     assert code == 4401, (code, logs)
 
 
