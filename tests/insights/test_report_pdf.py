@@ -41,6 +41,7 @@ SECTIONS = [
     "Activiteit per domein",
     "Samenwerken over de domeinen heen",
     "Bereik en adoptie",
+    "Adoptie per domein en wijk",
     "Resultaten van de pulse",
     "Casusruimtes",
     "Doelen",
@@ -59,6 +60,8 @@ DASHBOARD_TABLES = [
     "reach-trend-table",
     "reach-domains-table",
     "reach-neighbourhoods-table",
+    "reach-domain-adoption-table",
+    "reach-neighbourhood-adoption-table",
     "pulse-trend-table",
 ]
 
