@@ -1,7 +1,9 @@
 """Four closed quarters of fictional pulse answers, and this quarter's statements.
 
 The answers are drawn around averages that rise slowly, as a coalition would hope; the
-current quarter has statements but no answers, so every demo professional is invited.
+current quarter has statements but no answers, so every demo professional is invited. Each
+respondent is on the medical or the social side, or on both (stored without a domain), so that
+the dashboard shows results per domain in some quarters and hides them in others.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import random
 from django.db import transaction
 
 from accounts.models import User
-from insights.models import PulseAnswer, PulseScale, PulseStatement
+from insights.models import PulseAnswer, PulseScale, PulseSide, PulseStatement
 from insights.quarters import Quarter
 
 #: topic, wording, scale, and per closed quarter (oldest first) the average to draw around
@@ -38,6 +40,9 @@ STATEMENTS = [
 ]
 #: how many professionals answered, per closed quarter (oldest first)
 RESPONDENTS = (9, 12, 15, 17)
+#: per closed quarter: how many of the respondents were medical, social and on both sides; the
+#: first quarter's 4 medical hide both domains, the third's one on both sides hides the smaller
+SIDES = ((4, 5, 0), (6, 6, 0), (7, 7, 1), (8, 9, 0))
 
 
 def _draw(rng: random.Random, average: float, top: int) -> int:
@@ -65,11 +70,14 @@ def seed(now_quarter: Quarter | None = None) -> dict[str, int]:
     answers = []
     for index, (quarter, respondents) in enumerate(zip(closed, RESPONDENTS, strict=True)):
         statements = {s.topic: s for s in PulseStatement.objects.filter(quarter=str(quarter))}
-        for _person in range(min(respondents, max(professionals, 5))):
+        medical, social, both = SIDES[index]
+        sides = [PulseSide.MEDICAL] * medical + [PulseSide.SOCIAL] * social + [""] * both
+        for person in range(min(respondents, max(professionals, 5))):
+            side = sides[person] if person < len(sides) else ""
             for topic, _text, scale, averages in STATEMENTS:
                 top = 5 if scale == PulseScale.AGREEMENT else 10
                 value = _draw(rng, averages[index], top)
-                answers.append(PulseAnswer(statement=statements[topic], value=value))
+                answers.append(PulseAnswer(statement=statements[topic], value=value, domain=side))
     rng.shuffle(answers)
     PulseAnswer.objects.bulk_create(answers)
     return {"pulse answers": len(answers)}

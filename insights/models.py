@@ -218,8 +218,17 @@ class PulseStatement(models.Model):
         return PulseScale(self.scale).values_offered
 
 
+class PulseSide(models.TextChoices):
+    """The side of the coalition an answer comes from: all that is kept of its person."""
+
+    MEDICAL = "medical", _("Medical domain")
+    SOCIAL = "social", _("Social domain")
+
+
 class PulseAnswer(models.Model):
-    """One answer to one statement, and nothing else: no person, no time, no order.
+    """One answer to one statement, and nothing else: no person, no time, no order; only the
+    side (medical or social) of the person's disciplines, empty for someone on both sides or
+    on neither.
 
     A random primary key and no timestamp, so that neither id order nor time links an answer
     to the participation stored beside it; answers of one person are not linked to each
@@ -231,6 +240,9 @@ class PulseAnswer(models.Model):
         PulseStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="+"
     )
     value = models.PositiveSmallIntegerField(_("value"))
+    domain = models.CharField(
+        _("domain"), max_length=10, choices=PulseSide.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("pulse answer")

@@ -6,6 +6,11 @@ quarter closes (``close_quarters``, run by ``compute_insights``) the participati
 deleted and the answers rewritten in a random order with new ids in one transaction, so that
 no stored answer can be joined back to its person. Results are shown only for closed
 quarters, and only for statements with at least ``THRESHOLD`` answers. See docs/PRIVACY.md.
+
+An answer keeps one thing of its person: the side of their disciplines (``side_of``), medical
+or social, empty for someone on both sides or on neither. A side's result is shown where it has
+at least ``THRESHOLD`` answers and the statement's other answers, which the total minus the
+side would give, are none or at least ``THRESHOLD`` too (``side_results``).
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from directory.models import Professional
+from directory.models import Discipline, Domain, Professional
 from insights.charts import LineChart, line_chart
 from insights.models import (
     PulseAnswer,
     PulseDismissal,
     PulseParticipation,
     PulseScale,
+    PulseSide,
     PulseStatement,
 )
 from insights.quarters import Quarter
@@ -76,6 +82,21 @@ def dismiss(user, quarter: Quarter) -> None:
     PulseDismissal.objects.get_or_create(user=user, quarter=str(quarter))
 
 
+def side_of(user) -> str:
+    """The side of ``user``'s disciplines: medical, social, or empty (both sides, or none)."""
+    domains = set(
+        Discipline.objects.filter(professional__user=user).values_list("domain", flat=True)
+    )
+    if not domains:
+        return ""
+    medical = {domain in Domain.medical_side() for domain in domains}
+    if medical == {True}:
+        return PulseSide.MEDICAL
+    if medical == {False}:
+        return PulseSide.SOCIAL
+    return ""
+
+
 def answer(user, quarter: Quarter, values: Mapping[PulseStatement, int]) -> None:
     """Store ``user``'s answers to the quarter's statements, without ``user``.
 
@@ -85,7 +106,11 @@ def answer(user, quarter: Quarter, values: Mapping[PulseStatement, int]) -> None
     for statement, value in values.items():
         if statement.quarter != str(quarter) or value not in statement.values_offered:
             raise ValueError(f"{value!r} is no answer to {statement!r} in {quarter}")
-    answers = [PulseAnswer(statement=statement, value=value) for statement, value in values.items()]
+    side = side_of(user)
+    answers = [
+        PulseAnswer(statement=statement, value=value, domain=side)
+        for statement, value in values.items()
+    ]
     _shuffle(answers)
     try:
         with transaction.atomic():
@@ -105,11 +130,12 @@ def close_quarter(quarter: Quarter) -> int:
     """
     with transaction.atomic():
         stored = PulseAnswer.objects.filter(statement__quarter=str(quarter))
-        rows = list(stored.values_list("statement_id", "value"))
+        rows = list(stored.values_list("statement_id", "value", "domain"))
         stored.delete()
         _shuffle(rows)
         PulseAnswer.objects.bulk_create(
-            PulseAnswer(statement_id=statement_id, value=value) for statement_id, value in rows
+            PulseAnswer(statement_id=statement_id, value=value, domain=side)
+            for statement_id, value, side in rows
         )
         deleted, _kinds = PulseParticipation.objects.filter(quarter=str(quarter)).delete()
         PulseDismissal.objects.filter(quarter=str(quarter)).delete()
@@ -146,6 +172,8 @@ class Result:
 
     statement: PulseStatement
     counts: Counter[int] = field(default_factory=Counter)
+    #: per side (medical, social, "" for the rest): its answers counted per value
+    sides: dict[str, Counter[int]] = field(default_factory=dict)
 
     @property
     def answers(self) -> int:
@@ -176,6 +204,33 @@ class Result:
             (value, self.counts[value], round(100 * self.counts[value] / total))
             for value in self.statement.values_offered
         ]
+
+    @property
+    def side_results(self) -> list[tuple[str, str]]:
+        """Per side (medical, social): its label and its average, or "<5 answers" where it is
+        hidden: fewer than ``THRESHOLD`` answers, or the rest of the statement's answers (the
+        total minus what is shown) would be fewer than ``THRESHOLD`` but more than none."""
+        # imported here: insights.reach loads the activity sources, the pulse needs none
+        from insights.reach import protect
+
+        sides = [PulseSide.MEDICAL, PulseSide.SOCIAL]
+        parts = [sum(self.sides.get(side, Counter()).values()) for side in sides]
+        rest = self.answers - sum(parts)
+        if rest:
+            hidden = protect([*parts, rest], self.answers, [False, False, True])[:2]
+        else:
+            hidden = protect(parts, self.answers)
+        if self.suppressed:
+            hidden = [True, True]
+        hidden_text = gettext("<%(threshold)d answers") % {"threshold": THRESHOLD}
+        cells = []
+        for side, hide in zip(sides, hidden, strict=True):
+            if hide:
+                cells.append((str(side.label), hidden_text))
+            else:
+                part = Result(self.statement, self.sides[side])
+                cells.append((str(side.label), part.average_text))
+        return cells
 
 
 @dataclass
@@ -255,17 +310,19 @@ def report(current: Quarter | None = None) -> PulseReport:
     names = [str(quarter) for quarter in quarters]
     asked = list(PulseStatement.objects.filter(quarter__in=names))
     counts: dict[int, Counter[int]] = {statement.pk: Counter() for statement in asked}
+    sides: dict[int, dict[str, Counter[int]]] = {statement.pk: {} for statement in asked}
     answers = (
         PulseAnswer.objects.filter(statement__in=asked)
         .order_by()
-        .values_list("statement_id", "value")
+        .values_list("statement_id", "value", "domain")
     )
-    for statement_id, value in answers:
+    for statement_id, value, side in answers:
         counts[statement_id][value] += 1
+        sides[statement_id].setdefault(side, Counter())[value] += 1
     by_quarter = [
         QuarterResults(
             quarter,
-            [Result(s, counts[s.pk]) for s in asked if s.quarter == str(quarter)],
+            [Result(s, counts[s.pk], sides[s.pk]) for s in asked if s.quarter == str(quarter)],
         )
         for quarter in quarters
     ]

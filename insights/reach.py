@@ -23,8 +23,18 @@ two organisations or neighbourhoods, in each of them, once in the region.
 
 The expected number of professionals is entered per organisation (``ExpectedHeadcount``) and
 applies from its quarter until a later entry; adoption is verified (or active) as a
-percentage of it. Nothing is known of how an organisation's expected professionals divide
-over domains and neighbourhoods, so those show the counts without a percentage.
+percentage of it.
+
+Adoption per domain and per neighbourhood is derived from the organisations (``group_adoption``):
+an organisation works in the domains of its members' disciplines and in the neighbourhoods it
+serves, and counts *in full* in each of them: an organisation in two neighbourhoods adds its
+whole expected number and its whole active count to both (nothing is known of how its
+professionals divide over them), so the neighbourhoods' percentages do not add up to the
+region's. A group's adoption is the active professionals of its organisations with an expected
+number over the sum of those numbers; an organisation without an expected number is left out
+of both. The percentage is hidden where one of its organisations' counts is hidden in the
+organisation table (the percentage times the published expected number would give the hidden
+count back) and where the sum is below the threshold.
 """
 
 from __future__ import annotations
@@ -278,6 +288,9 @@ class Reach:
     tables: list[ReachTable]
     chart: LineChart | None = None
     chart_table: ReachTable | None = None
+    #: the names of the organisations without an expected number in the last quarter: they
+    #: count in no adoption percentage
+    without_expected: list[str] = field(default_factory=list)
 
     def table(self, slug: str) -> ReachTable | None:
         return next((table for table in self.tables if table.slug == slug), None)
@@ -290,6 +303,8 @@ REACH_TABLES = (
     "reach-trend",
     "reach-domains",
     "reach-neighbourhoods",
+    "reach-domain-adoption",
+    "reach-neighbourhood-adoption",
 )
 
 COUNT_HEADINGS = (
@@ -337,6 +352,7 @@ def build_reach(
         _organisation_trend(quarters, by_quarter, organisations, expected, running),
         _domain_table(quarter, by_quarter),
         _neighbourhood_table(quarter, by_quarter, longer_period=longer_period),
+        *_group_trends(quarters, by_quarter, organisations, expected, running),
     ]
     trend = tables[0]
     region = [_region(by_quarter, q) for q in quarters]
@@ -356,7 +372,11 @@ def build_reach(
         ],
         [q in running for q in quarters],
     )
-    return Reach(quarter, quarter in running, tables, chart, trend)
+    without = [
+        o.name for pk, o in sorted(organisations.items(), key=lambda item: item[1].name)
+        if (pk, str(quarter)) not in expected
+    ]  # fmt: skip
+    return Reach(quarter, quarter in running, tables, chart, trend, without)
 
 
 def reach_over(quarters: Sequence[Quarter], provisional: Iterable[Quarter] = ()) -> Reach:
@@ -605,3 +625,90 @@ def _three(figure: ReachFigure, hidden: Sequence[bool], *, longer: bool = False)
     if longer:
         cells.append(_count(figure.active_four_quarters, hidden[3]))
     return cells
+
+
+# --- adoption per domain and neighbourhood (see the module) ---------------------------------
+
+
+def organisation_groups() -> tuple[dict[int, set[str]], dict[int, set[int]]]:
+    """Organisation id → the domains its members' disciplines are in, and → the ids of the
+    neighbourhoods it serves."""
+    domains: dict[int, set[str]] = defaultdict(set)
+    for organisation_id, domain in (
+        Membership.objects.filter(professional__disciplines__isnull=False)
+        .values_list("organisation_id", "professional__disciplines__domain")
+        .order_by()
+    ):
+        domains[organisation_id].add(domain)
+    neighbourhoods: dict[int, set[int]] = defaultdict(set)
+    for (
+        organisation_id,
+        neighbourhood_id,
+    ) in Organisation.neighbourhoods.through.objects.values_list(
+        "organisation_id", "neighbourhood_id"
+    ):
+        neighbourhoods[organisation_id].add(neighbourhood_id)
+    return domains, neighbourhoods
+
+
+def group_adoption(
+    members: Iterable[int],
+    counts: dict[int, tuple[int, bool]],
+    expected: dict[int, int],
+) -> str:
+    """The active-of-expected percentage of a group of organisations (their ids,
+    ``members``): ``counts`` gives each organisation's active count and whether the
+    organisation table hides it, ``expected`` its expected number. Organisations without an
+    expected number are left out of both sides."""
+    counted = [pk for pk in members if expected.get(pk)]
+    if not counted:
+        return "–"
+    active = sum(counts.get(pk, (0, False))[0] for pk in counted)
+    hidden = suppressed(active) or any(counts.get(pk, (0, False))[1] for pk in counted)
+    return _percentage(active, hidden, sum(expected[pk] for pk in counted))
+
+
+def _group_trends(quarters, by_quarter, organisations, expected, running) -> list[ReachTable]:
+    domains_of, neighbourhoods_of = organisation_groups()
+    per_quarter = []
+    for quarter in quarters:
+        rows, _total, masks, _total_mask = _organisation_rows(quarter, by_quarter, organisations)
+        counts = {
+            organisation.pk: (figure.active, hidden[2])
+            for (organisation, figure), hidden in zip(rows, masks, strict=True)
+        }
+        numbers = {pk: n for (pk, q), n in expected.items() if q == str(quarter)}
+        per_quarter.append((counts, numbers))
+    headings = _quarter_headings(quarters, running)
+    provisional_labels = [q.label for q in quarters if q in running]
+    domain_table = ReachTable(
+        "reach-domain-adoption",
+        _("Adoption per domain"),
+        _(
+            "Active professionals of the organisations in a domain as a percentage of their "
+            "expected numbers, per quarter"
+        ),
+        headings,
+        provisional_labels=provisional_labels,
+    )
+    for value, label in Domain.choices:
+        members = [pk for pk in organisations if value in domains_of.get(pk, ())]
+        domain_table.rows.append(
+            (str(label), [group_adoption(members, c, n) for c, n in per_quarter], False)
+        )
+    neighbourhood_table = ReachTable(
+        "reach-neighbourhood-adoption",
+        _("Adoption per neighbourhood"),
+        _(
+            "Active professionals of the organisations serving a neighbourhood as a percentage "
+            "of their expected numbers, per quarter"
+        ),
+        headings,
+        provisional_labels=provisional_labels,
+    )
+    for neighbourhood in Neighbourhood.objects.all():
+        members = [pk for pk in organisations if neighbourhood.pk in neighbourhoods_of.get(pk, ())]
+        neighbourhood_table.rows.append(
+            (neighbourhood.name, [group_adoption(members, c, n) for c, n in per_quarter], False)
+        )
+    return [domain_table, neighbourhood_table]

@@ -6,7 +6,7 @@ not: `.venv/bin/pip install pypdfium2`). With the demo data loaded (`seed_demo`,
 `compute_insights`):
 
     .venv/bin/python scripts/report_pages.py --quarter 2026Q3 --out docs/screenshots \
-        --page 1:report-page-1 --section reach:report-reach
+        --page 1:report-page-1 --section activity:report-activity --section reach:report-reach
     .venv/bin/python scripts/report_pages.py --pdf report.pdf --page 2:activity --out /tmp
 
 A page is given by its number (1 is the title page) or by its section's anchor (activity,

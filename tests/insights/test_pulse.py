@@ -12,6 +12,7 @@ from django.db import connection, models
 from django.urls import reverse
 from django.utils import translation
 
+from directory.models import Domain
 from insights import pulse
 from insights.models import (
     PulseAnswer,
@@ -21,7 +22,12 @@ from insights.models import (
     PulseStatement,
 )
 from insights.quarters import Quarter
-from tests.factories import ProfessionalFactory, SuperuserFactory, UserFactory
+from tests.factories import (
+    DisciplineFactory,
+    ProfessionalFactory,
+    SuperuserFactory,
+    UserFactory,
+)
 from tests.privacy.fixtures import strong_client, with_mfa
 
 pytestmark = pytest.mark.django_db
@@ -177,9 +183,13 @@ def test_administrators_without_a_profile_are_not_invited(client, statements):
 
 
 def _answer_past_quarter(count: int, current: Quarter) -> tuple[Quarter, list]:
+    """``count`` people answer last quarter's pulse: alternately a nurse (medical) and a
+    social worker (social)."""
     past = current.previous()
     money, joy = ask(past)
-    people = [ProfessionalFactory().user for _ in range(count)]
+    nurse = DisciplineFactory(name="Wijkverpleging", domain=Domain.MEDICAL)
+    social = DisciplineFactory(name="Maatschappelijk werk", domain=Domain.SOCIAL)
+    people = [ProfessionalFactory(disciplines=[(nurse, social)[n % 2]]).user for n in range(count)]
     for index, person in enumerate(people):
         pulse.answer(person, past, {money: index % 5 + 1, joy: index + 1})
     return past, people
@@ -188,7 +198,9 @@ def _answer_past_quarter(count: int, current: Quarter) -> tuple[Quarter, list]:
 def test_closing_a_quarter_leaves_no_link_from_an_answer_to_its_person(current, monkeypatch):
     past, people = _answer_past_quarter(6, current)
     PulseDismissal.objects.create(user=people[0], quarter=str(past))
-    before = list(PulseAnswer.objects.values_list("id", "statement_id", "value"))
+    before = list(PulseAnswer.objects.values_list("id", "statement_id", "value", "domain"))
+    # the domain is stored with the answer: the person's side, nothing of the person
+    assert sorted(row[3] for row in before) == ["medical"] * 6 + ["social"] * 6
     participations = set(PulseParticipation.objects.values_list("id", flat=True))
     # the rewrite's order: reversed here, to see it applied (in production: at random)
     shuffled: list = []
@@ -204,19 +216,31 @@ def test_closing_a_quarter_leaves_no_link_from_an_answer_to_its_person(current, 
     assert not PulseParticipation.objects.filter(quarter=str(past)).exists()
     assert not PulseDismissal.objects.filter(quarter=str(past)).exists()
     with connection.cursor() as cursor:  # the rows as stored, without any ORDER BY
-        cursor.execute("SELECT id, statement_id, value FROM insights_pulseanswer")
+        cursor.execute("SELECT id, statement_id, value, domain FROM insights_pulseanswer")
         after = cursor.fetchall()
+        columns = {
+            column.name
+            for column in connection.introspection.get_table_description(
+                cursor, "insights_pulseanswer"
+            )
+        }
+    # nothing but these four is stored: no person, organisation, discipline or time
+    assert columns == {"id", "statement_id", "value", "domain"}
     # the same answers, none with an id it had while its person's participation existed
     assert sorted(row[1:] for row in after) == sorted(row[1:] for row in before)
     assert not {row[0] for row in after} & ({row[0] for row in before} | participations)
     assert all(row[0].version == 4 for row in after)  # random, not ordered
     # stored in the order the shuffle gave them, not in the order they were given
     assert [row[1:] for row in after] == shuffled
+    # the domains survive the rewrite: the side is all that is left of the people
+    assert sorted(row[3] for row in after) == ["medical"] * 6 + ["social"] * 6
 
 
 def test_an_answer_has_no_field_that_could_point_at_a_person_or_a_moment():
     fields = {field.name: field for field in PulseAnswer._meta.get_fields()}
-    assert set(fields) == {"id", "statement", "value"}
+    assert set(fields) == {"id", "statement", "value", "domain"}
+    # the domain is one of two large groups, never a person's organisation or discipline
+    assert [value for value, _label in fields["domain"].choices] == ["medical", "social"]
     assert fields["statement"].related_model is PulseStatement
     assert not any(
         isinstance(field, models.DateField | models.DateTimeField | models.TimeField)
@@ -322,3 +346,53 @@ def test_an_average_is_rounded_to_one_decimal():
     result = pulse.Result(statement, Counter({4: 3, 5: 1, 3: 1, 2: 1}))  # 22 / 6 = 3.67
     with translation.override("nl"):
         assert result.average_text == "3,7"
+
+
+def test_an_answer_keeps_the_side_of_its_persons_disciplines(current, statements):
+    money, joy = statements
+    gp = DisciplineFactory(name="Huisarts", domain=Domain.MEDICAL)
+    elderly = DisciplineFactory(name="Ouderenzorg", domain=Domain.ELDERLY_CARE)
+    debt = DisciplineFactory(name="Schuldhulp", domain=Domain.DEBT)
+    medical = ProfessionalFactory(disciplines=[gp, elderly]).user
+    social = ProfessionalFactory(disciplines=[debt]).user
+    both = ProfessionalFactory(disciplines=[gp, debt]).user
+    neither = ProfessionalFactory().user
+    assert [pulse.side_of(u) for u in (medical, social, both, neither)] == [
+        "medical",
+        "social",
+        "",
+        "",
+    ]
+    pulse.answer(both, current, {money: 3, joy: 7})
+    assert set(PulseAnswer.objects.values_list("domain", flat=True)) == {""}
+
+
+def _result(medical: int, social: int, rest: int = 0) -> pulse.Result:
+    """A statement's result with ``medical``, ``social`` and ``rest`` answers of 4."""
+    statement = PulseStatement(quarter="2026Q3", topic="t", text="Stelling")
+    sides = {
+        side: Counter({4: n}) for side, n in (("medical", medical), ("social", social), ("", rest))
+    }
+    return pulse.Result(statement, Counter({4: medical + social + rest}), sides)
+
+
+@pytest.mark.parametrize(
+    ("medical", "social", "rest", "shown"),
+    [
+        (6, 7, 0, [True, True]),
+        (4, 9, 0, [False, False]),  # social's 9 is the total minus a hidden 4
+        (7, 7, 1, [False, True]),  # the one on both sides: the smaller domain goes too
+        (7, 7, 5, [True, True]),  # five on both sides hide nobody
+        (5, 0, 0, [False, False]),  # a domain alone is the total, its partner none
+        (2, 2, 0, [False, False]),
+    ],
+)
+def test_a_domains_result_needs_five_answers_and_a_complement_of_none_or_five(
+    medical, social, rest, shown
+):
+    with translation.override("en"):
+        cells = _result(medical, social, rest).side_results
+    assert [label for label, _cell in cells] == ["Medical domain", "Social domain"]
+    assert [cell != "<5 answers" for _label, cell in cells] == shown
+    for (_label, cell), is_shown in zip(cells, shown, strict=True):
+        assert cell == ("4.0" if is_shown else "<5 answers")

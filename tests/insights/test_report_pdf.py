@@ -41,6 +41,7 @@ SECTIONS = [
     "Activiteit per domein",
     "Samenwerken over de domeinen heen",
     "Bereik en adoptie",
+    "Adoptie per domein en wijk",
     "Resultaten van de pulse",
     "Casusruimtes",
     "Doelen",
@@ -59,6 +60,8 @@ DASHBOARD_TABLES = [
     "reach-trend-table",
     "reach-domains-table",
     "reach-neighbourhoods-table",
+    "reach-domain-adoption-table",
+    "reach-neighbourhood-adoption-table",
     "pulse-trend-table",
 ]
 
@@ -216,12 +219,85 @@ def test_the_report_has_a_title_page_and_each_section_on_pages_of_its_own(quarte
     assert [line for line in starts if line in SECTIONS] == SECTIONS
     for page in text[1:]:
         assert sum(line in SECTIONS for line in page) <= 1
-    # a section that needs more than a page goes on: the activity's three tables and charts
-    assert starts[0] == SECTIONS[0] and len(text) <= 1 + 2 * len(SECTIONS)
+    # one page per section
+    assert starts == SECTIONS and len(text) == 1 + len(SECTIONS)
     # the page number in the footer of every page but the title page
     for number, page in enumerate(text[1:], start=2):
         assert f"Pagina {number} van {len(text)}" in " ".join(page)
     assert not any("Pagina" in line for line in text[0])
+
+
+LONG_STATEMENTS = [
+    "Ik weet wie ik in de wijk kan benaderen voor geldzorgen van een inwoner.",
+    "Samenwerken met het andere domein ging dit kwartaal makkelijker.",
+    "Ik had genoeg tijd om inwoners goed door te verwijzen.",
+]
+
+
+@pytest.fixture
+def as_large_as_the_demo(hoensbroek, heerlen_noord, manager):
+    """Four computed quarters with every domain in the activity tables, twelve organisations
+    with their expected numbers, reach per domain and neighbourhood, three statements and a
+    score in every quarter's pulse, targets and a note: at least as much as the demo data."""
+    shown = [Quarter(2025, 4), Quarter(2026, 1), Q2, Q3]
+    organisations = [
+        OrganisationFactory(name=f"Gezondheidscentrum Parkstad Noord {n}", slug=f"gc-{n}")
+        for n in range(12)
+    ]
+    for index, quarter in enumerate(shown):
+        ComputedQuarter.objects.create(quarter=str(quarter), final=True)
+        for metric in Metric.values:
+            store(quarter, metric, 20 + 10 * index)
+        for offset, domain in enumerate(Domain.values):
+            store(quarter, Metric.ACTIVE_PROFESSIONALS, (3, 15, 7, 13)[offset % 4], domain)
+            store(quarter, Metric.ARTICLES_READ, (12, 2, 8, 21)[offset % 4], domain)
+        reach(quarter, registered=45, verified=43, active=31, active_four_quarters=50)
+        for n, organisation in enumerate(organisations):
+            if index == 0:
+                set_expected(organisation, 4 + n, None, quarter)
+            reach(quarter, organisation=organisation, registered=n + 2, verified=n + 2,
+                  active=n + 1)  # fmt: skip
+        for domain in Domain.values:
+            reach(quarter, domain=domain, registered=12, verified=11, active=4)
+        for place in (hoensbroek, heerlen_noord):
+            reach(quarter, neighbourhood=place, registered=22, verified=21, active=15,
+                  active_four_quarters=23)  # fmt: skip
+        statements = [
+            PulseStatement.objects.create(
+                quarter=str(quarter), position=position, topic=f"stelling-{position}", text=text
+            )
+            for position, text in enumerate(LONG_STATEMENTS, start=1)
+        ]
+        statements.append(
+            PulseStatement.objects.create(
+                quarter=str(quarter),
+                position=4,
+                topic="werkplezier",
+                text="Werkplezier",
+                scale=PulseScale.SCORE,
+            )
+        )
+        for statement in statements:
+            for value in range(17):
+                PulseAnswer.objects.create(statement=statement, value=1 + value % 5)
+    save_quarter(
+        Q3,
+        {"active_professionals": 50, "cross_domain_connections": 10, "articles_read": 40},
+        "Meer professionals **actief** dan gepland; de verbindingen blijven achter. " * 4,
+        by=manager,
+    )
+
+
+@pytest.mark.pdf
+def test_each_section_fits_one_page_with_as_much_data_as_the_demo(as_large_as_the_demo):
+    text = pages(pdf_of(Q3))
+    starts = [page[0] for page in text[1:]]
+    assert starts == SECTIONS and len(text) == 1 + len(SECTIONS)
+    lines = {line for page in text for line in page}
+    # the largest tables are all there: every organisation, every domain
+    assert sum(line.startswith("Gezondheidscentrum Parkstad Noord") for line in lines) >= 12
+    assert any(line.startswith("Ouderenzorg") for line in lines)
+    assert any(line.startswith(LONG_STATEMENTS[0]) for line in lines)
 
 
 @pytest.mark.pdf
@@ -236,8 +312,9 @@ def test_the_report_shows_the_dashboards_figures(client, manager, quarters):
             assert " ".join(row) in lines, (table, row)
             compared += 1
     assert compared > 30
-    assert "Ik weet wie ik kan benaderen. 6 3,7" in lines  # the pulse: 6 answers, 22 / 6
-    assert "Ik had genoeg tijd. <5 antwoorden" in lines  # two answers: not shown
+    # the pulse: 6 answers, 22 / 6; they have no domain, so no domain is shown
+    assert "Ik weet wie ik kan benaderen. 6 3,7 <5 antwoorden <5 antwoorden" in lines
+    assert "Ik had genoeg tijd. <5 antwoorden <5 antwoorden <5 antwoorden" in lines
     assert "Actieve professionals 52 50 doel 50, gehaald" in lines
     assert any(
         line.startswith("Nieuwe verbindingen tussen domeinen <5 10 doel 10;") for line in lines
