@@ -504,6 +504,4 @@ MESSAGE_RATE_LIMIT = (
 # Tests turn "needs a service" skips into failures for these services (CI): "1" (or "true") for
 # every one, else a comma-separated list of the test markers that may not skip, e.g.
 # "browser,faults"; "0" or unset for none.
-REQUIRE_SERVICES = env_subset(
-    "REQUIRE_SERVICES", {"redis", "browser", "faults", "nginx", "pdf"}
-)
+REQUIRE_SERVICES = env_subset("REQUIRE_SERVICES", {"redis", "browser", "faults", "nginx", "pdf"})
