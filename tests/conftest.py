@@ -17,6 +17,7 @@ from functools import partial
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.e2e import BROWSER_TIME_ZONE
 from tests.factories import ProfessionalFactory, UserFactory
@@ -116,6 +117,15 @@ def _clean_cache() -> Iterator[None]:
     # Rate limits and used TOTP codes live in the cache, which may be a shared Redis.
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A test that activates a language (a request, a command, an override left open) must not
+    # leave it to the next one: every test starts in the deployment's language.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
