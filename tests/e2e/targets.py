@@ -4,8 +4,9 @@ WCAG 2.5.5 (Target Size, AAA) asks 44×44 px for every pointer target, except a 
 sentence or block of text (the inline exception). Measured here: every visible link, button,
 form field, summary and element with a widget role. A checkbox or radio button counts with its
 label, which takes the tap as well. Left out: what is not on the screen (closed menus, visually
-hidden text such as skip links before they have focus), and links and buttons in running text,
-that is, whose nearest block holds text of its own beside them.
+hidden text such as skip links before they have focus), links and buttons in running text,
+that is, whose nearest block holds text of its own beside them, and scrolling regions made
+focusable for the keyboard (a wide table's wrapper), which are read, not tapped.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ _SCRIPT = """
     let rect = el.getBoundingClientRect();
     if (rect.width <= 1 || rect.height <= 1) continue; // visually hidden
     if (inRunningText(el)) continue;
+    // a scrolling box made focusable so that the keyboard can scroll it (a wide table's
+    // wrapper): a region to read, not a target to tap
+    if (el.matches("div[role=region][tabindex='0']")) continue;
     if (el.matches("input[type=checkbox], input[type=radio]")) {
       for (const label of el.labels) {
         const r = label.getBoundingClientRect();
