@@ -33,6 +33,39 @@ def display(value: int, *, grouping: bool = True) -> str:
     return number_format(value, force_grouping=True) if grouping else str(value)
 
 
+#: metrics whose count over several quarters is the sum of the quarters' counts (things that
+#: happen once: a message, a connection made, a room opened, a registration); not people, who
+#: may be active in several quarters, nor reads, counted once per reader in each quarter
+ADDED_UP = frozenset(
+    {
+        Metric.CROSS_DOMAIN_CONNECTIONS,
+        Metric.CROSS_DOMAIN_CHANNEL_MESSAGES,
+        Metric.CASE_ROOMS_OPENED,
+        Metric.CASE_ROOMS_CLOSED,
+        Metric.SESSION_REGISTRATIONS,
+        Metric.SESSION_ATTENDANCE,
+    }
+)
+#: how many of the newest quarters shown the period column adds up
+PERIOD = 4
+
+
+def sum_reveals(quarterly: list[int]) -> bool:
+    """Whether publishing the sum of ``quarterly`` counts would tell something of the ones
+    shown as "<5".
+
+    The sum minus the counts shown is the hidden counts together, exactly. A reader takes each
+    hidden count for anything from 0 to 4; the sum narrows one of them when the others could
+    not make up the rest (more than 4 for each other hidden count), or when the hidden ones
+    together are below 4 (so none of them can be 4). A single hidden count is given away."""
+    hidden = [value for value in quarterly if suppressed(value)]
+    if not hidden:
+        return False
+    together = sum(hidden)
+    most = THRESHOLD - 1
+    return together < most or together > most * (len(hidden) - 1)
+
+
 @dataclass(frozen=True)
 class RowSpec:
     label: str | Promise
@@ -113,10 +146,22 @@ TABLES_BY_SLUG = {table.slug: table for table in TABLES}
 class Row:
     label: str | Promise
     values: list[int]
+    #: whether the row's counts can be added up over quarters (``ADDED_UP``)
+    added_up: bool = False
 
     @property
     def cells(self) -> list[str]:
         return [display(value) for value in self.values]
+
+    def period(self, *, grouping: bool = True) -> str:
+        """The last ``PERIOD`` quarters together: shown from 5 on where that tells nothing of a
+        quarter shown as "<5"; "–" for counts that cannot be added up."""
+        if not self.added_up:
+            return "–"
+        quarters = self.values[-PERIOD:]
+        if sum_reveals(quarters):
+            return SUPPRESSED
+        return display(sum(quarters), grouping=grouping)
 
 
 @dataclass(frozen=True)
@@ -169,11 +214,39 @@ class Table:
             [column.provisional for column in self.columns],
         )
 
+    @property
+    def has_period(self) -> bool:
+        """Whether the table gets a column for the last ``PERIOD`` quarters: it has counts
+        that add up, and more quarters than one."""
+        return len(self.quarters) > 1 and any(row.added_up for row in self.rows)
+
+    @property
+    def period_quarters(self) -> tuple[Quarter, Quarter]:
+        """The first and the last quarter the period column adds up."""
+        return self.quarters[-PERIOD:][0], self.quarters[-1]
+
+    @property
+    def period_heading(self) -> str:
+        first, last = self.period_quarters
+        return gettext("%(first)s to %(last)s") % {"first": first.label, "last": last.label}
+
+    @property
+    def period_lines(self) -> list[tuple[str | Promise, list[tuple[str, bool]], str]]:
+        """``lines`` with each row's cell for the last quarters together."""
+        return [
+            (label, cells, row.period())
+            for (label, cells), row in zip(self.lines, self.rows, strict=True)
+        ]
+
     def csv_rows(self) -> Iterable[list[str]]:
         """As the page shows it, in the request's language: "K4 2025", not "2025Q4"."""
-        yield ["", *(column.heading for column in self.columns)]
+        period = [self.period_heading] if self.has_period else []
+        yield ["", *(column.heading for column in self.columns), *period]
         for row in self.rows:
-            yield [str(row.label), *(display(value, grouping=False) for value in row.values)]
+            cells = [display(value, grouping=False) for value in row.values]
+            if self.has_period:
+                cells.append(row.period(grouping=False))
+            yield [str(row.label), *cells]
 
 
 def build_tables(
@@ -188,9 +261,8 @@ def build_tables(
     for spec in specs:
         table = Table(spec, quarters, provisional=running)
         for row in spec.rows:
-            table.rows.append(
-                Row(row.label, [values.get((row.metric, row.domain, str(q)), 0) for q in quarters])
-            )
+            counts = [values.get((row.metric, row.domain, str(q)), 0) for q in quarters]
+            table.rows.append(Row(row.label, counts, added_up=row.metric in ADDED_UP))
         tables.append(table)
     return tables
 

@@ -330,7 +330,7 @@ def _numbers_in_figures(lines: list[str]) -> list[int]:
     for line in lines:
         if re.fullmatch(r"\d+", line):
             continue  # a chart's axis
-        line = re.sub(r"K[1-4] \d{4}", "", line)
+        line = re.sub(r"K[1-4]( \d{4})?(?!\d)", "", line)  # a quarter, or its wrapped heading
         line = re.sub(r"\d{1,2} \w+\.? \d{4}(, \d{2}:\d{2})?", "", line)
         line = re.sub(r"Pagina \d+ van \d+", "", line)
         line = re.sub(r"\(?\d+ (tot|is) [^,)]*[,)]?", "", line)  # "1 tot 10", "5 is helemaal …"
@@ -352,7 +352,7 @@ def test_no_count_below_5_appears_in_the_report(quarters):
 
 
 def test_the_number_check_finds_a_small_count():
-    assert _numbers_in_figures(["Medisch 22 3", "K3 2026 40", "20", "Pagina 2 van 9"]) == [
+    assert _numbers_in_figures(["Medisch 22 3", "K3 2026 40", "20", "Pagina 2 van 9", "K2"]) == [
         22,
         3,
         40,
