@@ -134,3 +134,52 @@ async def test_a_pong_carries_the_newest_numbers_of_the_rooms_asked_for(closed_r
     (latest,) = (await receive_until(member, "pong"))["rooms"]
     assert latest["last_seq"] == 1 and latest["last_change"] >= 1
     await member.disconnect()
+
+
+@pytest.mark.redis
+async def test_a_late_probe_with_the_group_intact_closes_nothing(
+    closed_room, settings, monkeypatch
+):
+    """A busy process (a thousand reconnects at once) answers probes late; the groups are still
+    in Redis, so nothing is joined again and no socket is sent away to reconnect."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": f"test{uuid.uuid4().hex}"},
+        }
+    }
+    monkeypatch.setattr(layerwatch, "PROBE_EVERY", 0.1)
+    monkeypatch.setattr(layerwatch, "PROBE_WAIT", 0.0)  # every probe counts as late
+    member = await subscribed(closed_room.member, closed_room.channel.pk)
+    await asyncio.sleep(1.5)
+    watch = layerwatch.watch(get_channel_layer())
+    assert watch.sent >= 5
+    assert (watch.rejoins, watch.closes) == (0, 0)
+    await get_channel_layer().group_send(
+        f"channel.{closed_room.channel.pk}", _forward("nog verbonden")
+    )
+    assert (await receive_until(member, "note"))["text"] == "nog verbonden"
+    await member.disconnect()
+
+
+@pytest.mark.redis
+async def test_late_probes_for_too_long_close_the_sockets_all_the_same(
+    closed_room, settings, monkeypatch
+):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": f"test{uuid.uuid4().hex}"},
+        }
+    }
+    monkeypatch.setattr(layerwatch, "PROBE_EVERY", 0.1)
+    monkeypatch.setattr(layerwatch, "PROBE_WAIT", 0.0)
+    monkeypatch.setattr(layerwatch, "SLOW_LIMIT", 0.5)
+    member = await subscribed(closed_room.member, closed_room.channel.pk)
+    closed = None
+    async with asyncio.timeout(5):
+        while closed is None:
+            output = await member.output_queue.get()
+            if output["type"] == "websocket.close":
+                closed = output.get("code")
+    assert closed == CLOSE_RECONNECT
