@@ -23,9 +23,9 @@ const CLOSED_FOR_GOOD = (code) => code >= 4400 && code < 4500;
 // Closes that reach every tab of a server process at once: it stopped or restarted (1012,
 // 1013, 1011, or no closing handshake at all: 1006), or the channel layer lost its sockets
 // (4503). Coming back after 1 s each, a thousand tabs would reconnect and subscribe within the
-// same fraction of a second, and the restarted process would answer none of them in time
-// (docs/BENCHMARKS.md, "Restart of one process"). The first retry after such a close waits a
-// random time in this range instead; later retries back off as usual.
+// same fraction of a second (docs/BENCHMARKS.md, "Restart of one process"). The first retry
+// after such a close waits a random time in this range instead; later retries back off as
+// usual.
 const SPREAD_CODES = new Set([1006, 1011, 1012, 1013, 4503]);
 const SPREAD_FIRST = 500;
 const SPREAD_LAST = 8_000;
