@@ -15,13 +15,6 @@ does not come back either, though the layer takes sends, the process closes its 
 joined again before half the layer's ``group_expiry`` has passed since it last joined them, so
 that no membership expires while the socket is open.
 
-A probe can also be late because the process or Redis is busy, as when a thousand browsers
-reconnect at once after a restart. On the standard Redis layer the watch then asks Redis
-whether the canary is still in its group: if it is, the groups were not lost and the probe is
-only slow, and nothing is joined or closed (closing every socket then would send all of them
-back at once, and keep the storm going). Only after ``SLOW_LIMIT`` seconds of late probes does
-it act all the same.
-
 One watch per event loop (one per server process), running while it has sockets.
 """
 
@@ -57,8 +50,6 @@ JOIN_CONCURRENCY = 50
 JOIN_BATCH = 500
 #: seconds after closing the sockets before the watch closes them again
 CLOSE_PAUSE = 30.0
-#: seconds of late probes, with the canary still in its group, before the watch acts anyway
-SLOW_LIMIT = 30.0
 
 
 class LayerWatch:
@@ -107,7 +98,6 @@ class LayerWatch:
         rejoined = False  # the sockets joined their groups again since the last probe came back
         closed_at = -CLOSE_PAUSE
         canary_joined = 0.0
-        slow_since: float | None = None  # probes late while the canary kept its group
         try:
             while True:
                 if canary is None:
@@ -131,16 +121,6 @@ class LayerWatch:
                 # clients reconnect: nothing to join until it is back
                 if came_back:
                     rejoined = False
-                    slow_since = None
-                elif (
-                    came_back is False
-                    and (slow_since is None or started - slow_since < SLOW_LIMIT)
-                    and await self.still_joined(group, canary)
-                ):
-                    # the layer kept the group: the probe is late, not lost (a busy process)
-                    if slow_since is None:
-                        slow_since = started
-                        logger.info("A layer probe came back late; its group is intact")
                 elif came_back is False and not rejoined:
                     logger.warning("The channel layer lost its groups: joining them again")
                     self.rejoins += 1
@@ -210,19 +190,6 @@ class LayerWatch:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.arrived.wait(), remaining)
         return True
-
-    async def still_joined(self, group: str, channel: str) -> bool:
-        """Whether the standard Redis layer still has ``channel`` in ``group``; False on other
-        layers, which cannot tell, and when Redis does not answer."""
-        layer = self.layer
-        if not isinstance(layer, RedisChannelLayer):
-            return False
-        try:
-            connection = layer.connection(layer.consistent_hash(group))
-            score = await connection.zscore(layer._group_key(group), channel)
-        except Exception:
-            return False
-        return score is not None
 
     async def rejoin(self, consumers: list[JsonFrameConsumer]) -> None:
         """Each socket joins its groups again (``live_groups``)."""
