@@ -20,6 +20,15 @@ const SILENCE_LIMIT = 2 * PING_EVERY + 5_000;
 // was removed); retrying cannot help. Any other code (4503: the channel layer stopped
 // delivering to the socket) reconnects, and the caller syncs in `open`.
 const CLOSED_FOR_GOOD = (code) => code >= 4400 && code < 4500;
+// Closes that reach every tab of a server process at once: it stopped or restarted (1012,
+// 1013, 1011, or no closing handshake at all: 1006), or the channel layer lost its sockets
+// (4503). Coming back after 1 s each, a thousand tabs would reconnect and subscribe within the
+// same fraction of a second (docs/BENCHMARKS.md, "Restart of one process"). The first retry
+// after such a close waits a random time in this range instead; later retries back off as
+// usual.
+const SPREAD_CODES = new Set([1006, 1011, 1012, 1013, 4503]);
+const SPREAD_FIRST = 500;
+const SPREAD_LAST = 8_000;
 
 export class Connection {
   constructor(handlers, path = "/ws/") {
@@ -106,15 +115,17 @@ export class Connection {
       return;
     }
     this.handlers.lost?.();
-    this.scheduleReconnect();
+    this.scheduleReconnect(event?.code);
   }
 
-  scheduleReconnect() {
+  scheduleReconnect(code) {
     if (this.stopped || this.retryTimer || !navigator.onLine) return; // "online" reconnects
     const base = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** this.attempt);
+    const spread = this.attempt === 0 && SPREAD_CODES.has(code);
     this.attempt += 1;
     // ±20 % jitter, so that many tabs do not come back at the same moment after an outage
-    const delay = Math.min(BACKOFF_MAX, base * (0.8 + Math.random() * 0.4));
+    let delay = Math.min(BACKOFF_MAX, base * (0.8 + Math.random() * 0.4));
+    if (spread) delay = SPREAD_FIRST + Math.random() * (SPREAD_LAST - SPREAD_FIRST);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();
