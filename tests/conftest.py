@@ -187,6 +187,11 @@ def live_asgi_server(transactional_db, settings) -> Iterator[str]:
     finally:
         process.terminate()
         process.join(10)
+        if process.is_alive():
+            # a server still busy after SIGTERM must not outlive its test: the suite would wait
+            # for it at exit (multiprocessing joins its children)
+            process.kill()
+            process.join(10)
 
 
 @pytest.fixture
