@@ -845,12 +845,7 @@ def report_restart(
     base_errors, base_timeouts = result.baseline.failures
     share = f"{len(back):,} of {result.restarted:,}"
     lines = [
-        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine(args.database_url)}.",
-        "",
-        "```",
-        command_line(),
-        "```",
-        "",
+        *measured_on(args.database_url),
         f"{result.users:,} simulated users (as in the ceiling test; added {args.step:,} at a "
         f"time over {args.ramp:.0f} s, {args.settle:.0f} s apart) alternate between two daphne "
         f"processes. Baseline over {result.baseline.seconds:.0f} s: average "
@@ -954,12 +949,7 @@ def report(
             )
     action_rows = [[name, weight, what] for name, weight, what in ACTIONS]
     lines = [
-        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine(args.database_url)}.",
-        "",
-        "```",
-        command_line(),
-        "```",
-        "",
+        *measured_on(args.database_url),
         f"Data: {world['professionals']:,} listed professionals (the simulated users are "
         f"among them), {world['channels']} open channels (each user a member of 4) with "
         f"{world['messages']:,} messages, {world['articles']} published articles; fictional, "
@@ -1045,6 +1035,18 @@ def plot(results: list[StepResult], path: str) -> str | None:
     figure.savefig(target, dpi=100)
     plt.close(figure)
     return path
+
+
+def measured_on(database_url: str) -> list[str]:
+    """The head of a section: when and where it was measured, and the command that did it."""
+    return [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine(database_url)}.",
+        "",
+        "```",
+        command_line(),
+        "```",
+        "",
+    ]
 
 
 def command_line() -> str:
