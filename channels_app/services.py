@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -59,6 +59,22 @@ def unread_mentions(user: User, channel: Any, read_up_to: Any) -> QuerySet[Menti
         message__seq__gt=read_up_to,
         message__deleted_at__isnull=True,
     )
+
+
+def unread_mention_counts(user: User, read_up_to: dict[int, int]) -> dict[int, int]:
+    """``unread_mentions`` counted for several channels in one query, given the read marker in
+    each: {channel id: count}, channels without any left out."""
+    if not read_up_to:
+        return {}
+    after = Q()
+    for channel_id, seq in read_up_to.items():
+        after |= Q(message__channel_id=channel_id, message__seq__gt=seq)
+    counts = (
+        Mention.objects.filter(after, user=user, message__deleted_at__isnull=True)
+        .values_list("message__channel_id")
+        .annotate(count=Count("pk"))
+    )
+    return dict(counts)
 
 
 # ---- channels and membership ---------------------------------------------------------------

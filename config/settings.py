@@ -333,6 +333,8 @@ ACCESS_LOG_CHECKPOINT_MINUTES = env_int(
 )
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
 
+# Django's database sessions, remembering the expiry of the row they load (core/sessions.py)
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -224,6 +224,9 @@ def fresh_session(session: Any) -> Any:
 
 def session_expiry(session: Any) -> float:
     """When the session expires, as a timestamp (the database's own date where it has one)."""
+    loaded = getattr(session, "loaded_expiry", None)
+    if loaded is not None:  # read with the session itself (core.sessions)
+        return float(loaded.timestamp())
     model = getattr(session, "get_model_class", None)
     if model is None:
         return float(session.get_expiry_date().timestamp())
@@ -536,11 +539,13 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: Frame) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
 
-    async def send_error(self, code: str, message: str, ref: str | None = None) -> None:
+    async def send_error(
+        self, code: str, message: str, ref: str | None = None, **details: Any
+    ) -> None:
         frame: Frame = {"type": "error", "code": code, "message": str(message)}
         if ref is not None:
             frame["ref"] = ref
-        await self.send_frame(frame)
+        await self.send_frame({**frame, **details})
 
     async def handle_ping(self, frame: Frame) -> None:
         answer: Frame = {"type": "pong"}
