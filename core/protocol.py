@@ -32,6 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import layerwatch
+from core.metrics import LAYER_ERRORS, OPEN_SOCKETS
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,7 @@ def group_send_after_commit(group: str, event: dict[str, Any]) -> None:
         except Exception:
             # The change is committed; live delivery is best effort and clients fill any
             # gap with ``sync``. Failing here would tell the sender that nothing was stored.
+            LAYER_ERRORS.labels("send").inc()
             logger.warning("Send to %s failed", group, exc_info=True)
 
     transaction.on_commit(send)
@@ -196,6 +198,7 @@ def _log_failure(group: str, done: concurrent.futures.Future[Any] | asyncio.Task
         return
     error = done.exception()
     if error is not None:
+        LAYER_ERRORS.labels("send").inc()
         logger.warning("Broadcast to %s failed", group, exc_info=error)
 
 
@@ -286,6 +289,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._cancel_rights_timer()
         self._unwatch()
+        if getattr(self, "counted", False):
+            self.counted = False
+            OPEN_SOCKETS.dec()
         await super().websocket_disconnect(message)
 
     async def session_end(self, event: dict[str, Any]) -> None:
@@ -315,6 +321,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         self.language = self._language_from_cookie()
         await self.accept()
         self.accepted = True
+        OPEN_SOCKETS.inc()  # until websocket_disconnect, however the socket ends
+        self.counted = True
         await self.on_accepted()
         # from now on the process joins the socket's groups again if the layer loses them
         self._watch: layerwatch.LayerWatch | None = layerwatch.watch(self.channel_layer)
