@@ -15,6 +15,7 @@ import logging
 import os
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
@@ -255,6 +256,12 @@ def frame_ref(frame: Frame | None) -> str | None:
     return None
 
 
+#: the process's accepted sockets until their ``websocket_disconnect``, for /metrics; weakly
+#: held, so that a consumer whose handler failed (and that hears no disconnect) drops out too
+_open_sockets: weakref.WeakSet[JsonFrameConsumer] = weakref.WeakSet()
+OPEN_SOCKETS.set_function(lambda: len(_open_sockets))
+
+
 class JsonFrameConsumer(AsyncWebsocketConsumer):
     """Authenticated websocket that dispatches JSON frames to ``handle_<type>`` methods."""
 
@@ -289,9 +296,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._cancel_rights_timer()
         self._unwatch()
-        if getattr(self, "counted", False):
-            self.counted = False
-            OPEN_SOCKETS.dec()
+        _open_sockets.discard(self)
         await super().websocket_disconnect(message)
 
     async def session_end(self, event: dict[str, Any]) -> None:
@@ -321,8 +326,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         self.language = self._language_from_cookie()
         await self.accept()
         self.accepted = True
-        OPEN_SOCKETS.inc()  # until websocket_disconnect, however the socket ends
-        self.counted = True
+        _open_sockets.add(self)
         await self.on_accepted()
         # from now on the process joins the socket's groups again if the layer loses them
         self._watch: layerwatch.LayerWatch | None = layerwatch.watch(self.channel_layer)

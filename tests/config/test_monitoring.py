@@ -7,6 +7,8 @@ and a token: tests/test_smoke_daphne.py; nginx refusing ``/metrics``: tests/topo
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -23,7 +25,7 @@ from pythonjsonlogger.json import JsonFormatter
 from channels_app import services as channel_services
 from config.asgi import application
 from config.logs import RequestIdFilter, logging_config, request_id
-from core import metrics
+from core import layerwatch, metrics
 from core.protocol import group_send_after_commit
 from privacy import services as case_services
 from tests.channels_app.fixtures import _verified
@@ -142,10 +144,9 @@ def test_a_stored_message_counts_for_its_kind_of_room_once_committed(
     assert posted(metrics.CASE_ROOM) == before[metrics.CASE_ROOM] + 1
 
 
-def test_a_broadcast_the_channel_layer_refuses_counts_as_a_layer_error(
-    db, settings, django_capture_on_commit_callbacks
-):
-    # a real Redis layer whose server is not there: nothing listens on port 9
+@pytest.fixture
+def unreachable_layer(settings):
+    """A real Redis layer whose server is not there: nothing listens on port 9."""
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -154,11 +155,35 @@ def test_a_broadcast_the_channel_layer_refuses_counts_as_a_layer_error(
             },
         }
     }
-    assert get_channel_layer() is not None
+    return get_channel_layer()
+
+
+def test_a_broadcast_the_channel_layer_refuses_counts_as_a_layer_error(
+    db, unreachable_layer, django_capture_on_commit_callbacks
+):
     before = sample("wijk_channel_layer_errors_total", operation="send")
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         group_send_after_commit("nobody", {"type": "frame.forward", "text": "{}"})
     assert sample("wijk_channel_layer_errors_total", operation="send") == before + 1
+
+
+async def test_a_watch_that_cannot_reach_the_layer_counts_layer_errors(
+    unreachable_layer, monkeypatch
+):
+    monkeypatch.setattr(layerwatch, "PROBE_EVERY", 0.05)
+    errors = "wijk_channel_layer_errors_total"
+    before = sample(errors, operation="watch")
+    task = asyncio.get_running_loop().create_task(layerwatch.LayerWatch(unreachable_layer).run())
+    try:
+        for _ in range(100):
+            if sample(errors, operation="watch") >= before + 2:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert sample(errors, operation="watch") >= before + 2
 
 
 @pytest.mark.parametrize(
