@@ -160,16 +160,19 @@ def test_metrics_are_refused_through_nginx_and_answered_inside_with_the_token(to
             status, _headers, body = request(topology, "GET", path, headers=token, https=https)
             assert status == 404, (path, https)
             assert b"wijk_" not in body
-    # what Prometheus does inside the deployment network: each process, over plain HTTP
+    # what Prometheus does inside the deployment network: each process, over plain HTTP, with
+    # the process's address as host; with another token Django's host check refuses it
     for port in topology.upstreams:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        try:
-            connection.request("GET", "/metrics", headers=token)
-            response = connection.getresponse()
-            assert response.status == 200
-            assert b"wijk_websocket_connections " in response.read()
-        finally:
-            connection.close()
+        for sent, expected in [(token, 200), ({"Authorization": "Bearer guessed"}, 400)]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("GET", "/metrics", headers=sent)
+                response = connection.getresponse()
+                body = response.read()
+            finally:
+                connection.close()
+            assert response.status == expected
+            assert (b"wijk_websocket_connections " in body) is (expected == 200)
 
 
 def test_nginx_logs_each_request_with_the_id_it_passes_on(topology):
