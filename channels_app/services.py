@@ -34,6 +34,7 @@ from channels_app.models import (
     Reaction,
     Report,
 )
+from core import metrics
 from core.chat import (
     clean_body,
 )
@@ -403,6 +404,9 @@ class ChannelRooms(ChatEngine[Message]):
 
     def version(self, message: Message) -> str:
         return str(message.change_seq)
+
+    def metric_kind(self, room: Channel) -> str:
+        return metrics.DIRECT if room.is_direct else metrics.CHANNEL
 
     def post(
         self, room_id: int, *, parent_id: Any = None, attachment_ids: Any = (), **fields: Any

@@ -28,6 +28,8 @@ import uuid
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from core.metrics import LAYER_ERRORS, LAYER_REPAIRS
+
 try:
     from channels_redis.core import RedisChannelLayer
 except ImportError:  # pragma: no cover - only with another layer
@@ -110,6 +112,7 @@ class LayerWatch:
                         canary_joined = time.monotonic()
                         receiver = asyncio.get_running_loop().create_task(self.listen(canary))
                     except Exception:
+                        LAYER_ERRORS.labels("watch").inc()
                         logger.warning("The channel layer is unavailable", exc_info=True)
                         canary = None
                         await asyncio.sleep(PROBE_EVERY)
@@ -124,6 +127,7 @@ class LayerWatch:
                 elif came_back is False and not rejoined:
                     logger.warning("The channel layer lost its groups: joining them again")
                     self.rejoins += 1
+                    LAYER_REPAIRS.labels("rejoin").inc()
                     rejoined = True
                     await self.rejoin(list(self.consumers))
                     with contextlib.suppress(Exception):
@@ -133,6 +137,7 @@ class LayerWatch:
                 elif came_back is False and time.monotonic() - closed_at >= CLOSE_PAUSE:
                     logger.warning("The channel layer still does not deliver: closing sockets")
                     self.closes += 1
+                    LAYER_REPAIRS.labels("close").inc()
                     closed_at = time.monotonic()
                     rejoined = False
                     await self.close_all()
@@ -180,6 +185,7 @@ class LayerWatch:
         try:
             await self.layer.group_send(group, {"type": "layerwatch.probe", "probe": number})
         except Exception:
+            LAYER_ERRORS.labels("watch").inc()
             return None
         deadline = time.monotonic() + PROBE_WAIT
         while self.heard < number:
@@ -198,6 +204,7 @@ class LayerWatch:
         try:
             await self.join(pairs)
         except Exception:
+            LAYER_ERRORS.labels("watch").inc()
             logger.warning("Sockets could not join their groups again", exc_info=True)
             return
         now = time.monotonic()

@@ -15,6 +15,7 @@ import logging
 import os
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
@@ -32,6 +33,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import layerwatch
+from core.metrics import LAYER_ERRORS, OPEN_SOCKETS
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +167,7 @@ def group_send_after_commit(group: str, event: dict[str, Any]) -> None:
         except Exception:
             # The change is committed; live delivery is best effort and clients fill any
             # gap with ``sync``. Failing here would tell the sender that nothing was stored.
+            LAYER_ERRORS.labels("send").inc()
             logger.warning("Send to %s failed", group, exc_info=True)
 
     transaction.on_commit(send)
@@ -196,6 +199,7 @@ def _log_failure(group: str, done: concurrent.futures.Future[Any] | asyncio.Task
         return
     error = done.exception()
     if error is not None:
+        LAYER_ERRORS.labels("send").inc()
         logger.warning("Broadcast to %s failed", group, exc_info=error)
 
 
@@ -255,6 +259,12 @@ def frame_ref(frame: Frame | None) -> str | None:
     return None
 
 
+#: the process's accepted sockets until their ``websocket_disconnect``, for /metrics; weakly
+#: held, so that a consumer whose handler failed (and that hears no disconnect) drops out too
+_open_sockets: weakref.WeakSet[JsonFrameConsumer] = weakref.WeakSet()
+OPEN_SOCKETS.set_function(lambda: len(_open_sockets))
+
+
 class JsonFrameConsumer(AsyncWebsocketConsumer):
     """Authenticated websocket that dispatches JSON frames to ``handle_<type>`` methods."""
 
@@ -289,6 +299,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._cancel_rights_timer()
         self._unwatch()
+        _open_sockets.discard(self)
         await super().websocket_disconnect(message)
 
     async def session_end(self, event: dict[str, Any]) -> None:
@@ -318,6 +329,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         self.language = self._language_from_cookie()
         await self.accept()
         self.accepted = True
+        _open_sockets.add(self)
         await self.on_accepted()
         # from now on the process joins the socket's groups again if the layer loses them
         self._watch: layerwatch.LayerWatch | None = layerwatch.watch(self.channel_layer)
