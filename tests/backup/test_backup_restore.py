@@ -109,12 +109,14 @@ def drill(tmp_path_factory) -> Iterator[Drill]:
         "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
     seconds: dict[str, float] = {}
-    with ThreadPoolExecutor(2) as pool:
-        clusters = list(pool.map(lambda _index: Postgres(), range(2)))
+    clusters: list[Postgres] = []
+    # the empty installation's cluster starts while the demo is loaded into the source's
+    pool = ThreadPoolExecutor(1)
+    empty_cluster = pool.submit(Postgres)
     try:
-        source = side(base, "source", clusters[0], keys)
-        target = side(base, "target", clusters[1], keys)
         started = time.monotonic()
+        clusters.append(Postgres())
+        source = side(base, "source", clusters[0], keys)
         ok(manage(source, "migrate", "--noinput"))
         ok(manage(source, "seed_demo"))
         prepared = subprocess.run(
@@ -127,6 +129,8 @@ def drill(tmp_path_factory) -> Iterator[Drill]:
         )
         assert prepared.returncode == 0, prepared.stdout + prepared.stderr
         seconds["demo"] = time.monotonic() - started
+        clusters.append(empty_cluster.result())
+        target = side(base, "target", clusters[1], keys)
         started = time.monotonic()
         backups = base / "backups"
         backups.mkdir()
@@ -149,6 +153,9 @@ def drill(tmp_path_factory) -> Iterator[Drill]:
             checkpoints=(source.checkpoints.read_bytes(), target.checkpoints.read_bytes()),
         )
     finally:
+        pool.shutdown()
+        if not empty_cluster.exception() and empty_cluster.result() not in clusters:
+            clusters.append(empty_cluster.result())
         for cluster in clusters:
             cluster.close()
 
