@@ -10,12 +10,15 @@ daphne process serving the restored database.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import re
 import secrets
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.parse
 import urllib.request
@@ -286,10 +289,6 @@ def test_a_restore_into_a_database_with_tables_is_refused_and_changes_nothing(dr
 
 
 def test_a_backup_streamed_to_standard_output_is_a_whole_archive(drill):
-    import hashlib
-    import io
-    import tarfile
-
     result = manage(drill.target, "backup", "--output", "-")
 
     assert result.returncode == 0, result.stderr
@@ -308,10 +307,43 @@ def test_a_backup_streamed_to_standard_output_is_a_whole_archive(drill):
     assert len(manifest["media"]) == len(files(drill.source.media))
 
 
+def empty_installation(drill: Drill, base: Path) -> Side:
+    """A new database on the target's cluster, with its own uploads and checkpoint file."""
+    name = f"empty_{secrets.token_hex(4)}"
+    with psycopg.connect(drill.target.postgres.url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return Side(drill.target.postgres, {
+        **drill.target.env,
+        "DATABASE_URL": drill.target.postgres.url.rsplit("/", 1)[0] + f"/{name}",
+        "MEDIA_ROOT": str(base / "media"),
+        "ACCESS_LOG_CHECKPOINT_FILE": str(base / "access-log" / "checkpoints.jsonl"),
+    })  # fmt: skip
+
+
+def public_tables(side: Side) -> int:
+    with psycopg.connect(side.env["DATABASE_URL"]) as connection:
+        query = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        return connection.execute(query).fetchone()[0]
+
+
+def test_a_restore_into_an_installation_with_uploads_is_refused_and_changes_nothing(
+    drill, tmp_path
+):
+    empty = empty_installation(drill, tmp_path)
+    (empty.media / "left-over").mkdir(parents=True)
+    (empty.media / "left-over" / "photo.png").write_bytes(b"not from this backup")
+
+    refused = manage(empty, "restore", str(drill.archive))
+
+    assert refused.returncode == 1
+    assert "already holds files" in refused.stderr and "Nothing was changed." in refused.stderr
+    assert public_tables(empty) == 0
+    assert files(empty.media) == {"left-over/photo.png": b"not from this backup"}
+    assert not empty.checkpoints.exists()
+
+
 def corrupted(archive: Path, member: str, into: Path) -> Path:
     """A copy of ``archive`` with one byte of ``member``'s content changed."""
-    import tarfile
-
     with tarfile.open(archive) as tar:
         offset = tar.getmember(member).offset_data
     data = bytearray(archive.read_bytes())
@@ -322,31 +354,16 @@ def corrupted(archive: Path, member: str, into: Path) -> Path:
 
 @pytest.mark.parametrize("damaged", ["database.dump", "a stored file"])
 def test_a_damaged_archive_is_refused_and_nothing_is_restored(drill, damaged, tmp_path):
-    import tarfile
-
     with tarfile.open(drill.archive) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
     member = damaged if damaged == "database.dump" else f"media/{sorted(manifest['media'])[0]}"
     archive = corrupted(drill.archive, member, tmp_path / "damaged.tar")
-    # a new, empty installation on the target's cluster
-    name = f"empty_{secrets.token_hex(4)}"
-    with psycopg.connect(drill.target.postgres.url, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    empty = Side(drill.target.postgres, {
-        **drill.target.env,
-        "DATABASE_URL": drill.target.postgres.url.rsplit("/", 1)[0] + f"/{name}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "ACCESS_LOG_CHECKPOINT_FILE": str(tmp_path / "access-log" / "checkpoints.jsonl"),
-    })  # fmt: skip
+    empty = empty_installation(drill, tmp_path)
 
     refused = manage(empty, "restore", str(archive))
 
     assert refused.returncode == 1
     assert f"is damaged: {member} does not match its SHA-256 in the manifest." in refused.stderr
-    with psycopg.connect(empty.env["DATABASE_URL"]) as connection:
-        tables = connection.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
-        ).fetchone()
-    assert tables == (0,)
+    assert public_tables(empty) == 0
     assert not empty.media.exists()
     assert not empty.checkpoints.exists()
