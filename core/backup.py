@@ -257,19 +257,14 @@ def _archive_path(output: Path, now: datetime) -> Path:
     return output
 
 
-def _purged_since(copied: bytes, path: Path) -> bool:
+def _chain_moved(copied: bytes, first_seq: int) -> bool:
+    """Whether the chain starts elsewhere in the snapshot than in the newest checkpoint copied
+    (only a retention purge moves its start)."""
+    lines = copied.splitlines()
     try:
-        now = path.read_bytes()
-    except FileNotFoundError:
-        return False
-    added = now[len(copied) :] if now.startswith(copied) else now
-    for line in added.splitlines():
-        try:
-            if json.loads(line).get("kind") == checkpoints.PURGE:
-                return True
-        except ValueError:
-            continue
-    return False
+        return bool(lines) and int(json.loads(lines[-1])["first_seq"]) != first_seq
+    except (ValueError, KeyError, TypeError):
+        return True
 
 
 def backup(output: Path | IO[bytes]) -> Backup:
@@ -300,7 +295,8 @@ def backup(output: Path | IO[bytes]) -> Backup:
             counts = row_counts()
             migrations = _applied_migrations()
             referenced = _stored_files()
-        if _purged_since(copied, checkpoint_file):
+            first_seq = audit.head().first_seq
+        if _chain_moved(copied, first_seq):
             raise BackupError(
                 "The access log was purged while the backup ran; run the backup again."
             )
