@@ -197,9 +197,10 @@ class Daphne:
     def __init__(self, app: str, port: int, env: dict[str, str]) -> None:
         self.port = port
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
-        daphne = str(Path(sys.executable).with_name("daphne"))
+        # as the Docker image runs it (config/daphne.py: frame limits, how it stops)
         self.process = subprocess.Popen(  # noqa: S603 (our own command line)
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "--websocket_connect_timeout", "30", app],
+            [sys.executable, "-m", "config.daphne", "-b", "127.0.0.1", "-p", str(port),
+             "--websocket_connect_timeout", "30", app],  # fmt: skip
             cwd=BASE_DIR,
             env=env,
             stdout=self.log,

@@ -12,17 +12,29 @@ websocket frames, and writes its access log through ``logging`` (config.logs.Acc
   by default: the browser sees 1006 (abnormal closure), indistinguishable from a network
   failure. Here it sends a close frame with the reason instead: 1009 (message too big), 1002
   (protocol error) or 1007 (invalid UTF-8).
+
+And it stops the way a rolling restart needs (SIGTERM, as ``docker compose`` and the tests send
+it): it stops listening at once, so that nginx sends new connections to the other processes;
+closes every open websocket with 4503 (``core.protocol.CLOSE_RECONNECT``), so that browsers
+reconnect on their spread schedule and sync, instead of finding out only when the process is
+gone; and then gives the applications a few seconds before it exits. daphne itself kept
+listening while it waited for every application, and under load did not exit within Docker's
+10 s before SIGKILL (docs/BENCHMARKS.md, "Restart of one process").
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 from typing import Any
 
 # daphne.cli imports daphne.server first, which installs Twisted's asyncio reactor.
 from daphne.access import AccessLogGenerator
 from daphne.cli import CommandLineInterface as DaphneCommandLineInterface
 from daphne.server import Server as DaphneServer
+from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet import defer, reactor
 
 from config.logs import AccessLog
 
@@ -31,6 +43,15 @@ from config.logs import AccessLog
 #: in memory before the consumer sees it, and only signed-in professionals get a socket.
 #: autobahn also refuses to send a message larger than this.
 WEBSOCKET_MAX_BYTES = 4 * 1024 * 1024
+
+#: On stopping: how long open websockets get to finish their closing handshake, and then how
+#: long the applications get to end, before the process exits all the same.
+CLOSE_SECONDS = 2.0
+STOP_SECONDS = 5.0
+#: core.protocol.CLOSE_RECONNECT (not imported: Django is not set up when this module loads)
+CLOSE_RECONNECT = 4503
+
+logger = logging.getLogger(__name__)
 
 
 class Server(DaphneServer):
@@ -45,6 +66,42 @@ class Server(DaphneServer):
         if isinstance(logger, AccessLogGenerator) and logger.stream is sys.stdout:
             kwargs["action_logger"] = AccessLog()
         super().__init__(*args, **kwargs)
+
+    def listen_success(self, port: Any) -> None:
+        self.ports = [*getattr(self, "ports", []), port]
+        super().listen_success(port)
+
+    def kill_all_applications(self) -> Any:
+        """Before the reactor stops: stop listening, close the websockets, end the applications
+        (the module's docstring says why); a Deferred the reactor waits for."""
+        for port in getattr(self, "ports", []):
+            port.stopListening()
+        sockets = [
+            protocol
+            for protocol in self.connections
+            if isinstance(protocol, WebSocketProtocol) and protocol.state == protocol.STATE_OPEN
+        ]
+        for protocol in sockets:
+            protocol.serverClose(code=CLOSE_RECONNECT)
+        logger.info("Stopping: closed %d websockets", len(sockets))
+        closed: defer.Deferred[None] = defer.Deferred()
+        deadline = time.monotonic() + CLOSE_SECONDS
+
+        def wait_for_closes() -> None:
+            if time.monotonic() >= deadline or all(
+                protocol.state == protocol.STATE_CLOSED for protocol in sockets
+            ):
+                closed.callback(None)
+            else:
+                reactor.callLater(0.05, wait_for_closes)  # type: ignore[attr-defined]
+
+        wait_for_closes()
+        closed.addCallback(lambda _: super(Server, self).kill_all_applications())
+        closed.addTimeout(CLOSE_SECONDS + STOP_SECONDS, reactor)
+        closed.addErrback(
+            lambda failure: logger.warning("Stopping: applications still running: %s", failure)
+        )
+        return closed
 
     @property
     def ws_factory(self) -> Any:

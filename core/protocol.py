@@ -153,6 +153,12 @@ def group_send_after_commit(group: str, event: dict[str, Any]) -> None:
             future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
             future.add_done_callback(lambda done: _log_failure(group, done))
             return
+        if _event_loop_of_this_thread(stopped=True) is not None:
+            # The process is stopping (SIGTERM) and its event loop has ended: async_to_sync
+            # would wait for that loop for ever and hold the process at exit. The change is
+            # committed; the readers' clients fetch it with ``sync`` when they reconnect.
+            logger.info("Not sent to %s: the server is stopping", group)
+            return
         running = _running_loop()
         if running is not None:
             # Committed by code running inside an event loop's own thread (allowed to use the
@@ -173,14 +179,18 @@ def group_send_after_commit(group: str, event: dict[str, Any]) -> None:
     transaction.on_commit(send)
 
 
-def _event_loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
-    """The running event loop that called this thread through ``sync_to_async``, if any."""
+def _event_loop_of_this_thread(*, stopped: bool = False) -> asyncio.AbstractEventLoop | None:
+    """The running event loop that called this thread through ``sync_to_async``, if any; with
+    ``stopped``, that loop if it no longer runs."""
     # asgiref records it per thread for its own async_to_sync; None in management commands.
     threadlocal = SyncToAsync.threadlocal
     if getattr(threadlocal, "main_event_loop_pid", None) != os.getpid():
         return None
     loop = getattr(threadlocal, "main_event_loop", None)
-    return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
+    if loop is None:
+        return None
+    running = loop.is_running() and not loop.is_closed()
+    return loop if running != stopped else None
 
 
 #: sends handed to a running loop, kept until done (the loop holds tasks only weakly)

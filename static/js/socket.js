@@ -20,9 +20,10 @@ const SILENCE_LIMIT = 2 * PING_EVERY + 5_000;
 // was removed); retrying cannot help. Any other code (4503: the channel layer stopped
 // delivering to the socket) reconnects, and the caller syncs in `open`.
 const CLOSED_FOR_GOOD = (code) => code >= 4400 && code < 4500;
-// Closes that reach every tab of a server process at once: it stopped or restarted (1012,
+// Closes that reach every tab of a server process at once: it is stopping (4503, sent to every
+// socket when the process gets SIGTERM, config/daphne.py), it stopped or restarted (1012,
 // 1013, 1011, or no closing handshake at all: 1006), or the channel layer lost its sockets
-// (4503). Coming back after 1 s each, a thousand tabs would reconnect and subscribe within the
+// (4503 as well). Coming back after 1 s each, a thousand tabs would reconnect and subscribe within the
 // same fraction of a second (docs/BENCHMARKS.md, "Restart of one process"). The first retry
 // after such a close waits a random time in this range instead; later retries back off as
 // usual.

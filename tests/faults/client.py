@@ -54,6 +54,7 @@ class ChatClient:
         self.contiguous = 0
         self.errors: Counter[str] = Counter()
         self.connections = 0
+        self.closes: Counter[int | None] = Counter()  # close codes of the sockets it lost
         self.waiting: dict[str, asyncio.Future] = {}
         self.need_sync = False
         self.syncing = False
@@ -90,6 +91,7 @@ class ChatClient:
         attempt = 0
         while True:
             url = self.urls[attempt % len(self.urls)]
+            ws = None
             try:
                 async with self.connect(url) as ws:
                     self.connections += 1
@@ -97,6 +99,8 @@ class ChatClient:
                     await self._session(ws, finished)
                     return
             except (*CONNECT_ERRORS, Reconnect):
+                if ws is not None:
+                    self.closes[ws.close_code] += 1
                 attempt += 1
                 await asyncio.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
 

@@ -125,7 +125,8 @@ class Redis:
 
 
 class Daphne:
-    """``daphne config.asgi:application`` on a free port, against the given services."""
+    """``python -m config.daphne … config.asgi:application`` on a free port, as the Docker image
+    runs it, against the given services."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
@@ -133,8 +134,8 @@ class Daphne:
         environment = {**os.environ, **env}
         environment.pop("DEBUG", None)
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p",
-             str(self.port), "config.asgi:application"],
+            [sys.executable, "-m", "config.daphne", "-b", "127.0.0.1", "-p", str(self.port),
+             "config.asgi:application"],
             cwd=ROOT,
             env=environment,
             stdout=self.log,

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import psycopg
@@ -195,6 +196,28 @@ def test_killing_a_daphne_process_loses_nothing(environment, postgres, report):
     clients = exchange(environment, postgres, "kill", kill_first, report)
     # the clients of the killed process came back, on the other one
     assert sum(client.connections for client in clients) >= CLIENTS + CLIENTS // 2
+
+
+def test_stopping_a_daphne_process_closes_its_sockets_at_once_and_loses_nothing(
+    environment, postgres, report
+):
+    """SIGTERM, as an upgrade or ``docker compose stop`` sends it: every socket of the process
+    is closed with 4503 (reconnect and sync) at once and the process is gone within seconds,
+    not after Docker's 10 s; its clients carry on at the other process."""
+    stopped: list[float] = []
+
+    def stop_first(servers: list[Daphne]) -> None:
+        began = time.monotonic()
+        servers[0].process.terminate()
+        servers[0].process.wait(10)
+        stopped.append(time.monotonic() - began)
+
+    clients = exchange(environment, postgres, "stop", stop_first, report)
+    closes = sum((client.closes for client in clients), Counter())
+    assert stopped[0] < 5, f"the process exited {stopped[0]:.1f} s after SIGTERM"
+    # the half of the clients on the stopped process were told, none found out by a dead socket
+    assert closes[4503] >= CLIENTS // 2, closes
+    assert not closes[1006], closes
 
 
 def test_restarting_redis_loses_nothing(environment, postgres, redis, report):
