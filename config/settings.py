@@ -173,7 +173,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SEARCH_CONFIG = env_str("SEARCH_CONFIG", "dutch")
 
 # --- Redis: channel layer and cache ------------------------------------------------------------
-#: one Redis for everything: the channel layer, the cache (rate limits, presence, rights versions)
+#: one Redis for everything: the channel layer and the cache (rate limits, rights versions)
 REDIS_URL = env_redis_url("REDIS_URL")
 #: the channel layer's Redis servers, comma-separated (default: REDIS_URL): each channel and group
 #: lives on one of them, chosen by a hash of its name. Every process must list the same servers
