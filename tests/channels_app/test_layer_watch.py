@@ -91,15 +91,18 @@ async def test_sockets_are_closed_to_reconnect_when_joining_again_does_not_help(
 
     losing = asyncio.create_task(keep_losing())
     try:
-        closed = None
-        async with asyncio.timeout(5):
-            while closed is None:
-                output = await member.output_queue.get()
-                if output["type"] == "websocket.close":
-                    closed = output.get("code")
+        assert await _close_code(member) == CLOSE_RECONNECT
     finally:
         losing.cancel()
-    assert closed == CLOSE_RECONNECT
+
+
+async def _close_code(member, within: float = 5) -> int | None:
+    """The code the socket closes with, within ``within`` seconds."""
+    async with asyncio.timeout(within):
+        while True:
+            output = await member.output_queue.get()
+            if output["type"] == "websocket.close":
+                return output.get("code")
 
 
 async def test_an_ended_socket_is_not_joined_again(closed_room, in_memory_layer):
@@ -144,14 +147,10 @@ async def test_a_pong_carries_the_newest_numbers_of_the_rooms_asked_for(closed_r
 
 @pytest.fixture(scope="module")
 def shard_servers():
-    from tests.faults.services import Redis
+    from tests.faults.services import redis_servers
 
-    servers = [Redis(), Redis()]
-    try:
+    with redis_servers(2) as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.close()
 
 
 def _redis(server):
@@ -263,20 +262,12 @@ async def test_a_socket_hears_again_when_either_server_loses_its_groups(
 
 
 @pytest.mark.faults
+@pytest.mark.parametrize("sharded_layer", ["redis-pubsub"], indirect=True)
 async def test_sockets_with_groups_on_a_server_that_stays_deaf_are_closed(
-    closed_room, settings, shard_servers, monkeypatch
+    closed_room, sharded_layer
 ):
     """The pub/sub layer's subscriptions on one server are gone behind its back (what a
     restart does, were they not made again): the sockets with groups there reconnect."""
-    hosts = [{"address": server.url} for server in shard_servers]
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": hosts, "prefix": "asgi-db0-0"},
-        }
-    }
-    monkeypatch.setattr(layerwatch, "PROBE_EVERY", 0.1)
-    monkeypatch.setattr(layerwatch, "PROBE_WAIT", 0.3)
     layer = get_channel_layer()
     rooms = await _rooms_on_each_shard(closed_room.channel, closed_room.member)
     member = await _subscribed_to(closed_room.member, list(rooms.values()))
@@ -285,13 +276,7 @@ async def test_sockets_with_groups_on_a_server_that_stays_deaf_are_closed(
         connection = layer._get_layer()._shards[shard]
         async with connection._lock:
             await connection._pubsub.unsubscribe()
-        closed = None
-        async with asyncio.timeout(5):
-            while closed is None:
-                output = await member.output_queue.get()
-                if output["type"] == "websocket.close":
-                    closed = output.get("code")
-        assert closed == CLOSE_RECONNECT
+        assert await _close_code(member) == CLOSE_RECONNECT
         await member.disconnect()
         member = await _subscribed_to(closed_room.member, list(rooms.values()))
     await member.disconnect()
