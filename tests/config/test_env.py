@@ -184,46 +184,58 @@ def test_bad_redis_urls_raise(value, message):
         env_redis_urls("U", [], {"U": value})
 
 
-def _redis_settings(env: dict[str, str]) -> dict:
-    program = (
-        "import json; from django.conf import settings as s; "
-        "print(json.dumps({'layer': s.CHANNEL_LAYERS['default'], 'cache': s.CACHES['default']}))"
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("REDIS_")}
+_SETTINGS_OF_EACH = """
+import importlib, json, os, sys
+for env in json.loads(sys.argv[1]):
+    for name in [n for n in os.environ if n.startswith("REDIS_") or n == "CHANNEL_LAYER"]:
+        del os.environ[name]
+    os.environ.update(env)
+    import config.settings
+    s = importlib.reload(config.settings)
+    print(json.dumps({"layer": s.CHANNEL_LAYERS["default"], "cache": s.CACHES["default"]}))
+"""
+
+
+def _redis_settings(*environments: dict[str, str]) -> list[dict]:
+    """The channel layer's and the cache's settings in each environment (one process)."""
     run = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {program}"],
+        [sys.executable, "-c", _SETTINGS_OF_EACH, json.dumps(environments)],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
     )  # fmt: skip
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return [json.loads(line) for line in run.stdout.strip().splitlines()[-len(environments) :]]
 
 
-@pytest.mark.parametrize("layer", ["redis-pubsub", "redis"])
-def test_the_layer_spreads_over_several_redis_servers_and_the_cache_has_its_own(layer):
-    found = _redis_settings({
+def test_the_layer_spreads_over_several_redis_servers_and_the_cache_has_its_own():
+    two = {
         "REDIS_LAYER_URLS": "redis://layer-a:6379/1,redis://layer-b:6379/2",
         "REDIS_CACHE_URL": "redis://cache:6379/0",
-        "CHANNEL_LAYER": layer,
-    })  # fmt: skip
-    hosts = [host["address"] for host in found["layer"]["CONFIG"]["hosts"]]
-    assert hosts == ["redis://layer-a:6379/1", "redis://layer-b:6379/2"]
-    assert found["cache"]["LOCATION"] == "redis://cache:6379/0"
-    if layer == "redis-pubsub":
-        # one database number per server, in their order
-        assert found["layer"]["CONFIG"]["prefix"] == "asgi-db1-2"
+    }
+    pubsub, standard = _redis_settings(
+        {**two, "CHANNEL_LAYER": "redis-pubsub"}, {**two, "CHANNEL_LAYER": "redis"}
+    )
+    for found in (pubsub, standard):
+        hosts = [host["address"] for host in found["layer"]["CONFIG"]["hosts"]]
+        assert hosts == ["redis://layer-a:6379/1", "redis://layer-b:6379/2"]
+        assert found["cache"]["LOCATION"] == "redis://cache:6379/0"
+    assert pubsub["layer"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert standard["layer"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    # one database number per server, in their order
+    assert pubsub["layer"]["CONFIG"]["prefix"] == "asgi-db1-2"
 
 
 def test_redis_url_alone_serves_the_layer_and_the_cache():
-    found = _redis_settings({"REDIS_URL": "redis://r:6379/7"})
-    assert found["layer"]["CONFIG"]["hosts"] == [
+    alone, moved, without = _redis_settings(
+        {"REDIS_URL": "redis://r:6379/7"},
+        # the cache may be moved off it alone
+        {"REDIS_URL": "redis://r:6379/7", "REDIS_CACHE_URL": "redis://c/1"},
+        {},
+    )
+    assert alone["layer"]["CONFIG"]["hosts"] == [
         {"address": "redis://r:6379/7", "socket_connect_timeout": 5}
     ]
-    assert found["layer"]["CONFIG"]["prefix"] == "asgi-db7"
-    assert found["cache"]["LOCATION"] == "redis://r:6379/7"
-    # either may be moved off it alone
-    moved = _redis_settings({"REDIS_URL": "redis://r:6379/7", "REDIS_CACHE_URL": "redis://c/1"})
+    assert alone["layer"]["CONFIG"]["prefix"] == "asgi-db7"
+    assert alone["cache"]["LOCATION"] == "redis://r:6379/7"
     assert moved["layer"]["CONFIG"]["prefix"] == "asgi-db7"
     assert moved["cache"]["LOCATION"] == "redis://c/1"
-    without = _redis_settings({})
     assert without["layer"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
     assert without["cache"]["BACKEND"].endswith("LocMemCache")
