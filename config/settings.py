@@ -178,6 +178,9 @@ REDIS_URL = env_redis_url("REDIS_URL")
 #: the channel layer's Redis servers, comma-separated (default: REDIS_URL): each channel and group
 #: lives on one of them, chosen by a hash of its name. Every process must list the same servers
 #: in the same order.
+#: (With several servers, channels_redis 4.3's standard layer puts a direct ``send`` to one
+#: process's channel on another server than the one that process reads, about half the time:
+#: the platform only ever sends to groups, which both layers spread correctly.)
 REDIS_LAYER_URLS = env_redis_urls("REDIS_LAYER_URLS", [REDIS_URL] if REDIS_URL else [])
 #: the cache's Redis (default: REDIS_URL), which may be another server than the layer's
 REDIS_CACHE_URL = env_redis_url("REDIS_CACHE_URL") or REDIS_URL
