@@ -1,8 +1,9 @@
 """A socket keeps hearing its groups when the channel layer loses them or lets them expire
 (``core.layerwatch``), and a pong tells a tab the newest numbers of its rooms.
 
-Run on the in-process layer, whose groups a test can take away; the fault tests do the same to
-Redis with real server processes (tests/faults).
+Run on the in-process layer, whose groups a test can take away, and on channels_redis' two
+layers spread over two private Redis servers, one of which loses its groups; the fault tests do
+the same to Redis with real server processes (tests/faults).
 """
 
 from __future__ import annotations
