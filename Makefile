@@ -9,10 +9,13 @@ ALLOWED_HOSTS ?= 127.0.0.1,localhost
 PYTEST_ARGS ?=
 FULL ?= 0
 
+# The server's log lines as text to read (production writes JSON: docs/DEPLOY.md, "Monitoring").
+LOG_FORMAT ?= text
+
 # Serving on this machine over plain HTTP, with the secrets production sets in its environment
 # generated once into .data/secrets/ (config/local_secrets.py), and the background tasks (push
 # notifications) run by the server process itself instead of a worker of their own.
-LOCAL_ENV = HTTPS=false LOCAL_SECRETS_DIR=.data/secrets ALLOWED_HOSTS=$(ALLOWED_HOSTS) TASK_WORKER_IN_PROCESS=true
+LOCAL_ENV = HTTPS=false LOCAL_SECRETS_DIR=.data/secrets ALLOWED_HOSTS=$(ALLOWED_HOSTS) TASK_WORKER_IN_PROCESS=true LOG_FORMAT=$(LOG_FORMAT)
 # `make run`: DEBUG off, as in production: error pages without the platform's internals, static
 # files collected and served by ServeStatic.
 RUN_ENV = DEBUG=false $(LOCAL_ENV)

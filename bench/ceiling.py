@@ -151,6 +151,7 @@ class SimUser:
         self.own: list[int] = []
         self.ws: Any = None
         self.pending: dict[str, asyncio.Future] = {}
+        self.awaited: dict[str, int] = {}  # answers a frame still waits for, by reference
         self.refs = 0
         # restart mode: a socket the server closes is reopened at once, as the browser does,
         # and the actions wait for it instead of reconnecting themselves
@@ -188,7 +189,10 @@ class SimUser:
             return
         self.worker.record(Sample(kind, (time.perf_counter() - began) * 1000, ok))
 
-    async def frame(self, kind: str, frame: dict[str, Any], *, answer: str = "ack") -> dict | None:
+    async def frame(
+        self, kind: str, frame: dict[str, Any], *, answer: str = "ack", answers: int = 1
+    ) -> dict | None:
+        """Send ``frame`` and wait for its ``answers`` answers (the last one is returned)."""
         if self.ws is None:
             if self.follow:
                 return None  # offline: the browser sends nothing until it is back
@@ -197,6 +201,7 @@ class SimUser:
         ref = f"r{self.refs}"
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self.pending[ref] = future
+        self.awaited[ref] = answers
         began = time.perf_counter()
         try:
             await self.ws.send(json.dumps({**frame, "ref": ref}))
@@ -210,6 +215,7 @@ class SimUser:
             return None
         finally:
             self.pending.pop(ref, None)
+            self.awaited.pop(ref, None)
         ok = reply.get("type") == answer
         if not ok:
             self.worker.problems.append(f"{kind}: {reply}")
@@ -238,16 +244,17 @@ class SimUser:
             return False
         self.worker.record(Sample("ws:connect", (time.perf_counter() - began) * 1000, True))
         self.worker.spawn(self.read(self.ws))
-        # as static/js/chat.js: the room on the screen, then every room of the sidebar, whose
-        # counts the socket follows from then on
-        rooms = [self.current] + [c for c in self.channels if c["id"] != self.current["id"]]
-        subscribed = True
-        for room in rooms:
-            reply = await self.frame(
-                "ws:subscribe", {"type": "subscribe", "room": room["id"]}, answer="subscribed"
-            )
-            subscribed = subscribed and reply is not None
-        return subscribed and self.ws is not None
+        # as static/js/chat.js, at once: the room on the screen, and every other room of the
+        # sidebar in one frame, whose counts the socket follows from then on
+        asked = [self.frame("ws:subscribe", {"type": "subscribe", "room": self.current["id"]},
+                            answer="subscribed")]  # fmt: skip
+        others = [c["id"] for c in self.channels if c["id"] != self.current["id"]]
+        if others:
+            frame = {"type": "subscribe", "rooms": others}
+            wait = {"answer": "subscribed", "answers": len(others)}
+            asked.append(self.frame("ws:subscribe", frame, **wait))
+        replies = await asyncio.gather(*asked)
+        return all(reply is not None for reply in replies) and self.ws is not None
 
     async def read(self, ws: Any) -> None:
         # a closed socket ends this reader; the next action reconnects
@@ -256,8 +263,12 @@ class SimUser:
                 if '"ref":"r' not in text and '"ref": "r' not in text:
                     continue
                 reply = json.loads(text)
-                future = self.pending.get(reply.get("ref") or "")
-                if future is not None and not future.done():
+                ref = reply.get("ref") or ""
+                future = self.pending.get(ref)
+                if future is None or future.done():
+                    continue
+                self.awaited[ref] = self.awaited.get(ref, 1) - 1
+                if self.awaited[ref] <= 0 or reply.get("type") == "error":
                     future.set_result(reply)
         if not self.follow or self.closing or ws is not self.ws:
             return

@@ -62,10 +62,18 @@ def membership_of(user: Any, channel: Channel) -> Membership | None:
     return Membership.objects.filter(channel=channel, user=user).first()
 
 
-def access_for(user: Any, channel: Channel) -> ChannelAccess:
+#: ``access_for``'s default: the membership is read from the database
+LOOK_UP: Any = object()
+
+
+def access_for(user: Any, channel: Channel, membership: Any = LOOK_UP) -> ChannelAccess:
     """The rights of ``user`` in ``channel``: their role's, as a member; reading only, in an
-    open channel, as a verified professional; nothing otherwise."""
-    membership = membership_of(user, channel)
+    open channel, as a verified professional; nothing otherwise.
+
+    ``membership`` is the user's row in the channel (or None) where the caller has read it
+    already (``readable_channels``)."""
+    if membership is LOOK_UP or not (getattr(user, "is_authenticated", False) and user.is_active):
+        membership = membership_of(user, channel)
     perms = set(ROLE_PERMISSIONS.get(membership.role, ())) if membership else set()
     member = VIEW in perms
     can_read = member or (channel.kind == Channel.Kind.OPEN and is_verified(user))
@@ -90,9 +98,14 @@ def visible_channel(user: Any, channel_id: Any) -> ChannelAccess:
     except (Channel.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
     access = access_for(user, channel)
-    if channel.is_direct and not access.member:
+    if not _visible(access):
         raise Http404
     return access
+
+
+def _visible(access: ChannelAccess) -> bool:
+    """Direct conversations do not exist for anyone outside them."""
+    return access.member or not access.channel.is_direct
 
 
 def readable_channel(user: Any, channel_id: Any) -> ChannelAccess:
@@ -101,6 +114,24 @@ def readable_channel(user: Any, channel_id: Any) -> ChannelAccess:
     if not access.can_read:
         raise Http404
     return access
+
+
+def readable_channels(user: Any, channel_ids: list[int]) -> dict[int, ChannelAccess]:
+    """``readable_channel`` for several channels at once, in two queries: the channels the user
+    may read, by id; the others are left out."""
+    if not is_verified(user):
+        return {}
+    channels = Channel.objects.in_bulk(channel_ids)
+    memberships = {
+        membership.channel_id: membership
+        for membership in Membership.objects.filter(user=user, channel_id__in=list(channels))
+    }
+    readable = {}
+    for pk, channel in channels.items():
+        access = access_for(user, channel, memberships.get(pk))
+        if access.can_read and _visible(access):
+            readable[pk] = access
+    return readable
 
 
 def readable_message(user: Any, message_id: Any) -> tuple[Message, ChannelAccess]:

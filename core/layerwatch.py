@@ -31,6 +31,8 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.metrics import LAYER_ERRORS, LAYER_REPAIRS
+
 try:
     from channels_redis.core import RedisChannelLayer
     from channels_redis.pubsub import RedisPubSubChannelLayer
@@ -159,6 +161,7 @@ class LayerWatch:
                             canary.joined = time.monotonic()
                         receiver = asyncio.get_running_loop().create_task(self.listen(channel))
                     except Exception:
+                        LAYER_ERRORS.labels("watch").inc()
                         logger.warning("The channel layer is unavailable", exc_info=True)
                         channel = None
                         await asyncio.sleep(PROBE_EVERY)
@@ -200,6 +203,7 @@ class LayerWatch:
         if not canary.rejoined:
             logger.warning("The channel layer lost its groups: joining them again%s", where)
             self.rejoins += 1
+            LAYER_REPAIRS.labels("rejoin").inc()
             canary.rejoined = True
             await self.rejoin(list(self.consumers), canary.shard if shards > 1 else None)
             with contextlib.suppress(Exception):
@@ -210,6 +214,7 @@ class LayerWatch:
             return False
         logger.warning("The channel layer still does not deliver: closing sockets%s", where)
         self.closes += 1
+        LAYER_REPAIRS.labels("close").inc()
         canary.closed_at = time.monotonic()
         canary.rejoined = False
         await self.close_all(canary.shard if shards > 1 else None)
@@ -247,6 +252,7 @@ class LayerWatch:
             try:
                 await self.layer.group_send(group, {"type": "layerwatch.probe", "probe": number})
             except Exception:
+                LAYER_ERRORS.labels("watch").inc()
                 return None
             deadline = time.monotonic() + PROBE_WAIT
             while number not in self.heard:
@@ -271,6 +277,7 @@ class LayerWatch:
         try:
             await self.join(pairs)
         except Exception:
+            LAYER_ERRORS.labels("watch").inc()
             logger.warning("Sockets could not join their groups again", exc_info=True)
             return
         now = time.monotonic()

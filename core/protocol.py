@@ -15,6 +15,7 @@ import logging
 import os
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
@@ -32,6 +33,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import layerwatch
+from core.metrics import LAYER_ERRORS, OPEN_SOCKETS
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +167,7 @@ def group_send_after_commit(group: str, event: dict[str, Any]) -> None:
         except Exception:
             # The change is committed; live delivery is best effort and clients fill any
             # gap with ``sync``. Failing here would tell the sender that nothing was stored.
+            LAYER_ERRORS.labels("send").inc()
             logger.warning("Send to %s failed", group, exc_info=True)
 
     transaction.on_commit(send)
@@ -196,6 +199,7 @@ def _log_failure(group: str, done: concurrent.futures.Future[Any] | asyncio.Task
         return
     error = done.exception()
     if error is not None:
+        LAYER_ERRORS.labels("send").inc()
         logger.warning("Broadcast to %s failed", group, exc_info=error)
 
 
@@ -224,6 +228,9 @@ def fresh_session(session: Any) -> Any:
 
 def session_expiry(session: Any) -> float:
     """When the session expires, as a timestamp (the database's own date where it has one)."""
+    loaded = getattr(session, "loaded_expiry", None)
+    if loaded is not None:  # read with the session itself (core.sessions)
+        return float(loaded.timestamp())
     model = getattr(session, "get_model_class", None)
     if model is None:
         return float(session.get_expiry_date().timestamp())
@@ -250,6 +257,12 @@ def frame_ref(frame: Frame | None) -> str | None:
     if frame is not None and isinstance(frame.get("ref"), str | int):
         return str(frame["ref"])[:64]
     return None
+
+
+#: the process's accepted sockets until their ``websocket_disconnect``, for /metrics; weakly
+#: held, so that a consumer whose handler failed (and that hears no disconnect) drops out too
+_open_sockets: weakref.WeakSet[JsonFrameConsumer] = weakref.WeakSet()
+OPEN_SOCKETS.set_function(lambda: len(_open_sockets))
 
 
 class JsonFrameConsumer(AsyncWebsocketConsumer):
@@ -286,6 +299,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._cancel_rights_timer()
         self._unwatch()
+        _open_sockets.discard(self)
         await super().websocket_disconnect(message)
 
     async def session_end(self, event: dict[str, Any]) -> None:
@@ -315,6 +329,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         self.language = self._language_from_cookie()
         await self.accept()
         self.accepted = True
+        _open_sockets.add(self)
         await self.on_accepted()
         # from now on the process joins the socket's groups again if the layer loses them
         self._watch: layerwatch.LayerWatch | None = layerwatch.watch(self.channel_layer)
@@ -536,11 +551,13 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: Frame) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
 
-    async def send_error(self, code: str, message: str, ref: str | None = None) -> None:
+    async def send_error(
+        self, code: str, message: str, ref: str | None = None, **details: Any
+    ) -> None:
         frame: Frame = {"type": "error", "code": code, "message": str(message)}
         if ref is not None:
             frame["ref"] = ref
-        await self.send_frame(frame)
+        await self.send_frame({**frame, **details})
 
     async def handle_ping(self, frame: Frame) -> None:
         answer: Frame = {"type": "pong"}

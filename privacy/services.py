@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from channels_app import notifications
+from core import metrics
 from core.chat import RateLimited
 from core.engine import ChatEngine, Extra
 from core.files import delete_stored, stored_upload
@@ -556,6 +557,9 @@ class CaseRooms(ChatEngine[CaseMessage]):
 
     def seen_again(self, message: CaseMessage, user: User) -> None:
         _require(_rights(message.room, user).is_member)
+
+    def metric_kind(self, room: CaseRoom) -> str:
+        return metrics.CASE_ROOM
 
     def posted(
         self, message: CaseMessage, room: CaseRoom, rights: CaseAccess, extra: Extra

@@ -48,7 +48,7 @@ function followBadges() {
   const connection = new Connection({
     open: () => {
       waiting = new Set(rooms);
-      for (const room of rooms) connection.send({ type: "subscribe", room });
+      for (const frame of badges.follow(rooms)) connection.send(frame);
       if (waiting.size === 0) setState("live");
     },
     frame: (frame) => {
@@ -57,8 +57,8 @@ function followBadges() {
       if (followed && waiting.size === 0) setState("live");
       if (frame.type === "error" && waiting.size > 0) {
         // a room that can no longer be read (left, removed) is not waited for
-        waiting.clear();
-        setState("live");
+        for (const room of frame.rooms ?? [...waiting]) waiting.delete(room);
+        if (waiting.size === 0) setState("live");
       }
     },
     state: setState,

@@ -26,6 +26,8 @@ function counter(className, shown, text) {
   );
 }
 
+const FOLLOW_PER_FRAME = 500;
+
 class Badges {
   constructor() {
     this.me = intData(document.body, "user");
@@ -49,6 +51,17 @@ class Badges {
       if (room > 0) rooms.add(room);
     }
     return [...rooms];
+  }
+
+  /** The `subscribe` frames that follow `rooms`: a list per frame, as many as the server
+   * takes in one (consumers.MAX_SUBSCRIBE_ROOMS), so that a tab that reconnects asks once,
+   * not once per room. */
+  follow(rooms, ref) {
+    const frames = [];
+    for (let start = 0; start < rooms.length; start += FOLLOW_PER_FRAME) {
+      frames.push({ type: "subscribe", rooms: rooms.slice(start, start + FOLLOW_PER_FRAME), ref });
+    }
+    return frames;
   }
 
   handle(frame) {

@@ -212,9 +212,8 @@ export class LiveRoom {
     } else if (this.shared) {
       this.send({ type: "subscribe", room: this.room, ref: this.nextRef("subscribe") });
       // the sidebar's rooms, for their unread and mention counts (badges.js); once per socket
-      for (const room of switched ? [] : badges.rooms()) {
-        if (room !== this.room) this.send({ type: "subscribe", room, ref: this.nextRef(FOLLOW) });
-      }
+      const follows = switched ? [] : badges.rooms().filter((room) => room !== this.room);
+      for (const frame of badges.follow(follows, this.nextRef(FOLLOW))) this.send(frame);
     }
     this.sync(this.seen);
     for (const clientId of this.pending.keys()) this.transmit(clientId);

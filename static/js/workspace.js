@@ -364,11 +364,12 @@ export class Workspace {
     if (!lists || !fresh) return;
     lists.replaceWith(fresh);
     if (this.room) this.markCurrent(this.room.room, null);
-    for (const room of badges.rooms()) {
-      if (before.has(room) || !this.connection.isOpen()) continue;
-      this.follows += 1;
-      // the reference marks it as following only (chat.js ignores its errors)
-      this.connection.send({ type: "subscribe", room, ref: `follow-new-${this.follows}` });
+    const added = badges.rooms().filter((room) => !before.has(room));
+    if (!added.length || !this.connection.isOpen()) return;
+    this.follows += 1;
+    // the reference marks it as following only (chat.js ignores its errors)
+    for (const frame of badges.follow(added, `follow-new-${this.follows}`)) {
+      this.connection.send(frame);
     }
   }
 

@@ -465,3 +465,66 @@ async def test_a_superuser_member_subscribes_with_the_rights_of_their_role(close
     await communicator.send_json_to({"type": "sync", "room": room.channel.pk, "after": 0})
     assert (await receive_until(communicator, "message.created"))["body"] == "Welkom"
     await communicator.disconnect()
+
+
+async def test_one_subscribe_frame_follows_many_rooms_and_names_those_it_may_not(closed_room):
+    """The sidebar's rooms in one frame: a ``subscribed`` per readable room with its own counts,
+    one ``not_found`` error naming the others, and broadcasts only from the rooms followed."""
+    room = closed_room
+    name = room.member.display_name
+
+    def make_rooms() -> tuple[int, int, int]:
+        open_channel = services.create_channel(by=room.outsider, kind="open", name="Wijk Noord")
+        other_closed = services.create_channel(by=room.outsider, kind="closed", name="Alleen Otto")
+        direct = services.direct_channel(by=room.owner, others=[room.outsider])
+        services.post_message(room.channel.pk, author=room.owner, body=f"@{name} kijk je mee?")
+        services.post_message(room.channel.pk, author=room.owner, body=f"@{name} en dit?")
+        services.post_message(open_channel.pk, author=room.outsider, body="Welkom allemaal")
+        return open_channel.pk, other_closed.pk, direct.pk
+
+    open_id, other_closed_id, direct_id = await database_sync_to_async(make_rooms)()
+    member, connected, _ = await connect("/ws/", room.member)
+    assert connected
+    asked = [room.channel.pk, open_id, other_closed_id, direct_id, 987654, 0, open_id]
+    await member.send_json_to({"type": "subscribe", "rooms": asked, "ref": "follow-1"})
+    answers = [await receive_until(member, "subscribed") for _ in range(2)]
+    states = {a["room"]: (a["last_seq"], a["unread_mentions"], a["can_post"]) for a in answers}
+    assert states == {room.channel.pk: (2, 2, True), open_id: (1, 0, False)}
+    assert {a["ref"] for a in answers} == {"follow-1"}
+    error = await receive_until(member, "error")
+    assert error["code"] == "not_found" and error["ref"] == "follow-1"
+    assert error["rooms"] == sorted([other_closed_id, direct_id, 987654, 0])
+
+    # the rooms followed deliver, the others do not
+    def post_everywhere() -> None:
+        services.post_message(other_closed_id, author=room.outsider, body="Niet voor Mark")
+        services.post_message(direct_id, author=room.owner, body="Tussen ons")
+        services.post_message(open_id, author=room.outsider, body="Voor iedereen")
+
+    await database_sync_to_async(post_everywhere)()
+    created = await receive_until(member, "message.created")
+    assert created["room"] == open_id
+    assert await member.receive_nothing(0.5)
+    await member.disconnect()
+
+
+@pytest.mark.parametrize(
+    "rooms",
+    [[], "1", [1, "2"], [True], [1.5], list(range(1, 502)), None],
+    ids=["empty", "text", "a-text", "bool", "float", "too-many", "null"],
+)
+async def test_a_bad_list_of_rooms_is_refused_and_follows_nothing(closed_room, rooms):
+    room = closed_room
+    member, connected, _ = await connect("/ws/", room.member)
+    assert connected
+    await member.send_json_to({"type": "subscribe", "rooms": rooms, "ref": "r"})
+    error = await receive_until(member, "error")
+    assert (error["code"], error["ref"]) == ("bad_frame", "r")
+    await database_sync_to_async(services.post_message)(
+        room.channel.pk, author=room.owner, body="Hoort Mark dit?"
+    )
+    assert await member.receive_nothing(0.5)
+    # the socket stays open and answers the next frame
+    await member.send_json_to({"type": "subscribe", "rooms": [room.channel.pk]})
+    assert (await receive_until(member, "subscribed"))["room"] == room.channel.pk
+    await member.disconnect()

@@ -58,6 +58,7 @@ def production_environment(base: Path) -> dict[str, str]:
         "STATIC_ROOT": str(base / "static"),
         "MEDIA_ROOT": str(base / "media"),
         "ACCESS_LOG_CHECKPOINT_FILE": str(base / "access-log" / "checkpoints.jsonl"),
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
     }
 
 

@@ -153,6 +153,35 @@ def test_healthz_answers_over_plain_http_and_stays_out_of_the_access_log(topolog
     assert access_log_lines(topology, "/healthz") == []
 
 
+def test_metrics_are_refused_through_nginx_and_answered_inside_with_the_token(topology):
+    token = {"Authorization": f"Bearer {topology.env['METRICS_TOKEN']}"}
+    for path in ["/metrics", "/metrics?x=1", "/%6Detrics", "//metrics"]:
+        for https in [False, True]:
+            status, _headers, body = request(topology, "GET", path, headers=token, https=https)
+            assert status == 404, (path, https)
+            assert b"wijk_" not in body
+    # what Prometheus does inside the deployment network: each process, over plain HTTP, with
+    # the process's address as host; with another token Django's host check refuses it
+    for port in topology.upstreams:
+        for sent, expected in [(token, 200), ({"Authorization": "Bearer guessed"}, 400)]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("GET", "/metrics", headers=sent)
+                response = connection.getresponse()
+                body = response.read()
+            finally:
+                connection.close()
+            assert response.status == expected
+            assert (b"wijk_websocket_connections " in body) is (expected == 200)
+
+
+def test_nginx_logs_each_request_with_the_id_it_passes_on(topology):
+    agent = f"request-id-{uuid.uuid4()}"
+    assert request(topology, "GET", "/accounts/login/", headers={"User-Agent": agent})[0] == 200
+    (line,) = access_log_lines(topology, "/accounts/login/", at_least=1, containing=agent)
+    assert re.search(r" request_id=[0-9a-f]{32}$", line), line
+
+
 def test_requests_are_spread_over_both_daphne_processes(topology):
     agent = f"spread-{uuid.uuid4()}"  # the log has no query string; it has the user agent
     for _ in range(8):
