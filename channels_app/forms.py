@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from channels_app.models import Channel, PushLevel, PushPreferences
 from core import forms as core_forms
+from core.forms import PersonChoiceField
 from directory.models import Neighbourhood
 
 
@@ -78,17 +79,13 @@ class DirectMessageForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = PersonChoiceField(
         label=_("Invite"),
         queryset=User.objects.filter(is_active=True, professional__verified=True).order_by(
             "display_name"
         ),
         empty_label=_("Choose a colleague"),
     )
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["user"].label_from_instance = lambda user: user.display_name
 
 
 class ReportForm(forms.Form):

@@ -72,6 +72,14 @@ class PlainSelect(forms.Select):
         return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308
 
 
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A choice of one person, each shown by their name: never by their e-mail address, which is
+    what a user's ``str`` falls back to."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
 class MessageForm(forms.Form):
     """The message box of every room; ``client_id`` makes a resent form store one message."""
 

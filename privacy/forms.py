@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core import forms as core_forms
 from core.files import ACCEPT
+from core.forms import PersonChoiceField
 from directory.models import Organisation
 from privacy.access import invitable
 from privacy.models import (
@@ -137,7 +138,7 @@ class GoalForm(forms.Form):
 
 class AgreementForm(forms.Form):
     description = forms.CharField(label=_("Agreement"), max_length=300)
-    owner = forms.ModelChoiceField(
+    owner = PersonChoiceField(
         label=_("Owner"),
         queryset=User.objects.none(),
         required=False,
@@ -157,7 +158,6 @@ class AgreementForm(forms.Form):
         self.fields["owner"].queryset = (
             User.objects.filter(owners).distinct().order_by("display_name")
         )
-        self.fields["owner"].label_from_instance = lambda user: user.display_name
         self.fields["goal"].queryset = room.goals.order_by("created_at")
         self.fields["goal"].label_from_instance = lambda goal: goal.title
 

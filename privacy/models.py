@@ -265,12 +265,9 @@ class PlanStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Goal(models.Model):
-    """A goal in the shared plan, in the resident's own words where possible."""
+class PlanItem(models.Model):
+    """A goal or an agreement in a case room's shared plan: its status and who made it when."""
 
-    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="goals")
-    title = models.CharField(_("goal"), max_length=200)
-    description = models.TextField(_("explanation"), max_length=2000, blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.OPEN
     )
@@ -280,16 +277,31 @@ class Goal(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    #: the subclass's foreign key to its case room
+    room_id: int
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        # Not its title or description: this string ends up in logs and admin lists.
+        return f"{self._meta.model_name} {self.pk} in case room #{self.room_id}"
+
+
+class Goal(PlanItem):
+    """A goal in the shared plan, in the resident's own words where possible."""
+
+    room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(_("goal"), max_length=200)
+    description = models.TextField(_("explanation"), max_length=2000, blank=True)
+
     class Meta:
         verbose_name = _("goal")
         verbose_name_plural = _("goals")
         ordering = ["created_at", "pk"]
 
-    def __str__(self) -> str:
-        return f"goal {self.pk} in case room #{self.room_id}"
 
-
-class Agreement(models.Model):
+class Agreement(PlanItem):
     """Who does what by when; without an owner it is the resident's or their network's part."""
 
     room = models.ForeignKey(CaseRoom, on_delete=models.CASCADE, related_name="agreements")
@@ -311,22 +323,11 @@ class Agreement(models.Model):
         related_name="+",
     )
     due_date = models.DateField(_("due date"))
-    status = models.CharField(
-        _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.OPEN
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
         ordering = ["due_date", "pk"]
-
-    def __str__(self) -> str:
-        return f"agreement {self.pk} in case room #{self.room_id}"
 
 
 #: The six dimensions of Positieve Gezondheid (Machteld Huber), as field-name prefix and label.

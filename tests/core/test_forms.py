@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
-from core.forms import PlainSelect
+from accounts.models import User
+from core.forms import PersonChoiceField, PlainSelect
 from directory.models import Organisation
 
 
@@ -73,3 +74,11 @@ def test_a_search_form_with_a_required_query_marks_nothing_optional():
         author = forms.CharField(label="Auteur", required=False)
 
     assert 'class="wijk-optional"' not in str(Messages())
+
+
+def test_a_person_choice_shows_names_and_never_an_email_address():
+    field = PersonChoiceField(queryset=User.objects.none())
+    assert field.label_from_instance(User(display_name="Anna Smeets", email="a@example.nl")) == (
+        "Anna Smeets"
+    )
+    assert "@" not in field.label_from_instance(User(display_name="", email="a@example.nl"))
