@@ -126,6 +126,60 @@ def env_url(
     return value
 
 
+def env_urls(
+    name: str,
+    schemes: set[str],
+    default: list[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[str]:
+    """A comma-separated list of URLs in ``name``, each with one of ``schemes`` and none twice;
+    ``default`` when unset."""
+    if _raw(name, environ) is None:
+        return list(default or [])
+    urls = env_list(name, environ=environ)
+    for url in urls:
+        scheme, _colon, rest = url.partition(":")
+        if scheme not in schemes or not rest.startswith("//") or len(rest) == 2:
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of URLs starting with one of "
+                f"{', '.join(sorted(s + '://' for s in schemes))}, not {url!r}."
+            )
+    if len(set(urls)) < len(urls):
+        raise ImproperlyConfigured(f"{name} names the same URL twice.")
+    return urls
+
+
+#: the URL schemes redis-py connects to
+REDIS_SCHEMES = {"redis", "rediss", "unix"}
+
+
+def env_redis_url(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """A Redis URL (``redis://``, ``rediss://``, ``unix://``) with a valid database number."""
+    url = env_url(name, REDIS_SCHEMES, environ)
+    if url is not None:
+        _check_database(name, url)
+    return url
+
+
+def env_redis_urls(
+    name: str, default: list[str], environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Several Redis URLs, comma-separated (as ``env_redis_url``); ``default`` when unset."""
+    urls = env_urls(name, REDIS_SCHEMES, default, environ)
+    for url in urls:
+        _check_database(name, url)
+    return urls
+
+
+def _check_database(name: str, url: str) -> None:
+    try:
+        redis_database(url)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}: {url!r} must name its database as a number (redis://host:port/N)."
+        ) from None
+
+
 def redis_database(url: str) -> int:
     """The database number a Redis URL names: ``redis://host:port/N`` or ``unix://path?db=N``
     (0 when it names none)."""

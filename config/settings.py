@@ -26,6 +26,8 @@ from config.env import (
     env_choice,
     env_int,
     env_list,
+    env_redis_url,
+    env_redis_urls,
     env_str,
     env_subset,
     env_url,
@@ -174,7 +176,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SEARCH_CONFIG = env_str("SEARCH_CONFIG", "dutch")
 
 # --- Redis: channel layer and cache ------------------------------------------------------------
-REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
+#: one Redis for everything: the channel layer and the cache (rate limits, rights versions)
+REDIS_URL = env_redis_url("REDIS_URL")
+#: the channel layer's Redis servers, comma-separated (default: REDIS_URL): each channel and group
+#: lives on one of them, chosen by a hash of its name. Every process must list the same servers
+#: in the same order.
+#: (With several servers, channels_redis 4.3's standard layer puts a direct ``send`` to one
+#: process's channel on another server than the one that process reads, about half the time:
+#: the platform only ever sends to groups, which both layers spread correctly.)
+REDIS_LAYER_URLS = env_redis_urls("REDIS_LAYER_URLS", [REDIS_URL] if REDIS_URL else [])
+#: the cache's Redis (default: REDIS_URL), which may be another server than the layer's
+REDIS_CACHE_URL = env_redis_url("REDIS_CACHE_URL") or REDIS_URL
+if bool(REDIS_LAYER_URLS) != bool(REDIS_CACHE_URL):
+    # processes that share a channel layer must share the cache too (a user's rights version
+    # tells every process's sockets that the rights changed), and the other way round
+    raise ImproperlyConfigured(
+        "REDIS_LAYER_URLS and REDIS_CACHE_URL go together: set both, or REDIS_URL for both."
+    )
 #: "redis-pubsub": one Redis publish per event and group, which each process hands to its own
 #: sockets in the group; "redis": channels_redis' standard layer, which stores a copy of every
 #: group event for every socket in the group in Redis. The pub/sub layer is the default: with
@@ -182,27 +200,30 @@ REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
 #: falls seconds behind above 10 (docs/BENCHMARKS.md, "Fan-out"), and a process's groups live
 #: in its own subscriptions, which Redis cannot expire or lose while the process runs.
 CHANNEL_LAYER = env_choice("CHANNEL_LAYER", ["redis-pubsub", "redis"], "redis-pubsub")
-if REDIS_URL and CHANNEL_LAYER == "redis-pubsub":
+if REDIS_LAYER_URLS and CHANNEL_LAYER == "redis-pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5}],
-                # Redis' publish channels are shared by all its databases: without the number
+                "hosts": [
+                    {"address": url, "socket_connect_timeout": 5} for url in REDIS_LAYER_URLS
+                ],
+                # Redis' publish channels are shared by all its databases: without the numbers
                 # in their names, two installations on one Redis server (a test and a
-                # production one, or two test runs) would hear each other's rooms.
-                "prefix": f"asgi-db{redis_database(REDIS_URL)}",
+                # production one, or two test runs) would hear each other's rooms. With
+                # several servers, one number per server in their order (``asgi-db0-3``).
+                "prefix": "asgi-db" + "-".join(str(redis_database(u)) for u in REDIS_LAYER_URLS),
             },
         }
     }
-elif REDIS_URL:
+elif REDIS_LAYER_URLS:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
-                        "address": REDIS_URL,
+                        "address": url,
                         # The layer's blocking read waits 5 s; redis-py 8's default socket
                         # timeout of 5 s would cut idle consumers off with code 1011.
                         "socket_timeout": None,
@@ -210,6 +231,7 @@ elif REDIS_URL:
                         # Room for bursts of connects and disconnects (group_add/discard).
                         "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10),
                     }
+                    for url in REDIS_LAYER_URLS
                 ],
                 # Events beyond this many waiting for one process are dropped; clients
                 # recover them with ``sync``.
@@ -221,16 +243,17 @@ elif REDIS_URL:
             },
         }
     }
-if REDIS_URL:
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "config.cache.SharedRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "wijk",
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Accounts -------------------------------------------------------------------------------

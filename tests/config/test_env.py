@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from config.env import (
     env_choice,
     env_int,
     env_list,
+    env_redis_url,
+    env_redis_urls,
     env_str,
     env_subset,
     env_url,
@@ -81,6 +84,9 @@ def test_bad_values_raise(call, message):
         ({"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL must be a URL"),
         ({"DEFAULT_LANGUAGE": "fr"}, "DEFAULT_LANGUAGE must be one of"),
         ({"CHANNEL_LAYER": "rabbitmq"}, "CHANNEL_LAYER must be one of"),
+        ({"REDIS_LAYER_URLS": "redis://a:6379/0,b:6379"}, "REDIS_LAYER_URLS must be a comma"),
+        ({"REDIS_URL": "redis://a:6379/0", "REDIS_CACHE_URL": "redis://b/x"}, "REDIS_CACHE_URL:"),
+        ({"REDIS_URL": "", "REDIS_LAYER_URLS": "redis://a/0"}, "REDIS_LAYER_URLS and REDIS_CACHE"),
     ],
 )
 def test_the_platform_refuses_to_start_on_bad_settings(env, message):
@@ -148,3 +154,88 @@ def test_the_pub_sub_layer_names_its_channels_after_the_redis_database():
     )  # fmt: skip
     assert "'prefix': 'asgi-db7'" in run.stdout
     assert "RedisPubSubChannelLayer" in run.stdout
+
+
+def test_several_redis_urls_are_read_and_checked():
+    two = "redis://a:6379/0, rediss://:secret@b.example:6380/3"
+    assert env_redis_urls("U", [], {"U": two}) == [
+        "redis://a:6379/0",
+        "rediss://:secret@b.example:6380/3",
+    ]
+    assert env_redis_urls("U", ["redis://r:6379/1"], {}) == ["redis://r:6379/1"]
+    assert env_redis_urls("U", [], {"U": "unix:///run/redis.sock?db=2"}) == [
+        "unix:///run/redis.sock?db=2"
+    ]
+    assert env_redis_url("U", {"U": "redis://r:6379/5"}) == "redis://r:6379/5"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("redis://a:6379/0,http://b:6379/0", "U must be a comma-separated list of URLs"),
+        ("redis://a:6379/0,,redis://b:6379/0", "U is a comma-separated list without empty"),
+        ("redis://a:6379/0,redis://a:6379/0", "U names the same URL twice"),
+        ("redis://a:6379/zero", "must name its database as a number"),
+        ("unix:///run/redis.sock?db=x", "must name its database as a number"),
+    ],
+)
+def test_bad_redis_urls_raise(value, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        env_redis_urls("U", [], {"U": value})
+
+
+_SETTINGS_OF_EACH = """
+import importlib, json, os, sys
+for env in json.loads(sys.argv[1]):
+    for name in [n for n in os.environ if n.startswith("REDIS_") or n == "CHANNEL_LAYER"]:
+        del os.environ[name]
+    os.environ.update(env)
+    import config.settings
+    s = importlib.reload(config.settings)
+    print(json.dumps({"layer": s.CHANNEL_LAYERS["default"], "cache": s.CACHES["default"]}))
+"""
+
+
+def _redis_settings(*environments: dict[str, str]) -> list[dict]:
+    """The channel layer's and the cache's settings in each environment (one process)."""
+    run = subprocess.run(
+        [sys.executable, "-c", _SETTINGS_OF_EACH, json.dumps(environments)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return [json.loads(line) for line in run.stdout.strip().splitlines()[-len(environments) :]]
+
+
+def test_the_layer_spreads_over_several_redis_servers_and_the_cache_has_its_own():
+    two = {
+        "REDIS_LAYER_URLS": "redis://layer-a:6379/1,redis://layer-b:6379/2",
+        "REDIS_CACHE_URL": "redis://cache:6379/0",
+    }
+    pubsub, standard = _redis_settings(
+        {**two, "CHANNEL_LAYER": "redis-pubsub"}, {**two, "CHANNEL_LAYER": "redis"}
+    )
+    for found in (pubsub, standard):
+        hosts = [host["address"] for host in found["layer"]["CONFIG"]["hosts"]]
+        assert hosts == ["redis://layer-a:6379/1", "redis://layer-b:6379/2"]
+        assert found["cache"]["LOCATION"] == "redis://cache:6379/0"
+    assert pubsub["layer"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert standard["layer"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    # one database number per server, in their order
+    assert pubsub["layer"]["CONFIG"]["prefix"] == "asgi-db1-2"
+
+
+def test_redis_url_alone_serves_the_layer_and_the_cache():
+    alone, moved, without = _redis_settings(
+        {"REDIS_URL": "redis://r:6379/7"},
+        # the cache may be moved off it alone
+        {"REDIS_URL": "redis://r:6379/7", "REDIS_CACHE_URL": "redis://c/1"},
+        {},
+    )
+    assert alone["layer"]["CONFIG"]["hosts"] == [
+        {"address": "redis://r:6379/7", "socket_connect_timeout": 5}
+    ]
+    assert alone["layer"]["CONFIG"]["prefix"] == "asgi-db7"
+    assert alone["cache"]["LOCATION"] == "redis://r:6379/7"
+    assert moved["layer"]["CONFIG"]["prefix"] == "asgi-db7"
+    assert moved["cache"]["LOCATION"] == "redis://c/1"
+    assert without["layer"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert without["cache"]["BACKEND"].endswith("LocMemCache")

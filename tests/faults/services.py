@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.servers import ROOT, free_port
@@ -122,6 +123,19 @@ class Redis:
         self.start()
 
     close = stop
+
+
+@contextlib.contextmanager
+def redis_servers(count: int) -> Iterator[list[Redis]]:
+    """``count`` private Redis servers, stopped at the end."""
+    servers: list[Redis] = []
+    try:
+        for _ in range(count):
+            servers.append(Redis())
+        yield servers
+    finally:
+        for server in servers:
+            server.close()
 
 
 class Daphne:

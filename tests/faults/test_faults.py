@@ -1,7 +1,8 @@
-"""Nothing lost under faults: a daphne process killed, Redis restarted, PostgreSQL stopped,
-channel-layer events dropped. Each run uses its own PostgreSQL cluster and Redis server.
+"""Nothing lost under faults: a daphne process killed, Redis restarted (also one of two Redis
+servers of the channel layer), PostgreSQL stopped, channel-layer events dropped. Each run uses
+its own PostgreSQL cluster and Redis servers.
 
-In every scenario 20 clients, spread over two daphne processes, exchange 2,000 messages in
+In most scenarios 20 clients, spread over two daphne processes, exchange 2,000 messages in
 one room. Afterwards every acknowledged message is stored exactly once, every message a
 client meant to send was acknowledged in the end, and every client holds the room's full
 history in order.
@@ -10,12 +11,16 @@ history in order.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,8 +29,9 @@ import psycopg
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from config.env import redis_database
 from tests.faults.client import ChatClient, connect_as
-from tests.faults.services import Daphne, Postgres, Redis, manage
+from tests.faults.services import Daphne, Postgres, Redis, manage, redis_servers
 from tests.servers import ROOT
 
 pytestmark = pytest.mark.faults
@@ -68,9 +74,9 @@ def environment(postgres, redis) -> dict[str, str]:
     return env
 
 
-def prepare(env: dict[str, str], name: str) -> dict:
+def prepare(env: dict[str, str], name: str, clients: int = CLIENTS) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "tests.faults.prepare", name, str(CLIENTS)],
+        [sys.executable, "-m", "tests.faults.prepare", name, str(clients)],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -90,10 +96,10 @@ def stored(postgres: Postgres, room: int) -> list[tuple[int, int, str]]:
 
 
 @pytest.fixture
-def report(capsys) -> Callable[[str, list[ChatClient], int], None]:
+def report(capsys) -> Callable[..., None]:
     """Print what happened, also when the test passes, so a reader sees nothing was lost."""
 
-    def write(name: str, clients: list[ChatClient], stored_count: int) -> None:
+    def write(name: str, clients: list[ChatClient], stored_count: int, more: str = "") -> None:
         history = sum(len(client.history) for client in clients)
         live = sum(len(client.live) for client in clients)
         line = (
@@ -101,7 +107,7 @@ def report(capsys) -> Callable[[str, list[ChatClient], int], None]:
             f"acknowledged {sum(len(c.acked) for c in clients)}, stored {stored_count}, "
             f"delivered {history} ({live} live, {history - live} through sync) to "
             f"{len(clients)} clients, error frames {sum(sum(c.errors.values()) for c in clients)}, "
-            f"connections {sum(c.connections for c in clients)}"
+            f"connections {sum(c.connections for c in clients)}{more}"
         )
         with capsys.disabled():
             print("\n" + line)
@@ -114,10 +120,20 @@ def exchange(
     postgres: Postgres,
     name: str,
     fault: Callable[[list[Daphne]], None] | None,
-    report: Callable[[str, list[ChatClient], int], None],
+    report: Callable[..., None],
     extra_env: dict[str, str] | None = None,
+    *,
+    count: int = CLIENTS,
+    messages: int = MESSAGES,
+    interval: float = INTERVAL,
+    data: dict | None = None,
+    strike_at: float = 0.25,
+    more: Callable[[], str] = str,
 ) -> list[ChatClient]:
-    data = prepare(env, name)
+    """``count`` clients (of ``data``, else new ones) send ``messages`` each, ``interval``
+    seconds apart; ``fault`` strikes when the share ``strike_at`` of them is acknowledged;
+    ``more`` adds to the printed counts."""
+    data = data or prepare(env, name, count)
     servers = [Daphne({**env, **(extra_env or {})}) for _ in range(2)]
     try:
         clients = [
@@ -127,23 +143,23 @@ def exchange(
                 # half start on each process and fail over to the other
                 [servers[index % 2].ws_url, servers[(index + 1) % 2].ws_url],
                 data["room"],
-                MESSAGES,
-                INTERVAL,
+                messages,
+                interval,
             )
             for index, cookie in enumerate(data["cookies"])
         ]
-        asyncio.run(_drive(clients, servers, fault))
+        asyncio.run(_drive(clients, servers, fault, strike_at))
     finally:
         logs = [server.output() for server in servers]
         for server in servers:
             server.close()
 
     rows = stored(postgres, data["room"])
-    report(name, clients, len(rows))
+    report(name, clients, len(rows), more())
     seqs = [seq for seq, _id, _client in rows]
     client_ids = [client_id for _seq, _id, client_id in rows]
     # every message each client meant to send is stored, exactly once, in one unbroken order
-    assert len(rows) == CLIENTS * MESSAGES, logs
+    assert len(rows) == count * messages, logs
     assert seqs == list(range(1, len(rows) + 1))
     assert len(set(client_ids)) == len(client_ids)
     by_client_id = {client_id: message_id for _seq, message_id, client_id in rows}
@@ -161,10 +177,11 @@ async def _drive(
     clients: list[ChatClient],
     servers: list[Daphne],
     fault: Callable[[list[Daphne]], None] | None,
+    strike_at: float,
 ) -> None:
     finished = asyncio.Event()
     tasks = [asyncio.create_task(client.run(finished)) for client in clients]
-    total = CLIENTS * MESSAGES
+    total = sum(len(client.to_send) for client in clients)
     started = time.monotonic()
 
     async def acked_at_least(count: int) -> None:
@@ -179,7 +196,7 @@ async def _drive(
 
     try:
         if fault is not None:
-            await acked_at_least(total // 4)
+            await acked_at_least(int(total * strike_at))
             await asyncio.to_thread(fault, servers)
         await acked_at_least(total)
         finished.set()
@@ -247,6 +264,102 @@ def test_events_dropped_by_the_channel_layer_are_filled_by_sync(environment, pos
     )  # fmt: skip
     missed_live = [len(client.history) - len(client.live) for client in clients]
     assert sum(missed_live) > CLIENTS * MESSAGES // 10
+
+
+def _load_pages(urls: list[str], cookie: str, stop: threading.Event) -> tuple[int, set[int]]:
+    """Load ``urls`` in turn, eight a second, until ``stop``: how many answered 200, and the
+    seconds in which one answered with a server error (or not at all)."""
+    loaded, failed = 0, set()
+    started = time.monotonic()
+    while not stop.is_set():
+        for url in urls:
+            request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    response.read()
+                    loaded += response.status == 200
+            except urllib.error.HTTPError as error:
+                if error.code >= 500:
+                    failed.add(int(time.monotonic() - started))
+            except OSError:
+                failed.add(int(time.monotonic() - started))
+            stop.wait(0.125)
+    return loaded, failed
+
+
+def _shard_of_group(kind: str, urls: list[str], group: str) -> int:
+    """The index of the layer's Redis server that holds ``group``, as the platform's layer
+    (``config.settings``) chooses it."""
+    from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    from core.layerwatch import shard_of
+
+    async def find() -> int:
+        if kind == "redis":
+            return shard_of(RedisChannelLayer(hosts=urls), group)
+        prefix = "asgi-db" + "-".join(str(redis_database(url)) for url in urls)
+        return shard_of(RedisPubSubChannelLayer(hosts=urls, prefix=prefix), group)
+
+    return asyncio.run(find())
+
+
+@pytest.fixture(scope="module")
+def layer_shards() -> Iterator[list[Redis]]:
+    with redis_servers(2) as servers:
+        yield servers
+
+
+@pytest.mark.parametrize("layer", ["redis-pubsub", "redis"])
+def test_restarting_one_of_two_layer_servers_loses_nothing(
+    environment, postgres, redis, layer_shards, report, layer
+):
+    """The channel layer on two Redis servers, the cache on a third. Ten clients on two
+    processes send a message every half second; two seconds in, the layer server that holds
+    the room's group restarts. Nothing acknowledged is lost, every client ends with the full
+    history, no page fails (the cache is elsewhere), and every client hears messages live
+    again: those sent more than ``DEAF_AFTER`` seconds after the restart reach every one of
+    them without ``sync``."""
+    urls = [server.url for server in layer_shards]
+    env = {
+        **environment,
+        "CHANNEL_LAYER": layer,
+        "REDIS_LAYER_URLS": ",".join(urls),
+        "REDIS_CACHE_URL": redis.url,
+    }
+    count, messages = 10, 32
+    data = prepare(env, f"shards-{layer}", count)
+    shard = layer_shards[_shard_of_group(layer, urls, f"channel.{data['room']}")]
+    after: dict[str, int] = {}
+    failed: set[int] = set()  # seconds in which a page load failed
+
+    def restart_one(servers: list[Daphne]) -> None:
+        stop = threading.Event()
+        pages = [f"http://127.0.0.1:{server.port}/channels/{data['room']}/" for server in servers]
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            polling = pool.submit(_load_pages, pages, data["cookies"][0], stop)
+            time.sleep(0.5)
+            shard.restart(down_for=1.0)
+            time.sleep(DEAF_AFTER)
+            # every message from here on must reach every client live
+            after["seq"] = max((seq for seq, _id, _client in stored(postgres, data["room"])))
+            stop.set()
+            after["pages"], seconds = polling.result()
+            failed.update(seconds)
+
+    clients = exchange(
+        env, postgres, f"two layer servers ({layer}), one restarted", restart_one, report,
+        count=count, messages=messages, interval=0.5, data=data, strike_at=0.1,
+        more=lambda: f", pages {after.get('pages', 0)}, 5xx seconds {len(failed)}",
+    )  # fmt: skip
+    total = count * messages
+    assert after["seq"] < total - count, "too few messages were sent after the restart"
+    deaf = [c.name for c in clients if not any(seq > after["seq"] for seq in c.live)]
+    assert deaf == []
+    assert failed == set()
+    assert after["pages"] > 0
+    # the cache (rate limits) answered throughout: no send was refused
+    assert sum(sum(client.errors.values()) for client in clients) == 0
 
 
 READERS = 6
