@@ -30,7 +30,6 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bench._common import (
@@ -198,9 +197,10 @@ class Daphne:
         self.port = port
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         # as the Docker image runs it (config/daphne.py: frame limits, how it stops)
+        command = [sys.executable, "-m", "config.daphne", "-b", "127.0.0.1", "-p", str(port),
+                   "--websocket_connect_timeout", "30", app]  # fmt: skip
         self.process = subprocess.Popen(  # noqa: S603 (our own command line)
-            [sys.executable, "-m", "config.daphne", "-b", "127.0.0.1", "-p", str(port),
-             "--websocket_connect_timeout", "30", app],  # fmt: skip
+            command,
             cwd=BASE_DIR,
             env=env,
             stdout=self.log,
