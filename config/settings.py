@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "privacy",
     "insights",
     "demo",
+    "backup",
 ]
 
 MIDDLEWARE = [

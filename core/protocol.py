@@ -181,16 +181,16 @@ def group_send_after_commit(group: str, event: dict[str, Any]) -> None:
 
 def _event_loop_of_this_thread(*, stopped: bool = False) -> asyncio.AbstractEventLoop | None:
     """The running event loop that called this thread through ``sync_to_async``, if any; with
-    ``stopped``, that loop if it no longer runs."""
+    ``stopped``, that loop if it has stopped without being closed, where async_to_sync would
+    hand it work that nobody runs."""
     # asgiref records it per thread for its own async_to_sync; None in management commands.
     threadlocal = SyncToAsync.threadlocal
     if getattr(threadlocal, "main_event_loop_pid", None) != os.getpid():
         return None
     loop = getattr(threadlocal, "main_event_loop", None)
-    if loop is None:
+    if loop is None or loop.is_closed():
         return None
-    running = loop.is_running() and not loop.is_closed()
-    return loop if running != stopped else None
+    return loop if loop.is_running() != stopped else None
 
 
 #: sends handed to a running loop, kept until done (the loop holds tasks only weakly)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from core.backup import _chain_moved
+from backup.archive import _chain_moved
 
 
 def checkpoint(first_seq: int, **fields) -> bytes:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core import backup
+from backup import archive as backup
 
 #: the tables whose rows the summary names
 SUMMARY = {
