@@ -64,6 +64,12 @@ SECTION = "ceiling"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wijkplatform_bench_ceiling"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
 REQUEST_TIMEOUT = 10.0  # s: a request taking longer counts as a timeout
+#: restart mode, as a browser waits: for the handshake until daphne gives up on it
+#: (--websocket_connect_timeout 30), for an answer on an open socket until its silence limit
+#: (static/js/socket.js, SILENCE_LIMIT); a slower answer counts as a timeout, and the socket is
+#: not opened again for it
+CONNECT_WAIT_S = 30.0
+SILENCE_S = 65.0
 WINDOW_S = 10.0  # s: after a restart, health is judged over sliding windows this long
 
 #: the browser client's reconnect schedule (static/js/socket.js), mirrored
@@ -190,7 +196,13 @@ class SimUser:
         self.worker.record(Sample(kind, (time.perf_counter() - began) * 1000, ok))
 
     async def frame(
-        self, kind: str, frame: dict[str, Any], *, answer: str = "ack", answers: int = 1
+        self,
+        kind: str,
+        frame: dict[str, Any],
+        *,
+        answer: str = "ack",
+        answers: int = 1,
+        wait: float = REQUEST_TIMEOUT,
     ) -> dict | None:
         """Send ``frame`` and wait for its ``answers`` answers (the last one is returned)."""
         if self.ws is None:
@@ -205,9 +217,9 @@ class SimUser:
         began = time.perf_counter()
         try:
             await self.ws.send(json.dumps({**frame, "ref": ref}))
-            reply = await asyncio.wait_for(future, REQUEST_TIMEOUT)
+            reply = await asyncio.wait_for(future, wait)
         except TimeoutError:
-            self.worker.record(Sample(kind, REQUEST_TIMEOUT * 1000, False, timeout=True))
+            self.worker.record(Sample(kind, wait * 1000, False, timeout=True))
             return None
         except Exception:
             self.worker.record(Sample(kind, (time.perf_counter() - began) * 1000, False))
@@ -236,7 +248,7 @@ class SimUser:
                     max_queue=None,
                     compression=None,
                 ),
-                REQUEST_TIMEOUT,
+                CONNECT_WAIT_S if self.follow else REQUEST_TIMEOUT,
             )
         except Exception:
             self.worker.record(Sample("ws:connect", (time.perf_counter() - began) * 1000, False))
@@ -244,17 +256,17 @@ class SimUser:
             return False
         self.worker.record(Sample("ws:connect", (time.perf_counter() - began) * 1000, True))
         self.worker.spawn(self.read(self.ws))
-        # as static/js/chat.js, at once: the room on the screen, and every other room of the
-        # sidebar in one frame, whose counts the socket follows from then on
-        asked = [self.frame("ws:subscribe", {"type": "subscribe", "room": self.current["id"]},
-                            answer="subscribed")]  # fmt: skip
-        others = [c["id"] for c in self.channels if c["id"] != self.current["id"]]
-        if others:
-            frame = {"type": "subscribe", "rooms": others}
-            wait = {"answer": "subscribed", "answers": len(others)}
-            asked.append(self.frame("ws:subscribe", frame, **wait))
-        replies = await asyncio.gather(*asked)
-        return all(reply is not None for reply in replies) and self.ws is not None
+        # as static/js/chat.js: the room on the screen and every other room of the sidebar, whose
+        # counts the socket follows from then on, in one frame
+        rooms = [self.current["id"]] + [c["id"] for c in self.channels if c != self.current]
+        reply = await self.frame(
+            "ws:subscribe",
+            {"type": "subscribe", "rooms": rooms},
+            answer="subscribed",
+            answers=len(rooms),
+            wait=SILENCE_S if self.follow else REQUEST_TIMEOUT,
+        )
+        return reply is not None and self.ws is not None
 
     async def read(self, ws: Any) -> None:
         # a closed socket ends this reader; the next action reconnects
@@ -384,7 +396,10 @@ class SimUser:
             await self.ws.close()
             self.closing = False
             self.ws = None
-        await self.connect()
+        lost = time.time()
+        if not await self.connect() and self.follow and self.ws is None and not self.returning:
+            # the server went away meanwhile: come back on the browser's schedule
+            self.worker.spawn(self.come_back(lost, None))
 
     async def react(self) -> None:
         if self.current["roots"]:

@@ -210,10 +210,12 @@ export class LiveRoom {
       this.readSent = Math.max(this.readSent, this.seen);
       this.setConnection("live");
     } else if (this.shared) {
-      this.send({ type: "subscribe", room: this.room, ref: this.nextRef("subscribe") });
-      // the sidebar's rooms, for their unread and mention counts (badges.js); once per socket
+      // the room, and the sidebar's rooms for their unread and mention counts (badges.js), in
+      // one frame: after a server restart every tab asks at once
       const follows = switched ? [] : badges.rooms().filter((room) => room !== this.room);
-      for (const frame of badges.follow(follows, this.nextRef(FOLLOW))) this.send(frame);
+      for (const frame of badges.follow([this.room, ...follows], this.nextRef("subscribe"))) {
+        this.send(frame);
+      }
     }
     this.sync(this.seen);
     for (const clientId of this.pending.keys()) this.transmit(clientId);
@@ -444,6 +446,7 @@ export class LiveRoom {
   onError(frame) {
     // a sidebar room that can no longer be followed (left, removed) keeps its last counts
     if (String(frame.ref ?? "").startsWith(`${FOLLOW}-`)) return;
+    if (Array.isArray(frame.rooms) && !frame.rooms.includes(this.room)) return;
     // an edit that was not stored says so in its own form
     if (this.actions.onError(frame)) return;
     const pending = frame.ref ? this.pending.get(frame.ref) : undefined;

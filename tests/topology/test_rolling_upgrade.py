@@ -240,8 +240,13 @@ def test_a_rolling_upgrade_with_a_migration_loses_nothing(topology, production_k
             if not topology.is_running(index):
                 topology.start(index)
 
+    stored = Message.objects.filter(channel_id__in=[room for room, _cookies in rooms]).count()
+    server_errors = [at for at, outcome in poller.answers if outcome.startswith("5")]
     summary = (
         f"sent {sum(len(c.to_send) for c in clients)}, "
+        f"acknowledged {sum(len(c.acked) for c in clients)}, stored {stored}, "
+        f"delivered {sum(len(c.history) for c in clients)}, "
+        f"5xx seconds {len(server_errors) * POLL_EVERY:.1f} ({len(server_errors)} answers), "
         f"connections {sum(c.connections for c in clients)}, "
         f"error frames {sum(sum(c.errors.values()) for c in clients)}, "
         f"restarts {[(name, round(end - begin, 1)) for name, begin, end in restarts]}, "
