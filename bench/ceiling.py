@@ -320,7 +320,8 @@ class SimUser:
         return max(IDLE_MIN_S, self.rng.expovariate(1 / IDLE_AVERAGE_S)) * self.rate
 
     async def run(self) -> None:
-        await self.connect()
+        if not await self.connect():
+            self.retry(time.time())
         await asyncio.sleep(self.rng.uniform(0, self.idle()))
         names = [name for name, _w, _what in ACTIONS]
         weights = [weight for _name, weight, _what in ACTIONS]
@@ -397,8 +398,13 @@ class SimUser:
             self.closing = False
             self.ws = None
         lost = time.time()
-        if not await self.connect() and self.follow and self.ws is None and not self.returning:
-            # the server went away meanwhile: come back on the browser's schedule
+        if not await self.connect():
+            self.retry(lost)
+
+    def retry(self, lost: float) -> None:
+        """A connect that failed in restart mode is tried again on the browser's schedule, as
+        ``read`` does for a socket that closed."""
+        if self.follow and self.ws is None and not self.returning:
             self.worker.spawn(self.come_back(lost, None))
 
     async def react(self) -> None:
@@ -807,8 +813,8 @@ def run_restart(
         after = StepResult(
             len(specs), time.time() - t0, [s for a in answers for s in a["samples"]], began=t0
         )
-        backs = sorted(b[1] - t0 for a in answers for b in a["backs"] if b[0] >= t0)
-        attempts = [int(b[2]) for a in answers for b in a["backs"] if b[0] >= t0]
+        backs = sorted(b[1] - t0 for a in answers for b in a["backs"] if b[1] >= t0)
+        attempts = [int(b[2]) for a in answers for b in a["backs"] if b[1] >= t0]
         result = RestartResult(
             len(specs), len(specs) // 2, baseline, after, stopped, started, backs, attempts
         )

@@ -24,8 +24,11 @@ listening while it waited for every application, and under load did not exit wit
 
 from __future__ import annotations
 
+import faulthandler
 import logging
+import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -48,6 +51,9 @@ WEBSOCKET_MAX_BYTES = 4 * 1024 * 1024
 #: long the applications get to end, before the process exits all the same.
 CLOSE_SECONDS = 2.0
 STOP_SECONDS = 5.0
+#: After the reactor has stopped, how long the interpreter gets to end its threads before the
+#: process ends regardless (with their stacks written to standard error)
+EXIT_SECONDS = 2.0
 #: core.protocol.CLOSE_RECONNECT (not imported: Django is not set up when this module loads)
 CLOSE_RECONNECT = 4503
 
@@ -66,6 +72,10 @@ class Server(DaphneServer):
         if isinstance(logger, AccessLogGenerator) and logger.stream is sys.stdout:
             kwargs["action_logger"] = AccessLog()
         super().__init__(*args, **kwargs)
+
+    def run(self) -> None:
+        reactor.addSystemEventTrigger("after", "shutdown", _exit_soon)  # type: ignore[attr-defined]
+        super().run()
 
     def listen_success(self, port: Any) -> None:
         self.ports = [*getattr(self, "ports", []), port]
@@ -113,6 +123,20 @@ class Server(DaphneServer):
         # it; failByDrop is not one of them, and there is no other hook before it serves.
         factory.setProtocolOptions(failByDrop=False)
         self._ws_factory = factory
+
+
+def _exit_soon() -> None:
+    """The reactor has stopped: the process must end now, even if a thread still waits (a
+    database call's thread is joined at exit); a stuck one is shown, not waited for."""
+
+    def watch() -> None:
+        time.sleep(EXIT_SECONDS)
+        sys.stderr.write("Stopping: threads still running at exit; ending the process\n")
+        faulthandler.dump_traceback(all_threads=True)
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-watch", daemon=True).start()
 
 
 class CommandLineInterface(DaphneCommandLineInterface):
