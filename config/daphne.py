@@ -24,6 +24,8 @@ listening while it waited for every application, and under load did not exit wit
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import faulthandler
 import logging
 import os
@@ -133,6 +135,10 @@ def _exit_soon() -> None:
         time.sleep(EXIT_SECONDS)
         sys.stderr.write("Stopping: threads still running at exit; ending the process\n")
         faulthandler.dump_traceback(all_threads=True)
+        # what the interpreter would run after joining the threads (the embedded database
+        # server's bookkeeping of the processes using it, among others)
+        with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()
         logging.shutdown()
         os._exit(0)
 
