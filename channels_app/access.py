@@ -71,8 +71,8 @@ def access_for(user: Any, channel: Channel, membership: Any = LOOK_UP) -> Channe
     open channel, as a verified professional; nothing otherwise.
 
     ``membership`` is the user's row in the channel (or None) where the caller has read it
-    already (``readable_channels``)."""
-    if membership is LOOK_UP or not (getattr(user, "is_authenticated", False) and user.is_active):
+    already for an active, signed-in user (``readable_channels``)."""
+    if membership is LOOK_UP:
         membership = membership_of(user, channel)
     perms = set(ROLE_PERMISSIONS.get(membership.role, ())) if membership else set()
     member = VIEW in perms

@@ -125,11 +125,12 @@ class PlatformConsumer(ChatConsumer):
         A tab subscribes to every room of its sidebar each time it connects: after a server
         restart a thousand tabs do so within seconds, so a list costs three queries in all, not
         three per room (docs/BENCHMARKS.md, "Restart of one process")."""
-        rooms = _room_list(frame) if "rooms" in frame else [_room_id(frame)]
+        listed = "rooms" in frame
+        rooms = _room_list(frame) if listed else [_room_id(frame)]
         states = await database_sync_to_async(self._subscribe_states)(
             [room for room in rooms if is_number(room, minimum=1)]
         )
-        if "rooms" not in frame and not states:
+        if not listed and not states:
             raise self.not_found()
         ref = frame_ref(frame)
         for state in states:
@@ -138,7 +139,7 @@ class PlatformConsumer(ChatConsumer):
             await self.channel_layer.group_add(f"channel.{room}", self.channel_name)
             await self.send_frame({"type": "subscribed", "ref": ref, **state})
         refused = sorted(set(rooms) - {state["room"] for state in states})
-        if "rooms" in frame and refused:
+        if listed and refused:
             error = self.not_found()
             await self.send_error(error.code, error.message, ref, rooms=refused)
 
