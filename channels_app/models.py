@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -12,7 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import ChatMessage, StoredFile, message_constraints
+from core.models import ChatMessage, RandomName, StoredFile, message_constraints
 
 
 class Channel(models.Model):
@@ -375,11 +374,6 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} for {self.user}"
 
 
-def attachment_path(attachment: Attachment, filename: str) -> str:
-    # A random name on disk: the uploaded name is only shown, never used as a path.
-    return f"attachments/{attachment.channel_id}/{uuid.uuid4().hex}"
-
-
 class Attachment(StoredFile):
     """A file shared in a channel, uploaded before the message that carries it is sent."""
 
@@ -390,7 +384,7 @@ class Attachment(StoredFile):
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    file = models.FileField(upload_to=attachment_path, max_length=200)
+    file = models.FileField(upload_to=RandomName("attachments", "channel_id"), max_length=200)
 
     class Meta(StoredFile.Meta):
         verbose_name = _("attachment")

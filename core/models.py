@@ -6,12 +6,13 @@ Abstract: no tables here.
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from core.chat import MAX_MESSAGE_LENGTH
@@ -51,6 +52,30 @@ def message_constraints(room_field: str, prefix: str) -> list[models.UniqueConst
             fields=[room_field, "author", "client_id"], name=f"{prefix}_client_id_unique"
         ),
     ]
+
+
+@deconstructible(path="core.models.RandomName")
+class RandomName:
+    """A file field's ``upload_to``: a random name in ``folder`` (inside a folder per room when
+    ``room_field`` names the model's room id), ending in ``suffix``. The name the person
+    uploaded is only shown, never used as a path; a random one says nothing about the file or
+    whose it is, and cannot be guessed."""
+
+    def __init__(self, folder: str, room_field: str = "", suffix: str = "") -> None:
+        self.folder = folder
+        self.room_field = room_field
+        self.suffix = suffix
+
+    def __call__(self, instance: models.Model, filename: str) -> str:
+        room = [str(getattr(instance, self.room_field))] if self.room_field else []
+        return "/".join([self.folder, *room, uuid.uuid4().hex + self.suffix])
+
+    def __eq__(self, other: Any) -> bool:
+        # the migration autodetector compares the field's old and new ``upload_to``
+        return isinstance(other, RandomName) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((self.folder, self.room_field, self.suffix))
 
 
 class StoredFile(models.Model):

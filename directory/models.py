@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -12,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import RandomName
 from core.search import search_words
 
 # The longest search term a synonym may have, in words (directory.search looks no further).
@@ -244,11 +243,6 @@ class Organisation(models.Model):
         return self.name
 
 
-def profile_photo_path(professional: Professional, filename: str) -> str:
-    # A random name: the file name says nothing about the person and cannot be guessed.
-    return f"profiles/{uuid.uuid4().hex}.jpg"
-
-
 class Visibility(models.TextChoices):
     COLLEAGUES = "colleagues", _("All verified professionals")
     ORGANISATION = "organisation", _("Colleagues in my organisations")
@@ -280,7 +274,9 @@ class Professional(models.Model):
     bio = models.TextField(
         _("about me"), blank=True, max_length=5000, help_text=_("You can use Markdown.")
     )
-    photo = models.ImageField(_("photo"), upload_to=profile_photo_path, blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to=RandomName("profiles", suffix=".jpg"), blank=True
+    )
     big_number = models.CharField(
         _("BIG number"),
         max_length=11,

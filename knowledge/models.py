@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import StoredFile
+from core.models import RandomName, StoredFile
 from directory.models import Domain
 
 WORDS_PER_MINUTE = 200
@@ -46,10 +46,6 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-def cover_path(article: Article, filename: str) -> str:
-    return f"knowledge/covers/{uuid.uuid4().hex}.jpg"
 
 
 class Article(models.Model):
@@ -90,7 +86,9 @@ class Article(models.Model):
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("authors"), related_name="knowledge_articles"
     )
-    cover = models.ImageField(_("cover image"), upload_to=cover_path, blank=True)
+    cover = models.ImageField(
+        _("cover image"), upload_to=RandomName("knowledge/covers", suffix=".jpg"), blank=True
+    )
     cover_alt = models.CharField(_("description of the cover image"), max_length=200, blank=True)
     reading_minutes = models.PositiveSmallIntegerField(_("reading time"), default=1)
     created_by = models.ForeignKey(
@@ -159,15 +157,10 @@ class Revision(models.Model):
         return f"{self.article} v{self.number}"
 
 
-def knowledge_file_path(instance: models.Model, filename: str) -> str:
-    # A random name on disk: the uploaded name is only shown, never used as a path.
-    return f"knowledge/files/{uuid.uuid4().hex}"
-
-
 class FileBase(StoredFile):
     """A file of the knowledge base; kept when its uploader's account is deleted."""
 
-    file = models.FileField(upload_to=knowledge_file_path, max_length=200)
+    file = models.FileField(upload_to=RandomName("knowledge/files"), max_length=200)
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import ChatMessage, StoredFile, message_constraints
+from core.models import ChatMessage, RandomName, StoredFile, message_constraints
 from privacy.validators import validate_no_identifier, validate_pseudonym
 
 
@@ -239,11 +239,6 @@ class CaseMessage(ChatMessage):
         constraints = message_constraints("room", "case_message")
 
 
-def case_file_path(instance: CaseFile, filename: str) -> str:
-    # A random name on disk: the uploaded name is only shown, never used as a path.
-    return f"cases/{instance.room_id}/{uuid.uuid4().hex}"
-
-
 class CaseFile(StoredFile):
     """A file shared in a case room, sent with its message; every download is logged."""
 
@@ -251,7 +246,7 @@ class CaseFile(StoredFile):
     message = models.ForeignKey(
         CaseMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
     )
-    file = models.FileField(upload_to=case_file_path, max_length=200)
+    file = models.FileField(upload_to=RandomName("cases", "room_id"), max_length=200)
 
     class Meta(StoredFile.Meta):
         verbose_name = _("case file")
