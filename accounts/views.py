@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services
 from accounts.forms import AcceptInvitationForm, ConfirmSecondFactorRemovalForm, InvitationForm
 from accounts.models import Invitation, User
+from core.forms import add_errors
 from core.views import form_page
 
 
@@ -39,9 +40,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
                 invited_by=inviter,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field, message)
+            add_errors(form, error)
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}

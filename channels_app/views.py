@@ -46,6 +46,7 @@ from channels_app.notifications import mark_read as mark_notifications_read
 from channels_app.search import MessageSearchForm, search_page
 from core.chat import RateLimited
 from core.files import ACCEPT, MAX_FILES, serve
+from core.forms import add_errors
 from core.rendering import render_markdown
 from core.views import form_page
 from directory.access import is_verified, refuse_unverified, verified_required
@@ -288,9 +289,7 @@ def create(request: HttpRequest) -> HttpResponse:
         try:
             channel = services.create_channel(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field, message)
+            add_errors(form, error)
         else:
             return redirect("channels_app:channel", channel.pk)
     return form_page(

@@ -4,6 +4,7 @@ import html
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.forms.utils import flatatt
 from django.utils.safestring import SafeString, mark_safe
@@ -78,6 +79,49 @@ class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
+
+
+class NamesField(forms.CharField):
+    """Names separated by commas (tags, areas of expertise), as a list: spaces tidied, empty
+    ones and repeats (whatever their capitals) left out. At most ``most`` names of at most
+    ``longest`` characters; unknown names are created when the form's object is saved."""
+
+    default_error_messages = {
+        "too_long": _("Each name may be at most %(longest)d characters."),
+        "too_many": _("Name at most %(most)d."),
+    }
+
+    def __init__(self, *, most: int, longest: int = 60, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 500)
+        super().__init__(**kwargs)
+        self.most = most
+        self.longest = longest
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # a list, not text
+        names: list[str] = []
+        for raw in (super().to_python(value) or "").split(","):
+            name = " ".join(raw.split())
+            if len(name) > self.longest:
+                raise ValidationError(
+                    self.error_messages["too_long"], "too_long", {"longest": self.longest}
+                )
+            if name and name.lower() not in {n.lower() for n in names}:
+                names.append(name)
+        if len(names) > self.most:
+            raise ValidationError(self.error_messages["too_many"], "too_many", {"most": self.most})
+        return names
+
+
+def add_errors(form: forms.BaseForm, error: ValidationError, field: str | None = None) -> None:
+    """Show a service's refusal on ``form``: an error about one of the form's fields at that
+    field, one about another field or about none above the form; an error that names no field
+    at ``field`` (above the form without it)."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(field, error)
 
 
 class MessageForm(forms.Form):

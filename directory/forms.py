@@ -4,37 +4,19 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NamesField
 from directory.models import ExpertiseTag, Neighbourhood, Organisation, Professional, ServiceTheme
 from directory.search import SlugChoiceField
 
 
-class ExpertiseField(forms.CharField):
-    """Comma-separated free tags; unknown ones are created when the form is saved."""
-
-    def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 500)
-        super().__init__(**kwargs)
-
-    def to_python(self, value: object) -> list[str]:
-        text = super().to_python(value)
-        names: list[str] = []
-        for raw in text.split(","):
-            name = " ".join(raw.split())
-            if not name:
-                continue
-            if len(name) > 60:
-                raise forms.ValidationError(_("Each expertise may be at most 60 characters."))
-            if name.lower() not in {n.lower() for n in names}:
-                names.append(name)
-        if len(names) > 15:
-            raise forms.ValidationError(_("Name at most 15 areas of expertise."))
-        return names
-
-
 class ProfileForm(forms.ModelForm):
     display_name = forms.CharField(label=_("Name"), max_length=150)
-    expertise_names = ExpertiseField(
+    expertise_names = NamesField(
+        most=15,
+        error_messages={
+            "too_long": _("Each expertise may be at most 60 characters."),
+            "too_many": _("Name at most 15 areas of expertise."),
+        },
         label=_("Expertise"),
         help_text=_(
             "Separate with commas, for example: armoede, mantelzorg, Positieve Gezondheid."

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from channels_app.models import Channel
-from core.forms import PlainSelect, SearchForm
+from core.forms import NamesField, PlainSelect, SearchForm
 from directory.models import Domain
 from knowledge.models import Article, LearningSession, Tag, Theme
 
@@ -25,30 +25,6 @@ def trainers_except(user: User):
         .distinct()
         .order_by("display_name")
     )
-
-
-class TagNamesField(forms.CharField):
-    """Comma-separated free tags; unknown ones are created when the article is saved."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 500)
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
-        names: list[str] = []
-        for raw in text.split(","):
-            name = " ".join(raw.split())
-            if not name:
-                continue
-            if len(name) > 60:
-                raise forms.ValidationError(_("Each tag may be at most 60 characters."))
-            if name.lower() not in {n.lower() for n in names}:
-                names.append(name)
-        if len(names) > 12:
-            raise forms.ValidationError(_("Use at most 12 tags."))
-        return names
 
 
 class ArticleForm(forms.Form):
@@ -74,8 +50,14 @@ class ArticleForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    tag_names = TagNamesField(
-        label=_("Tags"), help_text=_("Separate with commas, for example: armoede, mantelzorg.")
+    tag_names = NamesField(
+        most=12,
+        error_messages={
+            "too_long": _("Each tag may be at most 60 characters."),
+            "too_many": _("Use at most 12 tags."),
+        },
+        label=_("Tags"),
+        help_text=_("Separate with commas, for example: armoede, mantelzorg."),
     )
     domains = forms.MultipleChoiceField(
         label=_("Written for"),

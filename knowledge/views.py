@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from core.chat import RateLimited
 from core.files import serve
+from core.forms import add_errors
 from core.links import absolute_url
 from core.pagination import LookaheadPaginator
 from core.views import form_page
@@ -136,12 +137,7 @@ def _editor(request: HttpRequest, article: Article | None) -> HttpResponse:
                     remove_cover=form.cleaned_data.get("remove_cover", False),
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.message_dict.items():
-                        for message in errors:
-                            form.add_error(field if field in form.fields else None, message)
-                else:
-                    form.add_error("cover_upload", error)
+                add_errors(form, error, "cover_upload")
             else:
                 messages.success(request, _("The article has been saved."))
                 return redirect("knowledge:article", saved.pk)
@@ -492,9 +488,7 @@ def _session_editor(request: HttpRequest, session: LearningSession | None) -> Ht
         try:
             saved = services.save_session(session, by=request.user, data=form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_errors(form, error)
         else:
             messages.success(request, _("The learning session has been saved."))
             return redirect("knowledge:session", saved.pk)

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from core.chat import RateLimited
 from core.files import serve
+from core.forms import add_errors
 from core.views import form_page
 from directory.access import is_verified, refuse_unverified
 from privacy import access, audit, charts, policy, services, verification
@@ -144,14 +145,6 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # ---- index and new room ----------------------------------------------------------------------
 
 
@@ -214,7 +207,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 by=request.user, address=_address(request), **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, _("The case room is open. Record the resident's consent next.")
@@ -531,7 +524,7 @@ def consent(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
                 services.record_consent(room, by=request.user, address=_address(request),
                                         **form.cleaned_data)  # fmt: skip
             except ValidationError as error:
-                _form_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, _("The consent has been recorded."))
                 if reopens:
@@ -621,7 +614,7 @@ def settings_view(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
             services.update_room(room, by=request.user, address=_address(request),
                                  **form.cleaned_data)  # fmt: skip
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The case room has been saved."))
             return redirect("privacy:room", room.pk)
@@ -700,7 +693,7 @@ def plan(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as error:
-                _form_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, done)
                 return redirect("privacy:plan", room.pk)
@@ -791,7 +784,7 @@ def plan_edit(request: HttpRequest, rights: CaseAccess, kind: str, item_id: int)
         try:
             update(item, by=request.user, address=_address(request), **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect(_plan_url(item))
@@ -861,7 +854,7 @@ def health(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
                     address=_address(request),
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, _("The conversation has been recorded."))
                 return redirect("privacy:health", room.pk)

@@ -4,9 +4,11 @@ System markup for selects and file inputs, never Django's "---------"."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.models import User
-from core.forms import PersonChoiceField, PlainSelect
+from core.forms import NamesField, PersonChoiceField, PlainSelect, add_errors
 from directory.models import Organisation
 
 
@@ -82,3 +84,57 @@ def test_a_person_choice_shows_names_and_never_an_email_address():
         "Anna Smeets"
     )
     assert "@" not in field.label_from_instance(User(display_name="", email="a@example.nl"))
+
+
+class Tags(forms.Form):
+    tags = NamesField(most=3, longest=12, label="Tags")
+    title = forms.CharField(label="Titel", required=False)
+
+
+def test_names_are_tidied_and_a_repeat_counts_once():
+    form = Tags({"tags": " armoede ,Mantel  zorg,, ARMOEDE, mantel zorg ,"})
+
+    assert form.is_valid()
+    assert form.cleaned_data["tags"] == ["armoede", "Mantel zorg"]
+    assert Tags({"tags": ""}).is_valid() and Tags({}).is_valid()
+
+
+def test_too_long_a_name_or_too_many_names_is_refused_with_the_limit():
+    with translation.override("nl"):
+        too_long = Tags({"tags": "armoede, eenzaamheid bij ouderen"})
+        too_many = Tags({"tags": "a, b, c, d"})
+        assert not too_long.is_valid() and not too_many.is_valid()
+        assert too_long.errors["tags"] == ["Elke naam mag hoogstens 12 tekens lang zijn."]
+        assert too_many.errors["tags"] == ["Noem er hoogstens 3."]
+
+
+def test_a_form_may_say_what_its_names_are():
+    field = NamesField(most=1, error_messages={"too_many": "Kies één thema."})
+    try:
+        field.clean("a, b")
+    except ValidationError as error:
+        assert error.messages == ["Kies één thema."]
+    else:
+        raise AssertionError("two names passed a field that takes one")
+
+
+def test_a_services_refusal_lands_at_the_fields_it_names():
+    form = Tags({"tags": "a", "title": "x"})
+    assert form.is_valid()
+
+    add_errors(form, ValidationError({"title": ["Bestaat al."], "owner": ["Niet actief."]}))
+
+    assert form.errors["title"] == ["Bestaat al."]
+    assert form.non_field_errors() == ["Niet actief."]  # the form has no field "owner"
+    assert "owner" not in form.errors
+
+
+def test_a_refusal_without_fields_lands_where_the_view_says_or_above_the_form():
+    at_field, above = Tags({"tags": "a"}), Tags({"tags": "a"})
+    assert at_field.is_valid() and above.is_valid()
+
+    add_errors(at_field, ValidationError("Dat bestand is geen afbeelding."), "tags")
+    add_errors(above, ValidationError("De kamer is gesloten."))
+
+    assert at_field.errors["tags"] == ["Dat bestand is geen afbeelding."]
+    assert above.non_field_errors() == ["De kamer is gesloten."]
