@@ -100,6 +100,24 @@ def test_a_channels_message_box_stays_above_the_keyboard(workspace, pages, setti
     expect(room.locator("[data-messages] > li.wijk-message").last).to_be_in_viewport()
 
 
+def test_a_long_conversation_does_not_lengthen_a_phones_page(workspace, pages, settings):
+    """The list scrolls by itself; what it hides (each message's toolbar, until the message is
+    tapped) stays inside it, so the page ends with its footer, not with screens of nothing."""
+    anna, _bert = pages
+    settings.MESSAGE_RATE_LIMIT = (1_000, 10)  # in this process, for the set-up
+    for number in range(1, 41):
+        services.post_message(workspace.gezond.pk, author=workspace.bert, body=f"Bericht {number}")
+    anna.set_viewport_size(PHONE)
+    open_room(anna, workspace.url(workspace.gezond))
+
+    page_end, footer_end = anna.evaluate(
+        """() => [document.documentElement.scrollHeight,
+                  document.querySelector('body > footer, footer').getBoundingClientRect().bottom
+                  + window.scrollY]"""
+    )
+    assert page_end <= footer_end + 1, (page_end, footer_end)
+
+
 def test_a_threads_reply_box_stays_above_the_keyboard(workspace, pages, settings):
     anna, _bert = pages
     settings.MESSAGE_RATE_LIMIT = (1_000, 10)  # in this process, for the set-up
