@@ -14,8 +14,8 @@ class ProfileForm(forms.ModelForm):
     expertise_names = NamesField(
         most=15,
         error_messages={
-            "too_long": _("Each expertise may be at most 60 characters."),
-            "too_many": _("Name at most 15 areas of expertise."),
+            "too_long": _("Each expertise may be at most %(longest)d characters."),
+            "too_many": _("Name at most %(most)d areas of expertise."),
         },
         label=_("Expertise"),
         help_text=_(

@@ -53,8 +53,8 @@ class ArticleForm(forms.Form):
     tag_names = NamesField(
         most=12,
         error_messages={
-            "too_long": _("Each tag may be at most 60 characters."),
-            "too_many": _("Use at most 12 tags."),
+            "too_long": _("Each tag may be at most %(longest)d characters."),
+            "too_many": _("Use at most %(most)d tags."),
         },
         label=_("Tags"),
         help_text=_("Separate with commas, for example: armoede, mantelzorg."),

@@ -132,3 +132,25 @@ def test_expertise_tags_are_shared_case_insensitively(client, colleague):
     client.force_login(colleague)
     client.post(reverse("directory:profile_edit"), form_data(expertise_names="armoede"))
     assert ExpertiseTag.objects.filter(name__iexact="armoede").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("expertise", "error"),
+    [
+        (", ".join(f"thema {n}" for n in range(16)), "Noem hoogstens 15 expertises."),
+        ("armoede, " + "x" * 61, "Elke expertise mag hoogstens 60 tekens zijn."),
+    ],
+)
+def test_too_many_or_too_long_expertises_are_refused_and_nothing_is_saved(
+    client, colleague, expertise, error
+):
+    client.force_login(colleague)
+    response = client.post(
+        reverse("directory:profile_edit"),
+        form_data(expertise_names=expertise, job_title="Anders"),
+        headers={"accept-language": "nl"},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors["expertise_names"] == [error]
+    assert Professional.objects.get(user=colleague).job_title != "Anders"
+    assert not ExpertiseTag.objects.exists()

@@ -140,6 +140,17 @@ def test_it_refuses_a_cover_that_is_not_an_image(client, trainer):
     assert not Article.objects.exists()
 
 
+def test_it_refuses_too_many_tags_and_saves_nothing(client, trainer):
+    client.force_login(trainer)
+    tags = ", ".join(f"tag {n}" for n in range(13))
+    response = client.post(
+        "/knowledge/articles/new/", _form(tag_names=tags), headers={"accept-language": "nl"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors["tag_names"] == ["Gebruik hoogstens 12 tags."]
+    assert not Article.objects.exists()
+
+
 def test_it_requires_a_channel_for_a_restricted_article(client, trainer):
     client.force_login(trainer)
     response = client.post("/knowledge/articles/new/", _form(audience="channels"))
