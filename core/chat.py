@@ -64,6 +64,11 @@ def clean_body(body: Any, *, allow_empty: bool = False) -> str:
     if not isinstance(body, str) or (not body.strip() and not allow_empty):
         raise ValidationError(_("A message cannot be empty."), code="empty")
     body = body.strip()
+    if "\x00" in body or _has_lone_surrogate(body):
+        # PostgreSQL stores neither; a form refuses NUL too (Django's null character check)
+        raise ValidationError(
+            _("This message contains a character that cannot be stored."), code="unstorable"
+        )
     if len(body) > MAX_MESSAGE_LENGTH:
         raise ValidationError(
             _("A message can be at most %(max)d characters; this one has %(n)d.")
@@ -71,3 +76,13 @@ def clean_body(body: Any, *, allow_empty: bool = False) -> str:
             code="too_long",
         )
     return str(body)
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    """Half of a UTF-16 pair on its own, which JSON allows (``"\\ud800"``) but UTF-8 cannot
+    encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -49,6 +49,8 @@ NOT_AN_INT = st.one_of(
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
 TOO_LONG = st.integers(4_001, 6_000).map(lambda n: "x" * n)
+#: text PostgreSQL cannot store: a NUL, half of a UTF-16 pair (JSON's "\\ud800")
+UNSTORABLE = st.sampled_from(["a\x00b", "\x00", "hallo \ud800", "\udfff wereld"])
 NOT_A_STRING = st.one_of(
     st.none(), st.integers(), st.floats(), st.booleans(), st.lists(st.text(max_size=5), max_size=3)
 )
@@ -88,7 +90,7 @@ def _frames_for_platform(room: int, message: int) -> st.SearchStrategy[dict[str,
         st.just({"type": "typing", "room": room}),
         # send: every field wrong in turn
         st.builds(lambda b: {"type": "send", "room": room, **valid_send, "body": b},
-                  NOT_A_STRING | st.just("") | st.just("   ") | TOO_LONG),
+                  NOT_A_STRING | st.just("") | st.just("   ") | TOO_LONG | UNSTORABLE),
         st.builds(lambda c: {"type": "send", "room": room, **valid_send, "client_id": c},
                   NOT_A_STRING.filter(lambda v: v is not None)
                   | st.text(max_size=40).filter(lambda s: not _is_uuid(s))),
@@ -101,7 +103,7 @@ def _frames_for_platform(room: int, message: int) -> st.SearchStrategy[dict[str,
         st.builds(lambda t, i: {"type": t, "id": i, "body": "Nieuw", "emoji": "👍"},
                   st.sampled_from(["edit", "delete", "react"]), NOT_AN_INT | UNKNOWN_IDS),
         st.builds(lambda b: {"type": "edit", "id": message, "body": b},
-                  NOT_A_STRING | st.just("") | TOO_LONG),
+                  NOT_A_STRING | st.just("") | TOO_LONG | UNSTORABLE),
         st.builds(lambda e: {"type": "react", "id": message, "emoji": e},
                   NOT_A_STRING | st.text(min_size=30, max_size=60)),
         # read and sync: the sequence numbers
@@ -119,7 +121,7 @@ def _frames_for_case_room() -> st.SearchStrategy[dict[str, Any]]:
     valid_send = {"body": "Afspraak gemaakt", "client_id": str(uuid.uuid4())}
     return st.one_of(
         st.builds(lambda b: {"type": "send", **valid_send, "body": b},
-                  NOT_A_STRING | st.just("") | TOO_LONG),
+                  NOT_A_STRING | st.just("") | TOO_LONG | UNSTORABLE),
         st.builds(lambda c: {"type": "send", **valid_send, "client_id": c},
                   NOT_A_STRING.filter(lambda v: v is not None)
                   | st.text(max_size=40).filter(lambda s: not _is_uuid(s))),
@@ -284,6 +286,15 @@ def test_protocol_frames_with_a_wrong_field_get_error_frames(platform, data):
             {"type": "sync", "room": platform.room, "after": 2**70},
             {"type": "read", "room": platform.room, "seq": "12"},
             {"type": "react", "id": 2**64, "emoji": "👍"},
+            {
+                "type": "send",
+                "room": platform.room,
+                "body": "a\x00b",
+                "client_id": str(uuid.uuid4()),
+            },
+            {"type": "send", "room": platform.room, "body": "hallo \ud800"},
+            {"type": "edit", "id": platform.message, "body": "Eerste\x00 bericht"},
+            {"type": "edit", "id": platform.message, "body": "\udfff"},
         ]
     else:
         strategy = _frames_for_platform(platform.room, platform.message)
@@ -303,5 +314,6 @@ def test_case_room_socket_answers_junk_with_error_frames(case_room, payloads):
 @FUZZ
 @given(frames=st.lists(_frames_for_case_room(), min_size=1, max_size=4))
 @example(frames=[{"type": "sync", "after": 2**70}, {"type": "read", "seq": 2**64}])
+@example(frames=[{"type": "send", "body": "a\x00b"}, {"type": "send", "body": "hallo \ud800"}])
 def test_case_room_frames_with_a_wrong_field_get_error_frames(case_room, frames):
     _run(case_room, [json.dumps(frame) for frame in frames])
