@@ -48,7 +48,7 @@ from core.chat import RateLimited
 from core.files import ACCEPT, MAX_FILES, serve
 from core.forms import add_errors
 from core.rendering import render_markdown
-from core.views import form_page
+from core.views import form_page, number_param
 from directory.access import is_verified, refuse_unverified, verified_required
 
 PAGE = 50
@@ -345,16 +345,6 @@ def _page_of_messages(channel: Channel, *, before: int | None, around: int | Non
     return page, has_older
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name)
-    if value is None:
-        return None
-    try:
-        return max(0, int(value))
-    except ValueError:
-        raise Http404 from None
-
-
 def _first_unread(page: list[Message], has_older: bool, last_read: int) -> dict[str, Any]:
     """Where the reader's unread messages begin: the line above the first one on the page, and
     the address that shows it when it lies before the page."""
@@ -382,7 +372,7 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["title"] = _title(channel, request.user)
     if rights.can_read:
         page, has_older = _page_of_messages(
-            channel, before=_int_param(request, "before"), around=_int_param(request, "around")
+            channel, before=number_param(request, "before"), around=number_param(request, "around")
         )
         context.update(
             messages_page=page,
