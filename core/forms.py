@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import html
+import uuid
 from typing import Any
 
 from django import forms
@@ -138,4 +139,6 @@ class MessageForm(forms.Form):
             )
         },
     )
-    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # new with every rendered form, so that the page sent twice (a double click, the browser's
+    # "resend") stores one message; the live client sets its own for each message it sends
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)

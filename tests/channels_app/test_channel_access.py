@@ -87,6 +87,22 @@ def test_posting_over_http_is_idempotent(client, open_room):
     assert Message.objects.filter(body="Dubbel verstuurd?").count() == 1
 
 
+def test_the_channel_page_sent_twice_without_its_script_stores_one_message(client, open_room):
+    """The page's form carries a client id of its own: a double click or the browser's
+    "resend" of the same page stores the message once."""
+    client.force_login(open_room.member)
+    page = client.get(reverse("channels_app:channel", args=[open_room.channel.pk]))
+    client_id = page.context["form"]["client_id"].value()
+    assert client_id
+    assert f'value="{client_id}"' in page.content.decode()
+    url = reverse("channels_app:post", args=[open_room.channel.pk])
+    for _ in range(2):
+        client.post(url, {"body": "Twee keer op versturen gedrukt", "client_id": str(client_id)})
+    assert Message.objects.filter(body="Twee keer op versturen gedrukt").count() == 1
+    again = client.get(reverse("channels_app:channel", args=[open_room.channel.pk]))
+    assert again.context["form"]["client_id"].value() != client_id  # a new one for a new page
+
+
 def test_a_too_long_message_is_refused_with_a_reason(client, open_room):
     client.force_login(open_room.member)
     response = client.post(
