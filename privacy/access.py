@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +123,11 @@ def is_privacy_officer(user: Any) -> bool:
     )
 
 
+def consents_newest_first() -> QuerySet[Consent]:
+    """A room's consents as ``current_consent`` reads them, for prefetching ``consents``."""
+    return Consent.objects.order_by("-recorded_at", "-pk").prefetch_related("organisations")
+
+
 def current_consent(room: CaseRoom) -> Consent | None:
     """The most recently recorded consent, or None; prefetched ``consents`` are used if there."""
     cache = getattr(room, "_prefetched_objects_cache", {})
@@ -153,6 +158,8 @@ def consent_ends_at(room: CaseRoom) -> float | None:
     consent = current_consent(room)
     if consent is None or not consent.is_active:
         return None
+    if consent.valid_until == date.max:  # the calendar's last day: no end to count down to
+        return None
     last_day = datetime.combine(consent.valid_until + timedelta(days=1), datetime.min.time())
     return timezone.make_aware(last_day).timestamp()
 
@@ -172,7 +179,8 @@ def is_covered(room: CaseRoom, membership: CaseMember) -> bool:
 
 def covered_organisation_ids(consent: Any, user: Any) -> set[int]:
     """The organisations of ``consent`` in which ``user`` is a verified member."""
-    return set(consent.organisations.values_list("pk", flat=True)) & organisation_ids_of(user)
+    # (``all()``: prefetched organisations are used if there)
+    return {o.pk for o in consent.organisations.all()} & organisation_ids_of(user)
 
 
 def invitable(room: CaseRoom) -> list[tuple[User, Organisation]]:

@@ -118,6 +118,11 @@ class CaseRoomConsumer(ChatConsumer):
             # "membership.removed", then the close
             await self.send(text_data=self.forwarded_text(event))
             removed = True
+        elif not await self.rights_unchanged() and not await self.enforce_rights():
+            # The person's rights changed (suspended, no longer confirmed by their
+            # organisation): the layer keeps no order between this room's group and their
+            # rights group, and may drop an event, so one cache read per event decides.
+            return
         elif await database_sync_to_async(self._still_member)():
             await self.send(text_data=self.forwarded_text(event))
             removed = False

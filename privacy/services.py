@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from copy import copy
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -262,6 +262,10 @@ def close_room(room: CaseRoom, *, by: User, address: str | None = None) -> None:
 # ---- consent -------------------------------------------------------------------------------
 
 
+#: the longest a consent may run: consent is for a limited time (one year is common)
+CONSENT_AT_MOST = timedelta(days=5 * 365 + 1)
+
+
 @transaction.atomic
 def record_consent(
     room: CaseRoom,
@@ -290,6 +294,10 @@ def record_consent(
         raise ValidationError({"organisations": _("Choose at least one organisation.")})
     if valid_until < timezone.localdate():
         raise ValidationError({"valid_until": _("This date has already passed.")})
+    if valid_until > given_on + CONSENT_AT_MOST:
+        raise ValidationError({"valid_until": _(
+            "Consent is valid for at most five years after it was given; record it again then."
+        )})  # fmt: skip
     consent = Consent(
         room=room,
         given_by=given_by,

@@ -31,7 +31,7 @@ from accounts.models import User
 from core.chat import RateLimited
 from core.files import serve
 from core.forms import add_errors
-from core.views import form_page
+from core.views import form_page, number_param
 from directory.access import is_verified, refuse_unverified
 from privacy import access, audit, charts, policy, services, verification
 from privacy.access import CaseAccess, Need
@@ -173,9 +173,15 @@ def index(request: HttpRequest) -> HttpResponse:
             user=request.user, status__in=[CaseMember.Status.ACTIVE, CaseMember.Status.INVITED]
         )
         .select_related("room", "room__coordinator")
+        .prefetch_related(Prefetch("room__consents", queryset=access.consents_newest_first()))
         .order_by("status", "-room__last_message_at", "-room__created_at")
     )
-    context["page"] = Paginator(memberships, 25).get_page(request.GET.get("page"))
+    for membership in memberships:
+        membership.user = request.user  # one look-up of their organisations for all rooms
+    # A member the consent no longer covers (suspended) is answered as anyone else: the room
+    # is not in their list either. Someone is in a few dozen rooms at most.
+    covered = [m for m in memberships if access.is_covered(m.room, m)]
+    context["page"] = Paginator(covered, 25).get_page(request.GET.get("page"))
     for membership in context["page"].object_list:
         membership.consent_lapsed = (
             membership.status == CaseMember.Status.ACTIVE
@@ -236,14 +242,14 @@ def room_detail(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
     if not rights.is_member:
         return redirect("privacy:join", rights.room.pk)
     room = rights.room
-    before = request.GET.get("before")
+    before = number_param(request, "before")
     messages_qs = (
         CaseMessage.objects.filter(room=room)
         .select_related("author__professional")
         .prefetch_related("files")
     )
-    if before and before.isdigit():
-        messages_qs = messages_qs.filter(seq__lt=int(before))
+    if before is not None:
+        messages_qs = messages_qs.filter(seq__lt=before)
     page = list(reversed(messages_qs.order_by("-seq")[:PAGE]))
     has_older = bool(page) and page[0].seq > 1
     _read(request, rights, "case_message", f"{page[0].seq}-{page[-1].seq}" if page else "",
@@ -305,7 +311,8 @@ def file_download(request: HttpRequest, rights: CaseAccess, file_id: int) -> Fil
 
 @case_view()
 def search(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
-    query = (request.GET.get("q") or "").strip()[:100]
+    # (a NUL cannot be in a stored message, and PostgreSQL refuses it in a query)
+    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
     results = []
     if query:
         results = list(
@@ -618,8 +625,7 @@ def settings_view(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
         else:
             messages.success(request, _("The case room has been saved."))
             return redirect("privacy:room", room.pk)
-    if request.method == "GET":
-        _read(request, rights, "case_room", detail="settings page")
+    _read(request, rights, "case_room", detail="settings page")
     return form_page(
         request,
         "privacy/settings.html",
@@ -788,8 +794,8 @@ def plan_edit(request: HttpRequest, rights: CaseAccess, kind: str, item_id: int)
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect(_plan_url(item))
-    if request.method == "GET":
-        _read(request, rights, kind, item.pk, detail="edit form")
+    # (also when a refused change shows the form again: it shows the plan's goals)
+    _read(request, rights, kind, item.pk, detail="edit form")
     return form_page(
         request,
         "privacy/plan_edit.html",
@@ -806,8 +812,12 @@ def plan_remove(request: HttpRequest, rights: CaseAccess, kind: str, item_id: in
     if refusal is not None:
         return refusal
     if request.method == "POST":
-        services.remove_plan_item(item, by=request.user, address=_address(request))
-        messages.success(request, _("It has been removed from the plan."))
+        try:
+            services.remove_plan_item(item, by=request.user, address=_address(request))
+        except ValidationError as error:  # the room stopped taking changes meanwhile
+            _errors(request, error)
+        else:
+            messages.success(request, _("It has been removed from the plan."))
         return redirect("privacy:plan", rights.room.pk)
     _read(request, rights, kind, item.pk, detail="removal confirmation")
     if isinstance(item, Goal):

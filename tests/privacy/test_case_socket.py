@@ -166,6 +166,36 @@ async def test_a_removed_members_socket_is_closed_at_once(world):
     assert await member.receive_nothing(0.5)
 
 
+def _stop_confirming_quietly(user) -> None:
+    """The member's organisation no longer confirms them, written past the signals that tell
+    their sockets: only the new rights version reaches the shared cache, as at a commit whose
+    event is still on its way (or was lost)."""
+    from django.core.cache import cache
+
+    from core.protocol import rights_version_key
+    from directory.models import Membership
+
+    Membership.objects.filter(professional__user=user).update(verified=False)
+    cache.set(rights_version_key(user.pk), uuid.uuid4().hex, 600)
+
+
+async def test_a_message_after_a_change_of_rights_waits_for_a_full_check(world):
+    member, _ = await open_socket(world.member, world.room.pk)
+    await receive_until(member, "subscribed")
+    await database_sync_to_async(_stop_confirming_quietly)(world.member)
+    await database_sync_to_async(services.post_message)(
+        world.room.pk, author=world.coordinator, body="Alleen voor wie erbij hoort"
+    )
+    outputs = []
+    while True:
+        output = await member.receive_output(5)
+        outputs.append(output)
+        if output["type"] == "websocket.close":
+            break
+    assert output["code"] == 4403
+    assert not any("Alleen voor wie erbij hoort" in o.get("text", "") for o in outputs), outputs
+
+
 async def test_withdrawn_consent_refuses_new_messages(world):
     """The coordinator keeps the room (read-only); members' sockets close at the withdrawal."""
     member, _ = await open_socket(world.coordinator, world.room.pk)

@@ -4,10 +4,11 @@ on open sockets, until new consent is recorded."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,3 +85,56 @@ async def test_an_open_member_socket_closes_when_the_consent_runs_out(monkeypatc
     await coordinator.disconnect()
     _socket, connected = await open_socket(world.member, world.room.pk)
     assert not connected
+
+
+def _consent_for(world, organisations, *, valid_until=None) -> None:
+    today = timezone.localdate()
+    services.record_consent(
+        world.room, by=world.coordinator, given_by="resident", given_on=today,
+        valid_until=valid_until or today + timedelta(days=90), organisations=organisations,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_member_the_consent_no_longer_covers_does_not_find_the_room_in_their_list():
+    world = build_world()
+    member, coordinator = strong_client(world.member), strong_client(world.coordinator)
+    index = reverse("privacy:index")
+    assert world.room.pseudonym in member.get(index).content.decode()
+
+    _consent_for(world, [world.practice])  # the member works for the welfare organisation
+
+    assert world.room.pseudonym not in member.get(index).content.decode()
+    assert member.get(reverse("privacy:room", args=[world.room.pk])).status_code == 404
+    assert world.room.pseudonym in coordinator.get(index).content.decode()
+    _consent_for(world, [world.practice, world.welfare])
+    assert world.room.pseudonym in member.get(index).content.decode()
+
+
+@pytest.mark.django_db
+def test_consent_runs_at_most_five_years():
+    world = build_world()
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as refused:
+        _consent_for(world, [world.practice, world.welfare], valid_until=date(9999, 12, 31))
+    assert "valid_until" in refused.value.message_dict
+    _consent_for(world, [world.practice, world.welfare], valid_until=today + timedelta(days=1825))
+    assert access.current_consent(world.room).valid_until == today + timedelta(days=1825)
+
+
+@pytest.mark.django_db
+def test_a_consent_to_the_calendars_last_day_gives_a_socket_no_deadline():
+    world = build_world()
+    Consent.objects.filter(room=world.room).update(valid_until=date.max)
+    assert access.consent_ends_at(world.room) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("before", ["²", "-3", "x"])
+def test_a_page_of_older_messages_with_a_bad_number_is_not_found(before):
+    world = build_world()
+    services.post_message(world.room.pk, author=world.member, body="Eerste verslag")
+    url = reverse("privacy:room", args=[world.room.pk])
+    member = strong_client(world.member)
+    assert member.get(url, {"before": "2"}).status_code == 200
+    assert member.get(url, {"before": before}).status_code == 404

@@ -89,6 +89,12 @@ def test_the_edit_form_shows_its_errors_on_the_fields(world, plan):
     goal.refresh_from_db()
     agreement.refresh_from_db()
     assert (goal.title, agreement.owner) == ("Rust in de financiën", world.member)
+    # the form shown again shows the plan (its goals to choose from): that is a read, logged
+    entry = _last_entry(world)
+    assert (entry.action, entry.object_type, entry.object_id, entry.detail) == (
+        "read", "agreement", str(agreement.pk), "edit form"
+    )  # fmt: skip
+    assert entry.user_id_ref == world.member.pk
 
 
 def test_an_owner_who_left_the_room_stays_until_someone_changes_it(world, plan):
@@ -187,3 +193,18 @@ def test_adding_shows_a_refused_owner_on_its_field(world, plan):
     )  # fmt: skip
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.context["agreement_form"].has_error("owner", "invalid_choice")
+
+
+def test_a_removal_the_room_no_longer_takes_is_refused_with_a_reason(world, plan, monkeypatch):
+    """The room stopped taking changes between the page's check and the change itself (the
+    coordinator recorded a withdrawal meanwhile): the person is told, nothing is removed."""
+    from privacy import views
+
+    goal, _agreement = plan
+    client = strong_client(world.coordinator)
+    services.withdraw_consent(world.room, by=world.coordinator)
+    monkeypatch.setattr(views, "_plan_closed", lambda request, rights: None)  # checked before
+    response = client.post(_url("plan_remove", world, "goal", goal), follow=True)
+    assert response.status_code == HTTPStatus.OK
+    assert "neemt geen nieuwe inhoud" in response.content.decode()
+    assert Goal.objects.filter(pk=goal.pk).exists()
