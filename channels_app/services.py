@@ -390,6 +390,19 @@ def _next_change(channel_id: int) -> int:
     return Channel.objects.filter(pk=channel_id).values_list("last_change", flat=True).get()
 
 
+def _thread_start(room: Channel, message_id: int) -> Message | None:
+    """The message of ``room`` a reply with ``parent=message_id`` goes under: one that is not a
+    reply itself."""
+    return Message.objects.filter(pk=message_id, channel=room, parent__isnull=True).first()
+
+
+def _unsent(room: Channel, author: User, attachment_ids: set[int]) -> QuerySet[Attachment]:
+    """Of ``attachment_ids``, the files ``author`` uploaded to ``room`` and has not sent yet."""
+    return Attachment.objects.filter(
+        pk__in=attachment_ids, channel=room, uploader=author, message__isnull=True
+    )
+
+
 class ChannelRooms(ChatEngine[Message]):
     """Channels and direct conversations on the chat engine: threads, mentions, files uploaded
     beforehand, change numbers for ``sync``."""
@@ -434,14 +447,21 @@ class ChannelRooms(ChatEngine[Message]):
         _require(rights.can_post)
         return rights
 
+    def check(self, room: Channel, author: User, extra: Extra) -> None:
+        """The thread's first message and the files, as ``prepare`` and ``posted`` take them:
+        refused here, before a token of the rate limit is spent."""
+        if extra["parent_id"] is not None and not _thread_start(room, extra["parent_id"]):
+            raise ValidationError(_("The message you reply to does not exist."))
+        attachment_ids = set(extra["attachment_ids"])
+        if attachment_ids and _unsent(room, author, attachment_ids).count() != len(attachment_ids):
+            raise ValidationError(_("One of the files does not exist or is already used."))
+
     def prepare(
         self, message: Message, room: Channel, rights: access.ChannelAccess, extra: Extra
     ) -> list[str]:
         parent = None
         if extra["parent_id"] is not None:
-            parent = Message.objects.filter(
-                pk=extra["parent_id"], channel=room, parent__isnull=True
-            ).first()
+            parent = _thread_start(room, extra["parent_id"])
             if parent is None:
                 raise ValidationError(_("The message you reply to does not exist."))
             room.last_change += 1  # its reply count changes
@@ -456,9 +476,7 @@ class ChannelRooms(ChatEngine[Message]):
     ) -> None:
         attachment_ids = set(extra["attachment_ids"])
         if attachment_ids:
-            attached = Attachment.objects.filter(
-                pk__in=attachment_ids, channel=room, uploader=message.author, message__isnull=True
-            ).update(message=message)
+            attached = _unsent(room, message.author, attachment_ids).update(message=message)
             if attached != len(attachment_ids):
                 raise ValidationError(_("One of the files does not exist or is already used."))
         mentioned = _mentioned(room, message.body) - {message.author_id}
@@ -554,9 +572,30 @@ post_message = CHANNELS.post
 
 def _editable(message: Message, by: User) -> None:
     rights = access.access_for(by, message.channel)
+    _require_not_deleted(message)
+    _require(rights.can_read and (message.author_id == by.pk or rights.can_moderate))
+
+
+def _require_not_deleted(message: Message) -> None:
     if message.is_deleted:
         raise ValidationError(_("This message has been deleted."))
-    _require(rights.can_read and (message.author_id == by.pk or rights.can_moderate))
+
+
+def _change_of(message: Message) -> int:
+    """The room's next change number for a change of ``message``, which is read again.
+
+    The number locks the room's row (``_next_change``) and every change of a message takes that
+    lock before it writes, so the message read now stays as it is until this transaction ends:
+    a delete that committed while this waited for the lock shows here, and the caller's copy
+    (read before, outside the transaction) is brought up to date with it. Raises
+    ValidationError for a deleted message.
+    """
+    change = _next_change(message.channel_id)
+    message.refresh_from_db(
+        from_queryset=Message.objects.select_related("channel", *CHANNELS.related)
+    )
+    _require_not_deleted(message)
+    return change
 
 
 @transaction.atomic
@@ -564,10 +603,11 @@ def edit_message(message: Message, *, by: User, body: Any) -> Message:
     _require(message.author_id == by.pk)
     _editable(message, by)
     _require(access.access_for(by, message.channel).can_post)
-    message.body = clean_body(body)
-    message.body_html = render_markdown(message.body, chat=True)
+    body = clean_body(body)
+    message.change_seq = _change_of(message)
+    message.body = body
+    message.body_html = render_markdown(body, chat=True)
     message.edited_at = timezone.now()
-    message.change_seq = _next_change(message.channel_id)
     message.save(update_fields=["body", "body_html", "edited_at", "change_seq"])
     _broadcast(message.channel.group_name, message_frame(message, "message.updated"))
     return message
@@ -581,11 +621,11 @@ def delete_message(message: Message, *, by: User) -> Message:
 
 
 def _tombstone(message: Message, by: User) -> Message:
+    message.change_seq = _change_of(message)
     message.deleted_at = timezone.now()
     message.deleted_by = by
     message.body = ""
     message.body_html = ""
-    message.change_seq = _next_change(message.channel_id)
     message.save(update_fields=["deleted_at", "deleted_by", "body", "body_html", "change_seq"])
     message.reactions.all().delete()
     message.mentions.all().delete()
@@ -597,11 +637,10 @@ def _tombstone(message: Message, by: User) -> Message:
 def pin_message(message: Message, *, by: User, pinned: bool = True) -> Message:
     rights = access.access_for(by, message.channel)
     _require(rights.can_moderate or (rights.member and message.channel.is_direct))
-    if message.is_deleted:
-        raise ValidationError(_("This message has been deleted."))
+    _require_not_deleted(message)
+    message.change_seq = _change_of(message)
     message.pinned_at = timezone.now() if pinned else None
     message.pinned_by = by if pinned else None
-    message.change_seq = _next_change(message.channel_id)
     message.save(update_fields=["pinned_at", "pinned_by", "change_seq"])
     _broadcast(message.channel.group_name, message_frame(message, "message.updated"))
     return message
@@ -620,13 +659,12 @@ def toggle_reaction(message: Message, *, by: User, emoji: Any) -> dict[str, list
         raise ValidationError(_("This reaction is not available."))
     rights = access.access_for(by, message.channel)
     _require(rights.can_post)
-    if message.is_deleted:
-        raise ValidationError(_("This message has been deleted."))
+    _require_not_deleted(message)
+    message.change_seq = _change_of(message)
     removed, _n = Reaction.objects.filter(message=message, user=by, emoji=emoji).delete()
     if not removed:
         Reaction.objects.create(message=message, user=by, emoji=emoji)
     summary = reaction_summary(message)
-    message.change_seq = _next_change(message.channel_id)
     Message.objects.filter(pk=message.pk).update(change_seq=message.change_seq)
     getattr(message, "_prefetched_objects_cache", {}).pop("reactions", None)
     frame = reaction_frame(message, summary)
@@ -656,8 +694,7 @@ def report_message(message: Message, *, by: User, reason: Any) -> Report:
     """Anyone who can read a message can report it. The channel's moderators are notified, or,
     where it has none (direct conversations), the platform's moderators."""
     _require(access.access_for(by, message.channel).can_read)
-    if message.is_deleted:
-        raise ValidationError(_("This message has been deleted."))
+    _require_not_deleted(message)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationError(_("Say briefly what is wrong with this message."))
@@ -700,6 +737,10 @@ def resolve_report(report: Report, *, by: User, outcome: str) -> None:
         raise ValidationError(_("This report has already been handled."))
     reports = [report]
     if outcome == Report.Outcome.REMOVED:
+        # The room's row first: every change of a message locks it before the message's row
+        # (``_change_of``), and locks taken in the other order could wait for each other.
+        room = Message.objects.values_list("channel_id", flat=True).get(pk=report.message_id)
+        Channel.objects.select_for_update().filter(pk=room).values_list("pk").get()
         message = Message.objects.select_for_update().get(pk=report.message_id)
         if not message.is_deleted:
             _tombstone(message, by)

@@ -114,6 +114,11 @@ class ChatEngine(Generic[M]):
     def may_post(self, user: Any, room: Any) -> Any:
         raise NotImplementedError
 
+    def check(self, room: Any, author: Any, extra: Extra) -> None:
+        """Refuses what ``prepare`` or ``posted`` would refuse, before a token of the rate limit
+        is spent: a refused message spends nothing. Runs without locks; the hooks check again
+        in the transaction."""
+
     def prepare(self, message: M, room: Any, rights: Any, extra: Extra) -> list[str]:
         return []
 
@@ -177,6 +182,7 @@ class ChatEngine(Generic[M]):
             if room is None:
                 raise PermissionDenied
             self.may_post(author, room)
+            self.check(room, author, extra)
             check_rate(author)
             with transaction.atomic():
                 room = self.room_model.objects.select_for_update().get(pk=room_id)

@@ -171,3 +171,50 @@ async def test_files_go_along_with_a_websocket_send_once(closed_room):
     assert await database_sync_to_async(Message.objects.count)() == 1
     await member.disconnect()
     await owner.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_send_refused_for_its_thread_or_its_files_spends_no_token(closed_room, settings):
+    """A reply to a message that is not a thread's start here, or files that are not the
+    author's unsent ones in this room, are ``invalid`` and count nothing against the limit."""
+    room = closed_room
+
+    def other_rooms_and_files():
+        thread, _ = services.post_message(room.channel.pk, author=room.member, body="Draad")
+        reply, _ = services.post_message(
+            room.channel.pk, author=room.member, body="Antwoord", parent_id=thread.pk
+        )
+        elsewhere = services.create_channel(by=room.outsider, kind="closed", name="Elders")
+        foreign, _ = services.post_message(elsewhere.pk, author=room.outsider, body="Daar")
+        own_room = services.create_channel(by=room.owner, kind="closed", name="Eigen hoek")
+        used = services.upload_attachment(room.channel, by=room.owner, upload=pdf())
+        Attachment.objects.filter(pk=used.pk).update(message=thread)
+        files = [
+            services.upload_attachment(room.channel, by=room.member, upload=pdf()),
+            services.upload_attachment(own_room, by=room.owner, upload=pdf()),
+            used,
+        ]
+        return [{"parent": 987654}, {"parent": foreign.pk}, {"parent": reply.pk}] + [
+            {"attachments": [file.pk]} for file in files
+        ]
+
+    refused = await database_sync_to_async(other_rooms_and_files)()
+    settings.MESSAGE_RATE_LIMIT = (2, 60)
+    owner = await subscribed(room.owner, room.channel.pk)
+    for extra in refused:
+        await owner.send_json_to(
+            {"type": "send", "room": room.channel.pk, "body": "Fout", "ref": "x", **extra}
+        )
+        error = await receive_until(owner, "error")
+        assert (error["code"], error["ref"]) == ("invalid", "x"), extra
+    for n in range(2):
+        await owner.send_json_to({"type": "send", "room": room.channel.pk, "body": f"Goed {n}"})
+        await receive_until(owner, "ack")
+    await owner.send_json_to({"type": "send", "room": room.channel.pk, "body": "Te veel"})
+    assert (await receive_until(owner, "error"))["code"] == "rate_limited"
+    mine = Message.objects.filter(author=room.owner)
+    assert await database_sync_to_async(mine.count)() == 2
+    assert not await database_sync_to_async(
+        Attachment.objects.filter(uploader=room.owner, message__author=room.owner).exists
+    )()
+    await owner.disconnect()
