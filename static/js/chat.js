@@ -22,6 +22,9 @@ const TYPING_SHOWN = 5_000;
 const READ_DELAY = 1_000;
 const ACK_WAIT = 3_000;
 const RECONNECTED_SHOWN = 4_000;
+// A sync the server answered with an error is asked again after this, doubling up to the most.
+const SYNC_RETRY_FIRST = 1_000;
+const SYNC_RETRY_MAX = 30_000;
 // Close codes for good (core/protocol.py), and the status element's data attribute that says
 // why: signed out (or the password changed elsewhere), no access any more, and (case rooms) the
 // recent step with the second factor ran out.
@@ -92,6 +95,11 @@ export class LiveRoom {
     // the socket was down show too.
     this.changes = intData(root, "lastChange") ?? 0;
     this.syncAfter = 0;
+    // The reference of the sync waiting for its answer: the thread in the panel has its
+    // channel's room number, so only the ref tells whose `synced` or error it is.
+    this.syncRef = null;
+    this.syncFailures = 0;
+    this.syncTimer = null;
     this.readSent = 0;
     this.pending = new Map(); // client id -> {body, parent, li, acked}
     this.typists = new Map(); // user id -> {name, timer}
@@ -127,6 +135,13 @@ export class LiveRoom {
 
   start() {
     this.root.classList.add("wijk-room--live");
+    // messages written here before the room was left, which the server has not acknowledged
+    // yet: they are this room's to send again (workspace.js, keepSending)
+    for (const [clientId, pending] of this.workspace?.takeBack(this.room, this.thread) ?? []) {
+      this.pending.set(clientId, pending);
+      this.list.querySelector("[data-empty]")?.remove();
+      this.list.append(pending.li);
+    }
     for (const li of this.root.querySelectorAll("li[data-id]")) this.prepareRow(li);
     this.decorate();
     this.observer.observe(this.list, { childList: true });
@@ -154,8 +169,22 @@ export class LiveRoom {
       },
       outside,
     );
-    if (!this.shared) this.connection.start();
-    else if (this.isOpen()) this.onOpen(true);
+    if (!this.shared) {
+      // a message not yet stored is lost with the page: the browser asks first (the tab's
+      // socket asks for its rooms in workspace.js)
+      window.addEventListener("beforeunload", (event) => {
+        if (this.unsent()) {
+          event.preventDefault();
+          event.returnValue = true;
+        }
+      });
+      this.connection.start();
+    } else if (this.isOpen()) this.onOpen(true);
+  }
+
+  /** Whether a message written here has not been acknowledged by the server yet. */
+  unsent() {
+    return Array.from(this.pending.values()).some((pending) => !pending.acked);
   }
 
   /** Another room takes this one's place (workspace.js): the socket stays, the room goes. */
@@ -166,11 +195,19 @@ export class LiveRoom {
     }
     this.actions.commitDelete();
     this.composing?.saveDraft();
+    // a message not stored yet goes on being sent on the tab's socket, as it would here
+    for (const [clientId, pending] of this.pending) {
+      if (pending.acked) continue;
+      const draft = this.composing?.key;
+      this.workspace.keepSending(clientId, this.sendFrame(clientId), pending, draft);
+    }
+    this.pending.clear();
     this.stopped = true;
     this.leaving.abort();
     this.observer.disconnect();
     clearTimeout(this.readTimer);
     clearTimeout(this.statusTimer);
+    clearTimeout(this.syncTimer);
     for (const typist of this.typists.values()) clearTimeout(typist.timer);
   }
 
@@ -180,7 +217,10 @@ export class LiveRoom {
   setConnection(state) {
     if (this.stopped) return;
     this.root.dataset.connection = state;
-    if (state === "offline") this.syncing = false;
+    if (state === "offline") {
+      this.syncing = false;
+      this.syncRef = null;
+    }
   }
 
   isOpen() {
@@ -241,17 +281,39 @@ export class LiveRoom {
     // the tab's socket serves the other rooms too; it ends only when the server ends it
     if (!this.shared) this.connection.stop();
     clearTimeout(this.readTimer);
+    clearTimeout(this.syncTimer);
     for (const typist of this.typists.values()) clearTimeout(typist.timer);
     this.typists.clear();
     this.renderTyping();
   }
 
   sync(after) {
-    const frame = { type: "sync", room: this.room, after, changes_after: this.changes };
-    if (this.send({ ...frame, ref: this.nextRef("sync") })) {
+    clearTimeout(this.syncTimer);
+    const ref = this.nextRef("sync");
+    const frame = { type: "sync", room: this.room, after, changes_after: this.changes, ref };
+    if (this.send(frame)) {
       this.syncing = true;
+      this.syncRef = ref;
       this.syncAfter = after;
     }
+  }
+
+  /**
+   * The server could not answer the sync (an error frame with its ref): gaps count again, and
+   * the sync is asked again after a while, longer after each failure in a row.
+   */
+  retrySync() {
+    this.syncing = false;
+    this.syncRef = null;
+    const delay = Math.min(SYNC_RETRY_MAX, SYNC_RETRY_FIRST * 2 ** this.syncFailures);
+    this.syncFailures += 1;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(
+      () => {
+        if (!this.stopped && !this.syncing) this.sync(this.syncAfter);
+      },
+      delay * (0.8 + Math.random() * 0.4),
+    );
   }
 
   /** Follows the room's change numbers; a gap means the socket missed something. */
@@ -280,6 +342,9 @@ export class LiveRoom {
         this.readSent = Math.max(this.readSent, frame.last_read_seq ?? 0);
         break;
       case "synced":
+        // the answer to another live room's sync (the panel's thread, or the channel's)
+        if (frame.ref !== this.syncRef) break;
+        this.syncFailures = 0;
         if (typeof frame.last_change === "number") {
           this.changes = Math.max(this.changes, frame.last_change);
         }
@@ -287,6 +352,7 @@ export class LiveRoom {
           this.sync(this.syncAfter);
         } else {
           this.syncing = false;
+          this.syncRef = null;
           this.scheduleRead();
         }
         break;
@@ -446,6 +512,10 @@ export class LiveRoom {
   onError(frame) {
     // a sidebar room that can no longer be followed (left, removed) keeps its last counts
     if (String(frame.ref ?? "").startsWith(`${FOLLOW}-`)) return;
+    if (this.syncRef !== null && frame.ref === this.syncRef) {
+      this.retrySync();
+      return;
+    }
     if (Array.isArray(frame.rooms) && !frame.rooms.includes(this.room)) return;
     // an edit that was not stored says so in its own form
     if (this.actions.onError(frame)) return;
@@ -883,11 +953,17 @@ export class LiveRoom {
   transmit(clientId) {
     const pending = this.pending.get(clientId);
     if (!pending || pending.acked) return;
+    this.send(this.sendFrame(clientId));
+  }
+
+  /** The `send` frame of a pending message: the same, with the same client id, every time. */
+  sendFrame(clientId) {
+    const pending = this.pending.get(clientId);
     const frame = { type: "send", room: this.room, body: pending.body, client_id: clientId };
     if (pending.parent) frame.parent = pending.parent;
     if (pending.attachments?.length) frame.attachments = pending.attachments;
     frame.ref = clientId; // an error frame for this send carries it back
-    this.send(frame);
+    return frame;
   }
 
   showStatus(message, kind = "info", clearAfter = 0) {

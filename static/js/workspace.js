@@ -42,13 +42,19 @@ export class Workspace {
     // The rooms this socket follows (answered `subscribed`): opening one of them needs no new
     // subscription, only a `sync`. A new socket follows nothing until it subscribes again.
     this.followed = new Set();
+    // Messages of a room that was left (or a thread closed) before the server acknowledged
+    // them: they go out again after every reconnect until it does, as if the room were still
+    // on the screen, and go back into the room's list if it is opened again meanwhile.
+    this.outbox = new Map(); // client id -> {frame, pending, draft}
     this.connection = new Connection({
       open: () => {
         this.followed.clear();
         this.room?.onOpen();
         this.panel?.onOpen(true);
+        for (const { frame } of this.outbox.values()) this.connection.send(frame);
       },
       frame: (frame) => {
+        this.settle(frame);
         if (frame.type === "subscribed") this.followed.add(frame.room);
         if (frame.type === "membership.removed") this.followed.delete(frame.room);
         badges.handle(frame);
@@ -76,6 +82,13 @@ export class Workspace {
     this.room.start();
     this.connection.start();
     history.replaceState({ room: true }, "");
+    // a message not yet stored is lost with the page: the browser asks first
+    window.addEventListener("beforeunload", (event) => {
+      if (this.outbox.size || this.live().some((room) => room.unsent())) {
+        event.preventDefault();
+        event.returnValue = true;
+      }
+    });
     this.shown = this.address(location.href);
     document.addEventListener("click", (event) => this.onClick(event));
     document.addEventListener("keydown", (event) => this.onKeydown(event));
@@ -199,15 +212,11 @@ export class Workspace {
   }
 
   /**
-   * Opens the room at `url` in place of the one on the screen. Messages still being sent keep
-   * the room (the page loads instead, as without this script); anything the server does not
-   * answer with a room (a closed room's page, a sign-in) loads as a page.
+   * Opens the room at `url` in place of the one on the screen (messages still being sent there
+   * go on being sent: keepSending); anything the server does not answer with a room (a closed
+   * room's page, a sign-in) loads as a page.
    */
   async open(url, push = true) {
-    if (this.live().some((room) => room.pending.size)) {
-      location.assign(url);
-      return;
-    }
     this.opening += 1;
     const opening = this.opening;
     const root = await this.fetchRoom(url);
@@ -270,17 +279,13 @@ export class Workspace {
 
   /**
    * Opens the thread or details at `url` in the panel next to the room, in place of what is
-   * shown there. Replies still being sent in the panel keep it (the thread loads as a page).
+   * shown there (replies still being sent in the panel go on being sent: keepSending).
    */
   async openPanel(url, kind, push = true) {
     const address = this.address(url);
     const hash = new URL(url, location.href).hash;
     if (this.side?.dataset.address === address) {
       this.focusPanel(hash);
-      return;
-    }
-    if (this.panel?.pending.size) {
-      location.assign(url);
       return;
     }
     this.opening += 1;
@@ -370,6 +375,48 @@ export class Workspace {
     // the reference marks it as following only (chat.js ignores its errors)
     for (const frame of badges.follow(added, `follow-new-${this.follows}`)) {
       this.connection.send(frame);
+    }
+  }
+
+  /**
+   * A message of a room that is being left, which the server has not acknowledged yet: it is
+   * sent again after every reconnect (with its client id, so it is stored once) until the
+   * server acknowledges or refuses it. `draft` is its room's draft key (composer.js).
+   */
+  keepSending(clientId, frame, pending, draft) {
+    // an open socket has it already: the room sent it on this socket
+    this.outbox.set(clientId, { frame, pending, draft });
+  }
+
+  /** The outbox's messages of the room (and thread) being opened again, now its own. */
+  takeBack(room, thread) {
+    const taken = [];
+    for (const [clientId, sent] of this.outbox) {
+      if (sent.frame.room === room && (sent.frame.parent ?? null) === thread) {
+        taken.push([clientId, sent.pending]);
+        this.outbox.delete(clientId);
+      }
+    }
+    return taken;
+  }
+
+  /**
+   * The server's answer to a message in the outbox: stored (`ack`), or refused (an error with
+   * its client id), when its text goes back into its room's draft, so that nothing written is
+   * lost; the room on the screen shows the error.
+   */
+  settle(frame) {
+    const clientId = frame.type === "ack" ? frame.client_id : frame.type === "error" && frame.ref;
+    const sent = clientId ? this.outbox.get(clientId) : undefined;
+    if (!sent) return;
+    this.outbox.delete(clientId);
+    if (frame.type !== "error" || !sent.draft) return;
+    try {
+      const draft = sessionStorage.getItem(sent.draft)?.trim();
+      const body = sent.pending.body;
+      sessionStorage.setItem(sent.draft, draft ? `${body}\n${draft}` : body);
+    } catch {
+      // storage full or refused
     }
   }
 

@@ -464,3 +464,56 @@ def test_a_tab_whose_socket_missed_a_message_fetches_it_at_the_next_pong(chat):
     expect(_message(chat.anna_page, body)).to_have_count(1, timeout=LIVE)
     assert pings and pings[-1]["rooms"] == [chat.channel.pk]
     expect(chat.anna_page.locator(".wijk-room")).to_have_attribute("data-connection", "live")
+
+
+def test_a_sync_the_server_could_not_answer_is_asked_again_with_growing_pauses(chat):
+    """The server answers the page's sync with an error (here made by the line between them):
+    the page asks again after a pause, longer each time, and fetches what it missed once the
+    server answers."""
+    failing = True
+    lose = True
+    syncs: list[dict] = []
+
+    def relay(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if lose and isinstance(message, str) and '"type":"message.created"' in message:
+                return  # lost on the way, the socket stays open
+            socket.send(message)
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "sync":
+                syncs.append(frame)
+                if failing:
+                    error = {"type": "error", "code": "internal_error", "ref": frame["ref"]}
+                    socket.send(json.dumps({**error, "message": "Er ging iets mis."}))
+                    return
+            server.send(message)
+
+        server.on_message(from_server)
+        socket.on_message(from_page)
+
+    chat.anna_page.clock.install()
+    chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
+    open_room(chat.anna_page, chat.url)
+    open_room(chat.bert_page, chat.url)
+
+    body = "Een bericht dat onderweg verloren ging: het overleg is om vier uur."
+    bert_composer = chat.bert_page.locator("[data-composer] textarea")
+    bert_composer.fill(body)
+    bert_composer.press("Enter")
+    expect(chat.bert_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+    chat.anna_page.wait_for_timeout(1_500)  # long enough for a live message to show
+    expect(_message(chat.anna_page, body)).to_have_count(0)
+    lose = False
+
+    # asked again after about 1, 2 and 4 seconds: not once, and not in a loop
+    chat.anna_page.clock.run_for(10_000)
+    chat.anna_page.wait_for_timeout(500)
+    assert 3 <= len(syncs) <= 5, syncs
+    # the server answers again: the next try (before the next ping) fetches the message
+    failing = False
+    chat.anna_page.clock.run_for(15_000)
+    expect(_message(chat.anna_page, body)).to_have_count(1, timeout=LIVE)

@@ -8,10 +8,10 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from channels_app import services
-from channels_app.models import Attachment, Channel
+from channels_app.models import Attachment, Channel, Message
 from tests.e2e import LIVE, open_room, session_cookie
 from tests.factories import ProfessionalFactory, UserFactory
 
@@ -445,3 +445,82 @@ def test_files_upload_with_progress_can_be_removed_and_go_with_the_message(works
     expect(arrived.get_by_role("link", name=re.compile("verslag.pdf"))).to_be_visible(timeout=LIVE)
     expect(arrived.get_by_role("link", name=re.compile("plan.pdf"))).to_be_visible()
     expect(arrived.get_by_role("link", name=re.compile("notities"))).to_have_count(0)
+
+
+# Whether leaving the page now would lose a message: the page asks the browser to confirm.
+LEAVING_LOSES = """() => {
+    const event = new Event("beforeunload", { cancelable: true });
+    window.dispatchEvent(event);
+    return event.defaultPrevented;
+}"""
+
+
+def test_a_message_not_yet_sent_goes_along_when_switching_rooms(workspace, pages):
+    """Written while the socket was down, then off to another room: the message is not lost.
+    It is there, still being sent, when Anna comes back, and goes out once when the socket
+    returns, wherever she is then; until then, leaving the page asks first."""
+    anna, bert = pages
+    sockets: list[WebSocketRoute] = []
+    refuse = False
+
+    def relay(socket: WebSocketRoute) -> None:
+        # Stands between Anna's page and the server, so the test can cut the line.
+        if refuse:
+            socket.close()
+            return
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    anna.route_web_socket(re.compile(r"/ws/$"), relay)
+    open_room(anna, workspace.url(workspace.gezond))
+    _mark_page(anna)
+    assert not anna.evaluate(LEAVING_LOSES)
+    room = anna.locator(".wijk-room")
+    refuse = True
+    sockets[-1].close()
+    expect(room).not_to_have_attribute("data-connection", "live", timeout=LIVE)
+
+    body = "Geschreven in de kelder: het gezin verhuist vrijdag."
+    box = anna.locator("[data-composer] textarea")
+    box.fill(body)
+    box.press("Enter")
+    pending = anna.locator(".wijk-message--pending")
+    expect(pending).to_have_count(1)
+    assert anna.evaluate(LEAVING_LOSES)
+
+    heading = anna.get_by_role("heading", level=1)
+    sidebar = anna.get_by_role("navigation", name="Kanalen en gesprekken")
+    sidebar.get_by_role("link", name="Geldzorgen Hoensbroek").click()
+    expect(heading).to_have_text("Geldzorgen Hoensbroek")
+    expect(pending).to_have_count(0)
+    assert anna.evaluate(LEAVING_LOSES)
+    # back: the message is in its room, still being sent
+    sidebar.get_by_role("link", name="Samen Heerlen Gezond").click()
+    expect(heading).to_have_text(re.compile(r"^Samen Heerlen Gezond"))
+    expect(pending).to_have_text(re.compile(re.escape(body)))
+
+    # away again, and the socket comes back meanwhile: the message goes out, once
+    sidebar.get_by_role("link", name="Geldzorgen Hoensbroek").click()
+    expect(heading).to_have_text("Geldzorgen Hoensbroek")
+    refuse = False
+    expect(room).to_have_attribute("data-connection", "live", timeout=4 * LIVE)
+    stored = Message.objects.filter(channel=workspace.gezond, body=body)
+    for _ in range(LIVE // 100):
+        if stored.exists():
+            break
+        anna.wait_for_timeout(100)
+    assert stored.count() == 1
+    open_room(bert, workspace.url(workspace.gezond))
+    expect(_rows(bert).filter(has_text=body)).to_have_count(1)
+    for _ in range(LIVE // 100):
+        if not anna.evaluate(LEAVING_LOSES):
+            break
+        anna.wait_for_timeout(100)
+    assert not anna.evaluate(LEAVING_LOSES)
+
+    sidebar.get_by_role("link", name="Samen Heerlen Gezond").click()
+    expect(heading).to_have_text(re.compile(r"^Samen Heerlen Gezond"))
+    expect(_rows(anna).filter(has_text=body)).to_have_count(1, timeout=LIVE)
+    expect(pending).to_have_count(0, timeout=LIVE)
+    _still_the_same_page(anna)
+    assert stored.count() == 1

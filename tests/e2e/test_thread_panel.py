@@ -6,10 +6,11 @@ a phone."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from channels_app import services
 from channels_app.models import Message
@@ -115,6 +116,47 @@ def test_a_thread_opens_next_to_its_channel_and_replies_arrive_live(workspace, p
     expect(panel).to_have_count(0)
     assert anna.evaluate("window.loadedOnce === true"), "the page was loaded again"
     assert len(sockets) == 1, sockets
+
+
+def _in_a_thread(function, *args, **kwargs):
+    """Runs a service outside Playwright's event loop (its broadcast needs async_to_sync)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+def test_the_channel_does_not_take_the_threads_sync_answer_for_its_own(workspace, pages, question):
+    """The channel's socket missed an edit; the thread opened next to it syncs, and its answer
+    (the same room number) names the newest change. The channel must not take that number for
+    its own: the next pong shows it the gap, and it fetches the edit."""
+    anna, _bert = pages
+    notice, _ = services.post_message(
+        workspace.gezond.pk, author=workspace.bert, body="Overleg op dinsdag."
+    )
+    lose = True
+
+    def relay(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if lose and isinstance(message, str) and '"type":"message.updated"' in message:
+                return  # lost on the way, the socket stays open
+            socket.send(message)
+
+        server.on_message(from_server)
+
+    anna.clock.install()
+    anna.route_web_socket(re.compile(r"/ws/$"), relay)
+    open_room(anna, workspace.url(workspace.gezond))
+    _in_a_thread(services.edit_message, notice, by=workspace.bert, body="Overleg op donderdag.")
+    body = _channel_rows(anna).filter(has_text="Overleg op").locator(".wijk-message__body")
+    anna.wait_for_timeout(1_500)  # long enough for a live edit to show
+    expect(body).to_have_text("Overleg op dinsdag.")
+
+    _open_thread(anna, "budgetcursus")
+    anna.wait_for_timeout(1_000)  # the thread's sync is answered
+    lose = False
+    anna.clock.run_for(31_000)  # the page pings every 30 s
+    expect(body).to_have_text("Overleg op donderdag.", timeout=LIVE)
 
 
 def test_on_a_phone_the_thread_lies_over_the_channel(workspace, pages, question):
