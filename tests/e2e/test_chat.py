@@ -422,6 +422,21 @@ def test_the_notifications_page_lists_a_new_notification_as_it_arrives(chat):
     expect(notifications.locator("[data-notifications] time")).to_have_text(live_time)
 
 
+def _bert_sends_what_anna_misses(chat) -> str:
+    """Both open the room; Bert's message is stored, and lost on its way to Anna's page (her
+    test's relay drops it)."""
+    open_room(chat.anna_page, chat.url)
+    open_room(chat.bert_page, chat.url)
+    body = "Een bericht dat onderweg verloren ging: het overleg is om vier uur."
+    bert_composer = chat.bert_page.locator("[data-composer] textarea")
+    bert_composer.fill(body)
+    bert_composer.press("Enter")
+    expect(chat.bert_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
+    chat.anna_page.wait_for_timeout(1_500)  # long enough for a live message to show
+    expect(_message(chat.anna_page, body)).to_have_count(0)
+    return body
+
+
 def test_a_tab_whose_socket_missed_a_message_fetches_it_at_the_next_pong(chat):
     """The socket stays open but a broadcast never reaches it (the channel layer lost it): the
     page's next ping asks for the room's newest numbers, the pong names one the page has not
@@ -448,16 +463,7 @@ def test_a_tab_whose_socket_missed_a_message_fetches_it_at_the_next_pong(chat):
 
     chat.anna_page.clock.install()
     chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
-    open_room(chat.anna_page, chat.url)
-    open_room(chat.bert_page, chat.url)
-
-    body = "Een bericht dat onderweg verloren ging: het overleg is om vier uur."
-    bert_composer = chat.bert_page.locator("[data-composer] textarea")
-    bert_composer.fill(body)
-    bert_composer.press("Enter")
-    expect(chat.bert_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
-    chat.anna_page.wait_for_timeout(1_500)  # long enough for a live message to show
-    expect(_message(chat.anna_page, body)).to_have_count(0)
+    body = _bert_sends_what_anna_misses(chat)
 
     lose = False
     chat.anna_page.clock.run_for(31_000)  # the page pings every 30 s
@@ -497,16 +503,7 @@ def test_a_sync_the_server_could_not_answer_is_asked_again_with_growing_pauses(c
 
     chat.anna_page.clock.install()
     chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
-    open_room(chat.anna_page, chat.url)
-    open_room(chat.bert_page, chat.url)
-
-    body = "Een bericht dat onderweg verloren ging: het overleg is om vier uur."
-    bert_composer = chat.bert_page.locator("[data-composer] textarea")
-    bert_composer.fill(body)
-    bert_composer.press("Enter")
-    expect(chat.bert_page.locator(".wijk-message--pending")).to_have_count(0, timeout=LIVE)
-    chat.anna_page.wait_for_timeout(1_500)  # long enough for a live message to show
-    expect(_message(chat.anna_page, body)).to_have_count(0)
+    body = _bert_sends_what_anna_misses(chat)
     lose = False
 
     # asked again after about 1, 2 and 4 seconds: not once, and not in a loop
