@@ -112,14 +112,20 @@ def display_name(original: str, sniffed: Sniffed) -> str:
     return f"{stem[:100]}{sniffed.extension}"
 
 
+def accepted(upload: UploadedFile[Any]) -> Sniffed:
+    """``upload``'s real type; ValidationError (code ``refused_file``) for a file no message may
+    carry."""
+    try:
+        return sniff(upload)
+    except RefusedFile as refusal:
+        raise ValidationError(str(refusal), code="refused_file") from None
+
+
 def stored_upload(model: type[F], *, by: Any, upload: UploadedFile[Any], **owner: Any) -> F:
     """A new, unsaved ``model`` row for ``upload`` whose bytes are already written to storage
     under a random name; the name shown is cleaned, the type sniffed. Raises ValidationError
     (code ``refused_file``) for a file no message may carry."""
-    try:
-        sniffed = sniff(upload)
-    except RefusedFile as refusal:
-        raise ValidationError(str(refusal), code="refused_file") from None
+    sniffed = accepted(upload)
     item = model(
         uploader=by,
         name=display_name(getattr(upload, "name", ""), sniffed),

@@ -29,7 +29,7 @@ from channels_app import notifications
 from core import metrics
 from core.chat import RateLimited
 from core.engine import ChatEngine, Extra
-from core.files import delete_stored, stored_upload
+from core.files import accepted, delete_stored, stored_upload
 from core.links import absolute_url
 from core.protocol import broadcast_after_commit
 from directory.access import is_verified, organisation_ids_of
@@ -565,6 +565,12 @@ class CaseRooms(ChatEngine[CaseMessage]):
 
     def seen_again(self, message: CaseMessage, user: User) -> None:
         _require(_rights(message.room, user).is_member)
+
+    def check(self, room: CaseRoom, author: User, extra: Extra) -> None:
+        """A file no message may carry is refused before a token of the rate limit is spent
+        (and again, as it is stored, in ``posted``)."""
+        for upload in extra["uploads"]:
+            accepted(upload)
 
     def metric_kind(self, room: CaseRoom) -> str:
         return metrics.CASE_ROOM

@@ -178,3 +178,20 @@ def test_a_successful_post_keeps_its_file(world, tmp_path, settings):
     item = _post_with_file(world)
     assert Path(item.file.path).exists()
     assert _files(tmp_path) == [Path(item.file.path)]
+
+
+def test_a_refused_file_spends_no_token_of_the_rate_limit(world, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    settings.MESSAGE_RATE_LIMIT = (1, 60)
+    for attempt in range(3):
+        bad = SimpleUploadedFile("script.pdf", b"#!/bin/sh\necho hi\n", "application/pdf")
+        with pytest.raises(ValidationError) as refused:
+            services.post_message(world.room.pk, author=world.member, body=f"{attempt}",
+                                  uploads=[bad])  # fmt: skip
+        assert refused.value.code == "refused_file"
+    good = SimpleUploadedFile("brief.pdf", PDF, "application/pdf")
+    services.post_message(
+        world.room.pk, author=world.member, body="Nu met een goed bestand", uploads=[good]
+    )
+    assert CaseMessage.objects.filter(body="Nu met een goed bestand").count() == 1
+    assert CaseFile.objects.count() == 1
