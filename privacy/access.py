@@ -79,7 +79,13 @@ class CaseAccess:
 
     @property
     def is_invited(self) -> bool:
-        return self.membership is not None and self.membership.status == CaseMember.Status.INVITED
+        """Invited, and covered by the consent: an invitation the consent no longer covers
+        (it was narrowed since) opens nothing, as for anyone else."""
+        return (
+            self.membership is not None
+            and self.membership.status == CaseMember.Status.INVITED
+            and self.covered
+        )
 
     @property
     def can_read(self) -> bool:
@@ -226,7 +232,10 @@ def access_for(user: Any, room: CaseRoom) -> CaseAccess:
     covered = True
     if getattr(user, "is_authenticated", False) and user.is_active:
         membership = CaseMember.objects.filter(room=room, user=user).first()
-        if membership is not None and membership.is_active:
+        if membership is not None and membership.status in (
+            CaseMember.Status.ACTIVE,
+            CaseMember.Status.INVITED,
+        ):
             membership.user = user
             covered = is_covered(room, membership)
     return CaseAccess(

@@ -138,3 +138,19 @@ def test_a_page_of_older_messages_with_a_bad_number_is_not_found(before):
     member = strong_client(world.member)
     assert member.get(url, {"before": "2"}).status_code == 200
     assert member.get(url, {"before": before}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_invitation_the_consent_no_longer_covers_opens_nothing():
+    world = build_world()
+    services.invite(world.room, by=world.coordinator, user=world.outsider)
+    invitee = strong_client(world.outsider)
+    join, index = reverse("privacy:join", args=[world.room.pk]), reverse("privacy:index")
+    assert invitee.get(join).status_code == 200
+
+    _consent_for(world, [world.practice])  # the invitee works for the welfare organisation
+
+    assert invitee.get(join).status_code == 404
+    assert world.room.pseudonym not in invitee.get(index).content.decode()
+    _consent_for(world, [world.practice, world.welfare])
+    assert invitee.get(join).status_code == 200
