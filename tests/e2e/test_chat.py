@@ -422,6 +422,42 @@ def test_the_notifications_page_lists_a_new_notification_as_it_arrives(chat):
     expect(notifications.locator("[data-notifications] time")).to_have_text(live_time)
 
 
+@dataclass
+class _LossyLine:
+    """Stands between Anna's page and the server: while ``lose``, new messages are lost on the
+    way (the socket stays open); while ``fail_syncs``, the page's syncs are answered with an
+    error instead of reaching the server. Keeps what the page sent."""
+
+    lose: bool = True
+    fail_syncs: bool = False
+
+    def __post_init__(self) -> None:
+        self.frames: list[dict] = []
+
+    def sent(self, kind: str) -> list[dict]:
+        return [frame for frame in self.frames if frame.get("type") == kind]
+
+    def relay(self, socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if self.lose and isinstance(message, str) and '"type":"message.created"' in message:
+                return
+            socket.send(message)
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            self.frames.append(frame)
+            if frame.get("type") == "sync" and self.fail_syncs:
+                error = {"type": "error", "code": "internal_error", "ref": frame["ref"]}
+                socket.send(json.dumps({**error, "message": "Er ging iets mis."}))
+                return
+            server.send(message)
+
+        server.on_message(from_server)
+        socket.on_message(from_page)
+
+
 def _bert_sends_what_anna_misses(chat) -> str:
     """Both open the room; Bert's message is stored, and lost on its way to Anna's page (her
     test's relay drops it)."""
@@ -441,33 +477,15 @@ def test_a_tab_whose_socket_missed_a_message_fetches_it_at_the_next_pong(chat):
     """The socket stays open but a broadcast never reaches it (the channel layer lost it): the
     page's next ping asks for the room's newest numbers, the pong names one the page has not
     seen, and the page fetches the message."""
-    lose = True
-    pings: list[dict] = []
-
-    def relay(socket: WebSocketRoute) -> None:
-        server = socket.connect_to_server()
-
-        def from_server(message: str | bytes) -> None:
-            if lose and isinstance(message, str) and '"type":"message.created"' in message:
-                return  # lost on the way, the socket stays open
-            socket.send(message)
-
-        def from_page(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("type") == "ping":
-                pings.append(frame)
-            server.send(message)
-
-        server.on_message(from_server)
-        socket.on_message(from_page)
-
+    line = _LossyLine()
     chat.anna_page.clock.install()
-    chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
+    chat.anna_page.route_web_socket(re.compile(r"/ws/$"), line.relay)
     body = _bert_sends_what_anna_misses(chat)
 
-    lose = False
+    line.lose = False
     chat.anna_page.clock.run_for(31_000)  # the page pings every 30 s
     expect(_message(chat.anna_page, body)).to_have_count(1, timeout=LIVE)
+    pings = line.sent("ping")
     assert pings and pings[-1]["rooms"] == [chat.channel.pk]
     expect(chat.anna_page.locator(".wijk-room")).to_have_attribute("data-connection", "live")
 
@@ -476,41 +494,18 @@ def test_a_sync_the_server_could_not_answer_is_asked_again_with_growing_pauses(c
     """The server answers the page's sync with an error (here made by the line between them):
     the page asks again after a pause, longer each time, and fetches what it missed once the
     server answers."""
-    failing = True
-    lose = True
-    syncs: list[dict] = []
-
-    def relay(socket: WebSocketRoute) -> None:
-        server = socket.connect_to_server()
-
-        def from_server(message: str | bytes) -> None:
-            if lose and isinstance(message, str) and '"type":"message.created"' in message:
-                return  # lost on the way, the socket stays open
-            socket.send(message)
-
-        def from_page(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("type") == "sync":
-                syncs.append(frame)
-                if failing:
-                    error = {"type": "error", "code": "internal_error", "ref": frame["ref"]}
-                    socket.send(json.dumps({**error, "message": "Er ging iets mis."}))
-                    return
-            server.send(message)
-
-        server.on_message(from_server)
-        socket.on_message(from_page)
-
+    line = _LossyLine(fail_syncs=True)
     chat.anna_page.clock.install()
-    chat.anna_page.route_web_socket(re.compile(r"/ws/$"), relay)
+    chat.anna_page.route_web_socket(re.compile(r"/ws/$"), line.relay)
     body = _bert_sends_what_anna_misses(chat)
-    lose = False
+    line.lose = False
 
     # asked again after about 1, 2 and 4 seconds: not once, and not in a loop
     chat.anna_page.clock.run_for(10_000)
     chat.anna_page.wait_for_timeout(500)
+    syncs = line.sent("sync")
     assert 3 <= len(syncs) <= 5, syncs
     # the server answers again: the next try (before the next ping) fetches the message
-    failing = False
+    line.fail_syncs = False
     chat.anna_page.clock.run_for(15_000)
     expect(_message(chat.anna_page, body)).to_have_count(1, timeout=LIVE)
