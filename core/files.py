@@ -121,11 +121,18 @@ def accepted(upload: UploadedFile[Any]) -> Sniffed:
         raise ValidationError(str(refusal), code="refused_file") from None
 
 
-def stored_upload(model: type[F], *, by: Any, upload: UploadedFile[Any], **owner: Any) -> F:
+def stored_upload(
+    model: type[F],
+    *,
+    by: Any,
+    upload: UploadedFile[Any],
+    sniffed: Sniffed | None = None,
+    **owner: Any,
+) -> F:
     """A new, unsaved ``model`` row for ``upload`` whose bytes are already written to storage
-    under a random name; the name shown is cleaned, the type sniffed. Raises ValidationError
-    (code ``refused_file``) for a file no message may carry."""
-    sniffed = accepted(upload)
+    under a random name; the name shown is cleaned, the type sniffed (unless ``sniffed`` says it
+    already). Raises ValidationError (code ``refused_file``) for a file no message may carry."""
+    sniffed = sniffed or accepted(upload)
     item = model(
         uploader=by,
         name=display_name(getattr(upload, "name", ""), sniffed),

@@ -29,7 +29,7 @@ from channels_app import notifications
 from core import metrics
 from core.chat import RateLimited
 from core.engine import ChatEngine, Extra
-from core.files import accepted, delete_stored, stored_upload
+from core.files import Sniffed, accepted, delete_stored, stored_upload
 from core.links import absolute_url
 from core.protocol import broadcast_after_commit
 from directory.access import is_verified, organisation_ids_of
@@ -567,10 +567,9 @@ class CaseRooms(ChatEngine[CaseMessage]):
         _require(_rights(message.room, user).is_member)
 
     def check(self, room: CaseRoom, author: User, extra: Extra) -> None:
-        """A file no message may carry is refused before a token of the rate limit is spent
-        (and again, as it is stored, in ``posted``)."""
-        for upload in extra["uploads"]:
-            accepted(upload)
+        """A file no message may carry is refused before a token of the rate limit is spent;
+        ``posted`` stores the files with the types found here."""
+        extra["sniffed"] = [accepted(upload) for upload in extra["uploads"]]
 
     def metric_kind(self, room: CaseRoom) -> str:
         return metrics.CASE_ROOM
@@ -578,8 +577,8 @@ class CaseRooms(ChatEngine[CaseMessage]):
     def posted(
         self, message: CaseMessage, room: CaseRoom, rights: CaseAccess, extra: Extra
     ) -> None:
-        for upload in extra["uploads"]:
-            _store_file(room, message, message.author, upload, extra["stored"])
+        for upload, sniffed in zip(extra["uploads"], extra["sniffed"], strict=True):
+            _store_file(room, message, message.author, upload, sniffed, extra["stored"])
         _log(rights, message.author, Action.CREATE, "case_message", message.pk, room=room,
              address=extra["address"])  # fmt: skip
         # the other members' devices learn that there is something new, not what or where
@@ -605,9 +604,16 @@ post_message = CASE_ROOMS.post
 
 
 def _store_file(
-    room: CaseRoom, message: CaseMessage, by: User, upload: Any, stored: list[str]
+    room: CaseRoom,
+    message: CaseMessage,
+    by: User,
+    upload: Any,
+    sniffed: Sniffed,
+    stored: list[str],
 ) -> CaseFile:
-    item = stored_upload(CaseFile, by=by, upload=upload, room=room, message=message)
+    item = stored_upload(
+        CaseFile, by=by, upload=upload, sniffed=sniffed, room=room, message=message
+    )
     stored.append(str(item.file.name))  # written to disk now: deleted again if the post fails
     item.save()
     return item
