@@ -17,7 +17,7 @@ class RoleChoiceField(forms.ModelMultipleChoiceField):
 
 class InvitationForm(forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=150)
-    email = forms.EmailField(label=_("E-mail address"))
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
     roles = RoleChoiceField(
         label=_("Roles"),
         queryset=Group.objects.filter(name__in=Role.values).order_by("name"),

@@ -1,14 +1,14 @@
 """Tell a user's open sockets, in every process, that a right may have been taken away.
 
 Each of these changes sends ``rights.changed`` (after commit) to the user's sockets, which
-check their rights afresh and close if they are gone: deactivation, organisation memberships
-and roles (verification). Changes to passwords, e-mail addresses and second factors send it
-from ``accounts.signals``, which also logs them. A deleted
-session (signing out, ``clearsessions``, an administrator ending it) closes the
-sockets opened with it and deletes the push subscriptions made in it. Sockets also check
-before every frame, so nothing depends on these events arriving; they make the end immediate
-for a socket that is only listening. Deactivation and lost verification also delete the
-user's push subscriptions.
+check their rights afresh and close if they are gone: deactivation, superuser status,
+organisation memberships and roles (verification; also a role emptied or deleted). Changes to
+passwords, e-mail addresses and second factors send it from ``accounts.signals``, which also
+logs them. A deleted session (signing out, ``clearsessions``, an administrator ending it)
+closes the sockets opened with it and deletes the push subscriptions made in it. Sockets also
+check before every frame, so nothing depends on these events arriving; they make the end
+immediate for a socket that is only listening. Deactivation and lost verification also delete
+the user's push subscriptions.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from channels_app.push import forget_session, forget_unless_allowed
 from core.protocol import end_session_sockets
@@ -31,8 +31,9 @@ def rights_changed(user_id: int) -> None:
     forget_unless_allowed(user_id)
 
 
-#: fields of the user whose change can end rights (credentials: accounts.signals)
-WATCHED_FIELDS = ("is_active",)
+#: fields of the user whose change can end rights (credentials: accounts.signals); a superuser
+#: counts as verified (``directory.access.is_verified``)
+WATCHED_FIELDS = ("is_active", "is_superuser")
 
 
 def _remember_user(sender, instance: Any, update_fields=None, **kwargs) -> None:
@@ -53,13 +54,29 @@ def _user_saved(sender, instance: Any, created: bool, **kwargs) -> None:
 
 
 def _user_groups_changed(sender, instance: Any, action: str, reverse: bool, pk_set, **kwargs):
+    if reverse and action == "pre_clear":
+        # a role emptied (``group.user_set.clear()``): Django names nobody in ``post_clear``
+        instance._members_before_clear = _members_of(instance)
+        return
     if action not in {"post_add", "post_remove", "post_clear"}:
         return
     if not reverse:
         rights_changed(instance.pk)
     else:  # users added to or removed from a group (a role)
+        if action == "post_clear":
+            pk_set = getattr(instance, "_members_before_clear", ())
         for user_id in pk_set or ():
             rights_changed(user_id)
+
+
+def _members_of(group: Any) -> list[int]:
+    return list(group.user_set.values_list("pk", flat=True))
+
+
+def _group_deleted(sender, instance: Any, **kwargs) -> None:
+    """A role deleted takes its members' rights with it, without an ``m2m_changed``."""
+    for user_id in _members_of(instance):
+        rights_changed(user_id)  # sent once the deletion commits
 
 
 def _of_user(sender, instance: Any, **kwargs) -> None:
@@ -92,6 +109,8 @@ def _session_deleted(sender, instance: Session, **kwargs) -> None:
 
 
 def connect() -> None:
+    from django.contrib.auth.models import Group
+
     from directory.models import Membership, Professional
 
     user = get_user_model()
@@ -100,6 +119,7 @@ def connect() -> None:
     post_save.connect(_user_saved, sender=user, dispatch_uid=uid)
     m2m_changed.connect(_user_groups_changed, sender=user.groups.through, dispatch_uid=uid)
     post_delete.connect(_user_deleted, sender=user, dispatch_uid=uid)
+    pre_delete.connect(_group_deleted, sender=Group, dispatch_uid=uid)
     post_save.connect(_of_user, sender=Professional, dispatch_uid=uid)
     post_save.connect(_of_professional, sender=Membership, dispatch_uid=uid)
     post_delete.connect(_of_professional, sender=Membership, dispatch_uid=uid)

@@ -170,6 +170,20 @@ def test_it_refuses_to_invite_an_existing_user(client, admin_user):
     assert not mail.outbox
 
 
+def test_an_address_longer_than_the_account_can_hold_is_a_field_error(client, admin_user):
+    """An address is valid up to 320 characters, but an account holds 254."""
+    email = f"{'a' * 60}.{'b' * 60}@{'c' * 60}.{'d' * 60}.{'e' * 60}.example"
+    assert len(email) > 254
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("accounts:invitation_list"), {"email": email, "display_name": "Lang Adres"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "email" in response.context["form"].errors
+    assert not Invitation.objects.exists()
+    assert not mail.outbox
+
+
 def test_only_platform_admins_see_invitations(client, user):
     client.force_login(user)
     assert client.get(reverse("accounts:invitation_list")).status_code == HTTPStatus.NOT_FOUND

@@ -19,6 +19,7 @@ from datetime import timedelta
 import pytest
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.management import call_command
@@ -28,11 +29,14 @@ from django.utils import timezone
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
+from accounts.models import User
+from accounts.roles import Role
 from channels_app import services as channel_services
 from channels_app.models import Message
 from core.protocol import CLOSE_FORBIDDEN, CLOSE_REAUTHENTICATE, CLOSE_UNAUTHENTICATED
 from directory import services as directory_services
-from directory.models import Membership
+from directory.access import is_verified
+from directory.models import Membership, Professional
 from privacy import services as case_services
 from privacy.models import CaseMember, CaseMessage
 from tests.factories import OrganisationFactory, UserFactory
@@ -235,6 +239,61 @@ def test_a_revocation_ends_the_general_socket_at_once(server, closed_room, kind)
         _listening_and_racing(
             server, "/ws/", cookie, [{"type": "subscribe", "room": room}], revoke,
             EXPECTED[kind], body,
+        )
+    )  # fmt: skip
+    assert not Message.objects.filter(body=body).exists()
+
+
+def _verified_only_as_administrator(member, kind: str) -> None:
+    """The member's profile no longer verifies them: only being an administrator does."""
+    if kind == "superuser_status_lost":
+        member.is_superuser = True
+        member.save()
+    else:
+        member.groups.add(Group.objects.get_or_create(name=Role.PLATFORM_ADMIN)[0])
+    membership = Membership.objects.get(professional__user=member)
+    directory_services.remove_membership(membership, by=UserFactory(roles=["platform_admin"]))
+    assert not Professional.objects.get(user=member).verified
+    assert is_verified(User.objects.get(pk=member.pk))
+
+
+def revoke_superuser(member) -> None:
+    """Unticked in the admin site."""
+    member.is_superuser = False
+    member.save()
+
+
+def revoke_role_cleared(member) -> None:
+    Group.objects.get(name=Role.PLATFORM_ADMIN).user_set.clear()
+
+
+def revoke_role_deleted(member) -> None:
+    Group.objects.get(name=Role.PLATFORM_ADMIN).delete()
+
+
+ADMINISTRATOR = {
+    "superuser_status_lost": revoke_superuser,
+    "role_emptied": revoke_role_cleared,
+    "role_deleted": revoke_role_deleted,
+}
+
+
+@pytest.mark.parametrize("kind", ADMINISTRATOR)
+def test_an_administrators_lost_status_ends_the_socket_at_once(server, closed_room, kind):
+    """Verified only as an administrator: losing that, in any way the admin site offers, is a
+    lost verification."""
+    member = _member_with_password(closed_room)
+    _verified_only_as_administrator(member, kind)
+    cookie, _key = session_cookie(member, strong=False)
+    body = f"Na intrekking ({kind})"
+
+    async def revoke() -> None:
+        await in_thread(ADMINISTRATOR[kind], member)
+
+    asyncio.run(
+        _listening_and_racing(
+            server, "/ws/", cookie, [{"type": "subscribe", "room": closed_room.channel.pk}],
+            revoke, {CLOSE_FORBIDDEN}, body,
         )
     )  # fmt: skip
     assert not Message.objects.filter(body=body).exists()
