@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from directory.models import Neighbourhood
 from insights import pulse
 from insights.models import ComputedQuarter, QuarterNote
 from insights.quarters import Quarter
@@ -119,6 +120,7 @@ def build_report(quarter: Quarter) -> QuarterlyReport:
     """The report of a computed ``quarter``; ``ComputedQuarter.DoesNotExist`` otherwise."""
     row = ComputedQuarter.objects.get(quarter=str(quarter))
     computed, quarters, provisional = shown_quarters(until=quarter)
+    neighbourhoods = list(Neighbourhood.objects.values_list("pk", flat=True))
     sections = []
     for slug, title, specs in (
         ("activity", _("Activity per domain"), ACTIVITY),
@@ -126,7 +128,8 @@ def build_report(quarter: Quarter) -> QuarterlyReport:
         ("case-rooms", _("Case rooms"), CASE_ROOMS),
     ):
         figures = figures_for(computed, specs)
-        sections.append(Section(slug, title, build_tables(figures, quarters, specs, provisional)))
+        tables = build_tables(figures, quarters, specs, provisional, neighbourhoods=neighbourhoods)
+        sections.append(Section(slug, title, tables))
     targets = next(iter(quarter_reports([row])), None)
     return QuarterlyReport(
         quarter=quarter,

@@ -49,21 +49,8 @@ ADDED_UP = frozenset(
 #: how many of the newest quarters shown the period column adds up
 PERIOD = 4
 
-
-def sum_reveals(quarterly: list[int]) -> bool:
-    """Whether publishing the sum of ``quarterly`` counts would tell something of the ones
-    shown as "<5".
-
-    The sum minus the counts shown is the hidden counts together, exactly. A reader takes each
-    hidden count for anything from 0 to 4; the sum narrows one of them when the others could
-    not make up the rest (more than 4 for each other hidden count), or when the hidden ones
-    together are below 4 (so none of them can be 4). A single hidden count is given away."""
-    hidden = [value for value in quarterly if suppressed(value)]
-    if not hidden:
-        return False
-    together = sum(hidden)
-    most = THRESHOLD - 1
-    return together < most or together > most * (len(hidden) - 1)
+#: a place: a neighbourhood's id, or None for the whole region
+Place = int | None
 
 
 @dataclass(frozen=True)
@@ -148,20 +135,41 @@ class Row:
     values: list[int]
     #: whether the row's counts can be added up over quarters (``ADDED_UP``)
     added_up: bool = False
+    #: per quarter, whether its count is hidden: below the threshold, or hidden beside it
+    #: (``protect_figures``); by default the counts below the threshold
+    hidden: list[bool] | None = None
+
+    def __post_init__(self) -> None:
+        if self.hidden is None:
+            self.hidden = [suppressed(value) for value in self.values]
+
+    @property
+    def masked(self) -> list[tuple[int, bool]]:
+        return list(zip(self.values, self.hidden or [], strict=True))
+
+    def shown(self, *, grouping: bool = True) -> list[str]:
+        return [
+            SUPPRESSED if hide else display(value, grouping=grouping) for value, hide in self.masked
+        ]
 
     @property
     def cells(self) -> list[str]:
-        return [display(value) for value in self.values]
+        return self.shown()
 
     def period(self, *, grouping: bool = True) -> str:
-        """The last ``PERIOD`` quarters together: shown from 5 on where that tells nothing of a
-        quarter shown as "<5"; "–" for counts that cannot be added up."""
+        """The last ``PERIOD`` quarters together, where none of them is hidden; "–" for counts
+        that cannot be added up.
+
+        A sum over hidden quarters cannot be published safely: the reports of neighbouring
+        quarters add up overlapping windows, and the difference of two of them is one quarter
+        minus another, so one hidden count follows from the counts shown (3, 2, 2, 10 and 2, 2,
+        10, 10 add up to 17 and 24: the first quarter is 17 − 24 + 10 = 3)."""
         if not self.added_up:
             return "–"
-        quarters = self.values[-PERIOD:]
-        if sum_reveals(quarters):
+        window = self.masked[-PERIOD:]
+        if any(hide for _value, hide in window):
             return SUPPRESSED
-        return display(sum(quarters), grouping=grouping)
+        return display(sum(value for value, _hide in window), grouping=grouping)
 
 
 @dataclass(frozen=True)
@@ -208,7 +216,7 @@ class Table:
         return line_chart(
             [quarter.label for quarter in self.quarters],
             [
-                (row.label, [None if suppressed(value) else value for value in row.values])
+                (row.label, [None if hide else value for value, hide in row.masked])
                 for row in self.rows
             ],
             [column.provisional for column in self.columns],
@@ -243,10 +251,75 @@ class Table:
         period = [self.period_heading] if self.has_period else []
         yield ["", *(column.heading for column in self.columns), *period]
         for row in self.rows:
-            cells = [display(value, grouping=False) for value in row.values]
+            cells = row.shown(grouping=False)
             if self.has_period:
                 cells.append(row.period(grouping=False))
             yield [str(row.label), *cells]
+
+
+def _domains(specs: Iterable[TableSpec]) -> dict[str, list[str]]:
+    """Metric → the domains the tables show it for beside its total (none for most)."""
+    domains: dict[str, list[str]] = {}
+    for spec in specs:
+        for row in spec.rows:
+            shown = domains.setdefault(row.metric, [])
+            if row.domain and row.domain not in shown:
+                shown.append(row.domain)
+    return domains
+
+
+def protect_figures(
+    values: dict[tuple[Place, str, str, str], int],
+    quarters: Iterable[Quarter],
+    specs: Iterable[TableSpec] = TABLES,
+    neighbourhoods: Iterable[int] = (),
+) -> set[tuple[Place, str, str, str]]:
+    """The (place, metric, domain, quarter) counts to hide, of ``values`` (missing ones are 0).
+
+    Every count below the threshold, and more where a total would give one back
+    (complementary suppression, ``insights.reach.protect``): a place's domains beside its
+    "All domains", and the neighbourhoods beside the whole region, domain by domain. In each of
+    those lines the hidden counts hold at least the threshold together, so the total minus the
+    shown ones never gives a hidden count away (a professional may have several disciplines or
+    neighbourhoods, or none, but where all have one the counts add up exactly). A quarter's
+    hidden counts depend on nothing but that quarter's figures, so every page, file and report
+    showing it hides the same ones; the region's depend on the region's figures only."""
+    from insights.reach import protect  # reach builds on this module
+
+    places: list[Place] = [None, *neighbourhoods]
+    hidden: set[tuple[Place, str, str, str]] = set()
+    for metric, domains in _domains(specs).items():
+        for quarter in quarters:
+            name = str(quarter)
+            grid = {
+                (place, domain): values.get((place, metric, domain, name), 0)
+                for place in places
+                for domain in ["", *domains]
+            }
+            hide = {key: suppressed(value) for key, value in grid.items()}
+            lines = [
+                ((place, ""), [(place, domain) for domain in domains])
+                for place in places
+                if domains
+            ] + [
+                ((None, domain), [(place, domain) for place in places[1:]])
+                for domain in ["", *domains]
+                if len(places) > 1
+            ]
+            changed = True
+            while changed:
+                changed = False
+                for total, parts in lines:
+                    mask = protect(
+                        [grid[key] for key in parts], grid[total], [hide[key] for key in parts]
+                    )
+                    for key, now in zip(parts, mask, strict=True):
+                        if now and not hide[key]:
+                            hide[key] = changed = True
+            hidden.update(
+                (place, metric, domain, name) for (place, domain), now in hide.items() if now
+            )
+    return hidden
 
 
 def build_tables(
@@ -254,15 +327,30 @@ def build_tables(
     quarters: list[Quarter],
     specs: Iterable[TableSpec] = TABLES,
     provisional: Iterable[Quarter] = (),
+    *,
+    neighbourhood: Place = None,
+    neighbourhoods: Iterable[int] = (),
 ) -> list[Table]:
-    values = {(f.metric, f.domain, f.quarter): f.value for f in figures}
+    """The tables of ``specs`` for ``neighbourhood`` (None: the whole region). ``figures``
+    holds the region's and every one of ``neighbourhoods``' figures, so that the counts
+    hidden beside a total are the same on every neighbourhood's page (``protect_figures``)."""
+    specs = list(specs)
+    values = {(f.neighbourhood_id, f.metric, f.domain, f.quarter): f.value for f in figures}
+    hidden = protect_figures(values, quarters, specs, list(neighbourhoods))
     running = frozenset(provisional)
     tables = []
     for spec in specs:
         table = Table(spec, quarters, provisional=running)
         for row in spec.rows:
-            counts = [values.get((row.metric, row.domain, str(q)), 0) for q in quarters]
-            table.rows.append(Row(row.label, counts, added_up=row.metric in ADDED_UP))
+            keys = [(neighbourhood, row.metric, row.domain, str(q)) for q in quarters]
+            table.rows.append(
+                Row(
+                    row.label,
+                    [values.get(key, 0) for key in keys],
+                    added_up=row.metric in ADDED_UP,
+                    hidden=[key in hidden for key in keys],
+                )
+            )
         tables.append(table)
     return tables
 
@@ -282,14 +370,13 @@ def shown_quarters(
     return computed, quarters, provisional
 
 
-def figures_for(
-    computed: Iterable[ComputedQuarter],
-    specs: Iterable[TableSpec],
-    neighbourhood: object | None = None,
-) -> Iterable[Figure]:
-    """The stored figures the tables of ``specs`` need, for a neighbourhood or the region."""
+def figures_for(computed: Iterable[ComputedQuarter], specs: Iterable[TableSpec]) -> list[Figure]:
+    """The stored figures the tables of ``specs`` need, for the region and every
+    neighbourhood: what is hidden in one place depends on the others (``protect_figures``)."""
     metrics = {row.metric for spec in specs for row in spec.rows}
     names = [row.quarter for row in computed]
-    return Figure.objects.filter(
-        quarter__in=names, neighbourhood=neighbourhood, metric__in=metrics
-    ).only("quarter", "metric", "domain", "value")
+    return list(
+        Figure.objects.filter(quarter__in=names, metric__in=metrics).only(
+            "quarter", "metric", "domain", "value", "neighbourhood_id"
+        )
+    )

@@ -24,7 +24,15 @@ from core.rendering import markdown_to_text, render_markdown
 from directory.models import Domain
 from insights.models import ComputedQuarter, Figure, Metric, QuarterNote, Target
 from insights.quarters import Quarter
-from insights.report import TABLES, Table, TableSpec, display, suppressed
+from insights.report import (
+    SUPPRESSED,
+    TABLES,
+    Table,
+    TableSpec,
+    display,
+    protect_figures,
+    suppressed,
+)
 
 #: the longest note the form takes: a few short paragraphs
 NOTE_MAX_LENGTH = 2000
@@ -90,12 +98,15 @@ class Status:
     value: int
     target: int | None
     provisional: bool = False
+    #: hidden in the dashboard's table beside its total, though not below the threshold
+    #: (``insights.report.protect_figures``)
+    hidden: bool = False
 
     @property
     def state(self) -> State:
         if self.target is None:
             return State.NO_TARGET
-        if suppressed(self.value):
+        if self.hidden or suppressed(self.value):
             return State.SUPPRESSED
         if self.value >= self.target:
             return State.REACHED
@@ -103,7 +114,7 @@ class Status:
 
     @property
     def shown_value(self) -> str:
-        return display(self.value)
+        return SUPPRESSED if self.hidden else display(self.value)
 
     @property
     def shown_target(self) -> str:
@@ -169,6 +180,11 @@ def quarter_reports(computed: Iterable[ComputedQuarter]) -> list[QuarterReport]:
             metric__in={indicator.metric for indicator in indicators},
         ).only("quarter", "metric", "domain", "value")
     }
+    # the region's hidden counts depend on the region's figures only
+    hidden = protect_figures(
+        {(None, *key): value for key, value in values.items()},
+        [Quarter.parse(name) for name in names],
+    )
     reports = []
     for row in sorted(rows, key=lambda row: row.quarter, reverse=True):
         if row.quarter not in notes and not any(q == row.quarter for _k, q in targets):
@@ -177,7 +193,9 @@ def quarter_reports(computed: Iterable[ComputedQuarter]) -> list[QuarterReport]:
         for indicator in indicators:
             value = values.get((indicator.metric, indicator.domain, row.quarter), 0)
             target = targets.get((indicator.key, row.quarter))
-            report.lines.append((indicator, Status(value, target, report.provisional)))
+            key = (None, indicator.metric, indicator.domain, row.quarter)
+            status = Status(value, target, report.provisional, hidden=key in hidden)
+            report.lines.append((indicator, status))
         reports.append(report)
     return reports
 

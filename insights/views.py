@@ -54,8 +54,15 @@ def _selection(
         if selected is None:
             raise Http404("No such neighbourhood.")
     computed, quarters, provisional = shown_quarters()
-    figures = figures_for(computed, specs, selected)
-    return neighbourhoods, selected, computed, build_tables(figures, quarters, specs, provisional)
+    tables = build_tables(
+        figures_for(computed, specs),
+        quarters,
+        specs,
+        provisional,
+        neighbourhood=selected.pk if selected else None,
+        neighbourhoods=[n.pk for n in neighbourhoods],
+    )
+    return neighbourhoods, selected, computed, tables
 
 
 @insights_required
