@@ -258,8 +258,8 @@ def _percentage(value: int, hidden: bool, expected: int | None) -> str:
 
 
 def _plain(cell: str) -> str:
-    """A cell as a file holds it: no thousands separator."""
-    return cell.replace(".", "") if cell[:1].isdigit() else cell
+    """A cell as a file holds it: no thousands separator (Dutch "." or English ",")."""
+    return cell.replace(".", "").replace(",", "") if cell[:1].isdigit() else cell
 
 
 # --- the dashboard's tables ----------------------------------------------------------------------

@@ -331,6 +331,17 @@ def test_the_reach_tables_export_as_dutch_csv(client, manager, published):
     assert missing.status_code == HTTPStatus.NOT_FOUND
 
 
+def test_the_csv_holds_plain_numbers_in_english_too(client, manager, hoensbroek):
+    """A spreadsheet reads 1234, not "1,234" (English) or "1.234" (Dutch) as a text."""
+    store("2026Q3", registered=1234, verified=1200, active=1100, active_four_quarters=1150)
+    client.force_login(manager)
+    for language in ("en", "nl"):
+        client.cookies["django_language"] = language
+        response = client.get(reverse("insights:reach_export", args=["reach-organisations"]))
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        assert lines[-1][1:4] == ["–", "1234", "1200"], (language, lines)
+
+
 def test_outsiders_get_no_figures(client, published):
     client.force_login(UserFactory(email="iemand@wijk.example"))
     response = client.get(reverse("insights:reach_export", args=["reach-organisations"]))
