@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,7 +168,7 @@ def read_areas(
 ) -> list[Area]:
     """The named areas of a GeoJSON FeatureCollection (or single Feature), in file order.
     Features of another municipality than ``municipality`` (when the file names one) are left
-    out; features that share a name become one area."""
+    out; features that share a name (in one municipality) become one area."""
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -188,9 +189,15 @@ def read_areas(
         features = document.get("features") or []
     else:
         raise BoundaryError(_("The file holds no FeatureCollection."))
-    areas: dict[str, Area] = {}
+    # by municipality and name: a regional file has a "Centrum" in more than one town
+    areas: dict[tuple[str, str], Area] = {}
     for number, feature in enumerate(features, start=1):
         properties = (feature.get("properties") if isinstance(feature, dict) else None) or {}
+        if not isinstance(properties, dict):
+            raise BoundaryError(
+                _('Feature %(number)s: its "properties" are not an object of names and values.')
+                % {"number": number}
+            )
         place = _property(properties, None, MUNICIPALITY_PROPERTIES)
         if municipality and place and place.casefold() != municipality.casefold():
             continue
@@ -204,24 +211,27 @@ def read_areas(
             polygons = _polygons(feature.get("geometry"), tolerance)
         except BoundaryError as error:
             raise BoundaryError(f"{name}: {error}") from None
-        area = areas.setdefault(name.casefold(), Area(name=name))
+        town = place or municipality or ""
+        area = areas.setdefault((town.casefold(), name.casefold()), Area(name=name))
         area.code = area.code or _property(properties, code_property, CODE_PROPERTIES)
-        area.municipality = area.municipality or place or (municipality or "")
+        area.municipality = area.municipality or town
         area.polygons += polygons
     if not areas:
         raise BoundaryError(_("The file holds no neighbourhood to import."))
     return list(areas.values())
 
 
-def _neighbourhood_for(area: Area, neighbourhoods: list[Neighbourhood]) -> Neighbourhood | None:
+def _neighbourhood_for(
+    area: Area, neighbourhoods: list[Neighbourhood], *, same_municipality: bool = False
+) -> Neighbourhood | None:
     """The platform's neighbourhood of this name (or with the slug the name would have); of
-    several, the one in the area's municipality."""
+    several, or with ``same_municipality``, the one in the area's municipality."""
     found = [
         n
         for n in neighbourhoods
         if n.name.casefold() == area.name.casefold() or n.slug == slugify(area.name)
     ]
-    if len(found) > 1 and area.municipality:
+    if (len(found) > 1 or same_municipality) and area.municipality:
         found = [n for n in found if n.municipality.casefold() == area.municipality.casefold()]
     return found[0] if len(found) == 1 else None
 
@@ -249,8 +259,12 @@ def import_boundaries(
     try:
         with transaction.atomic():
             neighbourhoods = list(Neighbourhood.objects.all())
+            # a name the file has in more than one municipality matches only in its own
+            names = Counter(area.name.casefold() for area in areas)
             for area in areas:
-                neighbourhood = _neighbourhood_for(area, neighbourhoods)
+                neighbourhood = _neighbourhood_for(
+                    area, neighbourhoods, same_municipality=names[area.name.casefold()] > 1
+                )
                 if neighbourhood is None and create:
                     if not area.municipality:
                         raise BoundaryError(

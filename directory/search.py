@@ -29,6 +29,8 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import SearchForm
@@ -42,7 +44,6 @@ from directory.models import (
     Membership,
     Neighbourhood,
     Organisation,
-    PostcodeRange,
     Professional,
     SearchSynonym,
 )
@@ -61,6 +62,21 @@ UNFILTERED_COUNTS_SECONDS = 300
 # The labels of facet values (names of disciplines, organisations, …), shared the same way.
 FACET_LABELS_KEY = "directory:search:facet-labels"
 _POSTCODE = re.compile(r"^\s*([1-9][0-9]{3})\s*(?:[A-Za-z]{2})?\s*$")
+# How long a postcode may be as typed in the form, spaces and all.
+POSTCODE_TYPED = 12
+
+
+class PostcodeField(forms.CharField):
+    """A postcode as typed, without its spaces ("6432  AB", "6432 A B" → "6432AB"), so that its
+    length is checked on what counts."""
+
+    def to_python(self, value: Any) -> str:
+        return "".join((super().to_python(value) or "").split())
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs["maxlength"] = str(POSTCODE_TYPED)  # room for the spaces
+        return attrs
 
 
 class SlugChoiceField(forms.ModelChoiceField):
@@ -84,10 +100,10 @@ class DirectorySearchForm(SearchForm):
         max_length=200,
         help_text=_("A name, profession, expertise or organisation."),
     )
-    postcode = forms.CharField(
+    postcode = PostcodeField(
         label=_("Postcode of the resident"),
         required=False,
-        max_length=7,
+        max_length=6,
         help_text=_("For example 6432: shows who works in that neighbourhood."),
     )
     neighbourhood = SlugChoiceField(Neighbourhood.objects.all(), _("Neighbourhood"))
@@ -100,25 +116,34 @@ class DirectorySearchForm(SearchForm):
     language = SlugChoiceField(Language.objects.all(), _("Language"), to_field_name="code")
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
 
-    def clean_postcode(self) -> Neighbourhood | None:
+    def clean_postcode(self) -> list[Neighbourhood]:
+        """The neighbourhoods the postcode lies in: a four-digit area may be split between
+        neighbourhoods, and each of them serves part of it."""
         raw = self.cleaned_data["postcode"]
         if not raw:
-            return None
+            return []
         match = _POSTCODE.match(raw)
         if not match:
             raise forms.ValidationError(_("Enter a postcode such as 6432 or 6432 AB."))
         number = int(match.group(1))
-        served = (
-            PostcodeRange.objects.filter(first__lte=number, last__gte=number)
-            .select_related("neighbourhood")
-            .first()
+        served = list(
+            Neighbourhood.objects.filter(
+                postcode_ranges__first__lte=number, postcode_ranges__last__gte=number
+            )
+            .distinct()
+            .order_by("municipality", "name", "pk")
         )
-        if served is None:
+        if not served:
             raise forms.ValidationError(
                 _("Postcode %(postcode)s is not in a neighbourhood on this platform."),
                 params={"postcode": match.group(1)},
             )
-        return served.neighbourhood
+        return served
+
+
+def place_names(neighbourhoods: list[Neighbourhood]) -> str:
+    """The neighbourhoods' names as a phrase: "Hoensbroek and Mariarade"."""
+    return str(get_text_list([n.name for n in neighbourhoods], gettext("and")))
 
 
 @dataclass
@@ -128,14 +153,23 @@ class FacetValue:
     label: str
     count: int
     selected: bool
+    # the parameter that selects it, whose removal unselects it
+    selected_by: str = ""
+    # the page's link that selects or unselects it (directory.views)
+    url: str = ""
 
 
 @dataclass
 class SearchResult:
     page: Page
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
-    postcode_neighbourhood: Neighbourhood | None = None
+    # the neighbourhoods of the postcode searched for
+    postcode_neighbourhoods: list[Neighbourhood] = field(default_factory=list)
     text: str = ""
+
+    @property
+    def postcode_place(self) -> str:
+        return place_names(self.postcode_neighbourhoods)
 
 
 # The filters the page lists with counts beside the results (facets), and all filters.
@@ -173,9 +207,10 @@ FACET_KEYS: dict[str, tuple[str, type | None, str]] = {
 def _filtered(data: dict[str, Any]) -> QuerySet[Professional]:
     """The listed professionals that pass the filters in ``data``."""
     hits = listed()
-    neighbourhoods = {n.pk for n in (data.get("neighbourhood"), data.get("postcode")) if n}
-    for pk in sorted(neighbourhoods):
-        hits = hits.filter(neighbourhood_ids__contains=[pk])
+    if data.get("neighbourhood"):
+        hits = hits.filter(neighbourhood_ids__contains=[data["neighbourhood"].pk])
+    if data.get("postcode"):  # working in any of the postcode's neighbourhoods
+        hits = hits.filter(neighbourhood_ids__overlap=sorted(n.pk for n in data["postcode"]))
     if data.get("domain"):
         hits = hits.filter(domains__contains=[str(data["domain"])])
     for name, array in FILTER_ARRAYS.items():
@@ -401,13 +436,16 @@ Row = tuple[str, str, str, int]
 def _facets(rows: list[Row], data: dict[str, Any]) -> dict[str, list[FacetValue]]:
     """Counts per filter value within the current results, most frequent first."""
 
-    def key(name: str, attribute: str = "slug") -> str:
+    def key(name: str, attribute: str = "slug") -> dict[str, str]:
         value = data.get(name)
-        return getattr(value, attribute, "") if value else ""
+        return {getattr(value, attribute): name} if value else {}
 
+    # For each facet, its selected values and the parameter that selects each: a neighbourhood
+    # is chosen as such or comes from the postcode (all of the postcode's, if it has several).
     selected = {
-        "neighbourhood": key("neighbourhood") or key("postcode"),
-        "domain": data.get("domain") or "",
+        "neighbourhood": {n.slug: "postcode" for n in data.get("postcode") or []}
+        | key("neighbourhood"),
+        "domain": {data["domain"]: "domain"} if data.get("domain") else {},
         "discipline": key("discipline"),
         "organisation": key("organisation"),
         "expertise": key("expertise"),
@@ -417,7 +455,8 @@ def _facets(rows: list[Row], data: dict[str, Any]) -> dict[str, list[FacetValue]
     for facet, value, label, n in rows:
         if facet == "domain":
             label = str(Domain(value).label)
-        facets[facet].append(FacetValue(facet, value, label, n, value == selected[facet]))
+        by = selected[facet].get(value, "")
+        facets[facet].append(FacetValue(facet, value, label, n, bool(by), by))
     for values in facets.values():
         values.sort(key=lambda v: (-v.count, v.label))
         # the selected value stays, so that it can be unselected
@@ -481,6 +520,6 @@ def search(data: dict[str, Any], page_number: Any) -> SearchResult:
     return SearchResult(
         page=paginator.get_page(page_number),
         facets=_facets(rows, data),
-        postcode_neighbourhood=data.get("postcode"),
+        postcode_neighbourhoods=data.get("postcode") or [],
         text=text,
     )

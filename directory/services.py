@@ -278,11 +278,12 @@ def verify_membership(membership: Membership, *, by: Any) -> None:
         refresh_verified(membership.professional)
 
 
-@transaction.atomic
-def remove_membership(membership: Membership, *, by: Any) -> None:
-    if not is_organisation_admin(by, membership.organisation):
-        raise PermissionDenied
+def _keep_an_administrator(membership: Membership, *, by: Any) -> None:
+    """Refuse to let ``by`` give up their own administrator's role in an organisation (leaving
+    or becoming a member) when no other administrator remains; a platform administrator may."""
     if membership.professional.user_id == by.pk and membership.role == Membership.Role.ADMIN:
+        # one at a time: two administrators stepping down at once would each see the other
+        list(Organisation.objects.select_for_update().filter(pk=membership.organisation_id))
         others = membership.organisation.memberships.filter(
             role=Membership.Role.ADMIN, verified=True
         ).exclude(pk=membership.pk)
@@ -290,6 +291,13 @@ def remove_membership(membership: Membership, *, by: Any) -> None:
             raise ValidationError(
                 _("You are this organisation's only administrator; appoint another one first.")
             )
+
+
+@transaction.atomic
+def remove_membership(membership: Membership, *, by: Any) -> None:
+    if not is_organisation_admin(by, membership.organisation):
+        raise PermissionDenied
+    _keep_an_administrator(membership, by=by)
     professional = membership.professional
     with search_refresh_batch():
         membership.delete()
@@ -302,6 +310,8 @@ def set_membership_role(membership: Membership, role: str, *, by: Any) -> None:
         raise PermissionDenied
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
+    if role != Membership.Role.ADMIN:
+        _keep_an_administrator(membership, by=by)
     membership.role = role
     membership.save(update_fields=["role"])
 

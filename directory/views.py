@@ -25,7 +25,7 @@ from directory.models import (
     ServiceTheme,
 )
 from directory.neighbourhood_map import overview
-from directory.search import FACETS, FILTERS, DirectorySearchForm, search
+from directory.search import FACETS, FILTERS, DirectorySearchForm, place_names, search
 from directory.vcard import vcard_for
 
 # How many values of each facet the page links to.
@@ -58,7 +58,7 @@ def _filter_label(form: DirectorySearchForm, name: str) -> str:
         return str(Domain(value).label)
     if name == "postcode":
         typed = "".join(raw.split()).upper()  # "6432ab" → "6432 AB"
-        return f"{typed[:4]} {typed[4:]}".strip() + f" ({value.name})"
+        return f"{typed[:4]} {typed[4:]}".strip() + f" ({place_names(value)})"
     return str(value)
 
 
@@ -81,8 +81,11 @@ def index(request: HttpRequest) -> HttpResponse:
     if result:
         for name, values in result.facets.items():
             shown = values[:FACET_LINKS]
-            for value in shown:  # a selected value's link removes it
-                value.url = query_with(request, name, None if value.selected else value.value)
+            for value in shown:  # a selected value's link removes what selects it
+                if value.selected:
+                    value.url = query_with(request, value.selected_by or name)
+                else:
+                    value.url = query_with(request, name, value.value)
             facets.append((form[name].label, shown))
     # A profile opened from the results leads back to this search, page and all.
     search_query = _search_query(request.GET.urlencode())

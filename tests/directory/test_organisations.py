@@ -103,6 +103,26 @@ def test_the_only_admin_cannot_remove_themselves(client, organisation, org_admin
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
+def test_the_only_admin_cannot_make_themselves_a_member(client, town, organisation, org_admin):
+    membership = org_admin.professional.memberships.get()
+    client.force_login(org_admin)
+    url = reverse(
+        "directory:membership_action", args=[organisation.slug, membership.pk, "make-member"]
+    )
+    response = client.post(url, follow=True)
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.ADMIN
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    # with a second administrator, stepping down is fine
+    colleague = town["counsellor"].memberships.get()
+    colleague.role = Membership.Role.ADMIN
+    colleague.save()
+    response = client.post(url, follow=True)
+    membership.refresh_from_db()
+    assert membership.role == Membership.Role.MEMBER
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
 def test_the_organisation_page_lists_only_verified_members(client, town, organisation):
     client.force_login(town["gp"].user)
     html = client.get(reverse("directory:organisation", args=[organisation.slug])).content.decode()

@@ -8,7 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.models import Domain
-from tests.factories import DisciplineFactory, ProfessionalFactory, UserFactory
+from tests.factories import (
+    DisciplineFactory,
+    NeighbourhoodFactory,
+    ProfessionalFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +56,56 @@ def test_a_word_in_the_job_title_finds_people(searcher):
 def test_postcode_6432_finds_the_hoensbroek_professionals(searcher, postcode):
     response = search(searcher, postcode=postcode)
     assert sorted(names(response)) == ["Bram Hermans", "Sanne Claessens"]
-    assert response.context["result"].postcode_neighbourhood.name == "Hoensbroek"
+    assert [n.name for n in response.context["result"].postcode_neighbourhoods] == ["Hoensbroek"]
+
+
+@pytest.mark.parametrize("postcode", ["6432  AB", "6432 A B", " 6432\tab "])
+def test_a_postcode_with_extra_spaces_is_read_as_one(searcher, postcode):
+    response = search(searcher, postcode=postcode)
+    assert sorted(names(response)) == ["Bram Hermans", "Sanne Claessens"]
+
+
+@pytest.fixture
+def mariarade(town):
+    """A neighbourhood within Hoensbroek's postcodes: 6432 is partly one, partly the other."""
+    mariarade = NeighbourhoodFactory(name="Mariarade", slug="mariarade", postcodes=[(6432, 6432)])
+    ProfessionalFactory(
+        user=UserFactory(display_name="Lotte Mariarade"), neighbourhoods=[mariarade]
+    )
+    return mariarade
+
+
+def test_a_postcode_in_two_neighbourhoods_finds_the_professionals_of_both(searcher, mariarade):
+    response = search(searcher, postcode="6432")
+    assert sorted(names(response)) == ["Bram Hermans", "Lotte Mariarade", "Sanne Claessens"]
+    result = response.context["result"]
+    assert [n.name for n in result.postcode_neighbourhoods] == ["Hoensbroek", "Mariarade"]
+    assert {(f.value, f.selected) for f in result.facets["neighbourhood"]} == {
+        ("hoensbroek", True),
+        ("mariarade", True),
+    }
+    html = response.content.decode()
+    heading = html[html.index('id="results-heading"') :].split("</h2>")[0]
+    chip = html[html.index('class="wijk-chip"') :].split("</a>")[0]
+    for text in (heading, chip):
+        assert "Hoensbroek" in text and "Mariarade" in text
+    # a postcode of Hoensbroek alone still finds only Hoensbroek
+    assert sorted(names(search(searcher, postcode="6431"))) == ["Bram Hermans", "Sanne Claessens"]
+
+
+def test_the_neighbourhood_of_a_postcode_is_unselected_by_removing_the_postcode(searcher, town):
+    response = search(searcher, postcode="6432", domain=Domain.MEDICAL)
+    [hoensbroek] = response.context["result"].facets["neighbourhood"]
+    assert hoensbroek.selected
+    assert hoensbroek.url == f"?domain={Domain.MEDICAL}"
+    assert sorted(names(searcher.get(reverse("directory:index") + hoensbroek.url))) == [
+        "Bram Hermans",
+        "Roos Wetzels",
+    ]
+    # a neighbourhood chosen in the facet is unselected by itself
+    response = search(searcher, postcode="6432", neighbourhood="hoensbroek")
+    [hoensbroek] = response.context["result"].facets["neighbourhood"]
+    assert hoensbroek.url == "?postcode=6432"
 
 
 def test_an_unknown_postcode_is_a_clear_field_error(searcher):

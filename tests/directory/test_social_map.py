@@ -161,6 +161,43 @@ def test_the_command_imports_a_file_and_reports(neighbourhoods, tmp_path):
         call_command("import_boundaries", str(tmp_path / "missing.geojson"), stdout=StringIO())
 
 
+def test_areas_of_one_name_in_two_municipalities_stay_apart():
+    data = geojson(
+        feature("Centrum", square(5.98, 50.88), wijkcode="WK091700"),
+        feature("Centrum", square(6.06, 50.86), gemeentenaam="Kerkrade", wijkcode="WK092800"),
+        feature("centrum", square(5.96, 50.88)),  # a second part of Heerlen's
+    )
+    areas = read_areas(data)
+    assert [(a.name, a.municipality, a.code, len(a.polygons)) for a in areas] == [
+        ("Centrum", "Heerlen", "WK091700", 2),
+        ("Centrum", "Kerkrade", "WK092800", 1),
+    ]
+    # with only Heerlen's Centrum on the platform, Kerkrade's is not taken for it
+    heerlen = NeighbourhoodFactory(name="Centrum", slug="centrum", municipality="Heerlen")
+    report = import_boundaries(areas)
+    assert (report.updated, report.unmatched) == (["Centrum"], ["Centrum"])
+    heerlen.boundary.refresh_from_db()
+    assert heerlen.boundary.polygons == [square(5.98, 50.88), square(5.96, 50.88)]
+    kerkrade = NeighbourhoodFactory(
+        name="Centrum", slug="kerkrade-centrum", municipality="Kerkrade"
+    )
+    import_boundaries(areas)
+    heerlen.boundary.refresh_from_db()
+    kerkrade.boundary.refresh_from_db()
+    assert heerlen.boundary.polygons == [square(5.98, 50.88), square(5.96, 50.88)]
+    assert kerkrade.boundary.polygons == [square(6.06, 50.86)]
+
+
+@pytest.mark.parametrize("properties", [["wijknaam", "Hoensbroek"], "Hoensbroek", 6431])
+def test_a_feature_whose_properties_are_not_an_object_is_refused_clearly(tmp_path, properties):
+    broken = {**feature("Heerlen Noord", square(5.95, 50.89)), "properties": properties}
+    path = tmp_path / "wijken.geojson"
+    path.write_bytes(geojson(feature("Hoensbroek", square(5.9, 50.91)), broken))
+    with pytest.raises(CommandError) as refused:
+        call_command("import_boundaries", str(path), stdout=StringIO())
+    assert "2" in str(refused.value) and '"properties"' in str(refused.value)
+
+
 def test_the_demo_loads_its_boundaries_and_synonyms(settings):
     settings.DEBUG = True
     call_command("seed_demo", stdout=StringIO())

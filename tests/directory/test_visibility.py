@@ -72,3 +72,44 @@ def test_vcard_is_a_valid_card(client, owner, outsider):
     assert card.fn.value == "Sanne Claessens"
     assert card.tel.value == PHONE
     assert card.org.value == ["Schuldhulp Parkstad"]
+
+
+@pytest.mark.parametrize(
+    ("name", "family", "given"),
+    [
+        ("Jan van der Berg", "van der Berg", "Jan"),
+        ("Sanne Claessens", "Claessens", "Sanne"),
+        ("Anna de Vries", "de Vries", "Anna"),
+        ("Piet van den Heuvel", "van den Heuvel", "Piet"),
+        ("Kees in 't Veld", "in 't Veld", "Kees"),
+        ("Mira ter Horst", "ter Horst", "Mira"),
+        ("Madonna", "Madonna", ""),
+    ],
+)
+def test_the_vcard_keeps_the_name_prefix_with_the_family_name(
+    client, owner, outsider, name, family, given
+):
+    import vobject
+
+    owner.user.display_name = name
+    owner.user.save()
+    client.force_login(outsider)
+    response = client.get(reverse("directory:professional_vcard", args=[owner.pk]))
+    card = vobject.readOne(response.content.decode())
+    assert card.fn.value == name
+    assert (card.n.value.family, card.n.value.given) == (family, given)
+
+
+def test_the_vcard_names_the_first_organisation_by_name(client, owner, outsider):
+    import vobject
+
+    from directory.models import Membership
+
+    for name, verified in [("Zorggroep Zuid", True), ("Amicura", False), ("Bekkerveld", True)]:
+        Membership.objects.create(
+            professional=owner, organisation=OrganisationFactory(name=name), verified=verified
+        )
+    client.force_login(outsider)
+    response = client.get(reverse("directory:professional_vcard", args=[owner.pk]))
+    card = vobject.readOne(response.content.decode())
+    assert card.org.value == ["Bekkerveld"]  # not Amicura: that membership is not confirmed
