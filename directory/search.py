@@ -125,20 +125,28 @@ class DirectorySearchForm(SearchForm):
         match = _POSTCODE.match(raw)
         if not match:
             raise forms.ValidationError(_("Enter a postcode such as 6432 or 6432 AB."))
-        number = int(match.group(1))
-        served = list(
-            Neighbourhood.objects.filter(
-                postcode_ranges__first__lte=number, postcode_ranges__last__gte=number
-            )
-            .distinct()
-            .order_by("municipality", "name", "pk")
-        )
+        served = neighbourhoods_of(raw)
         if not served:
             raise forms.ValidationError(
                 _("Postcode %(postcode)s is not in a neighbourhood on this platform."),
                 params={"postcode": match.group(1)},
             )
         return served
+
+
+def neighbourhoods_of(postcode: str) -> list[Neighbourhood]:
+    """The neighbourhoods a postcode ("6432", "6432 AB") lies in; none for anything else."""
+    match = _POSTCODE.match(postcode)
+    if not match:
+        return []
+    number = int(match.group(1))
+    return list(
+        Neighbourhood.objects.filter(
+            postcode_ranges__first__lte=number, postcode_ranges__last__gte=number
+        )
+        .distinct()
+        .order_by("municipality", "name", "pk")
+    )
 
 
 def place_names(neighbourhoods: list[Neighbourhood]) -> str:

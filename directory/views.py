@@ -25,7 +25,14 @@ from directory.models import (
     ServiceTheme,
 )
 from directory.neighbourhood_map import overview
-from directory.search import FACETS, FILTERS, DirectorySearchForm, place_names, search
+from directory.search import (
+    FACETS,
+    FILTERS,
+    DirectorySearchForm,
+    neighbourhoods_of,
+    place_names,
+    search,
+)
 from directory.vcard import vcard_for
 
 # How many values of each facet the page links to.
@@ -64,6 +71,15 @@ def _filter_label(form: DirectorySearchForm, name: str) -> str:
 
 @access.verified_required
 def index(request: HttpRequest) -> HttpResponse:
+    typed = request.GET.get("q", "")
+    if not request.GET.get("postcode") and neighbourhoods_of(typed):
+        # A postcode typed in the search box means the postcode filter: nobody's name or
+        # expertise holds it, and the filter finds who works there.
+        params = request.GET.copy()
+        params["postcode"] = typed.strip()
+        for name in ("q", "page"):
+            params.pop(name, None)
+        return redirect(f"{reverse('directory:index')}?{params.urlencode()}")
     form = DirectorySearchForm(request.GET or None)
     result = None
     if not request.GET or form.is_valid():

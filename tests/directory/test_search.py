@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -57,6 +58,25 @@ def test_postcode_6432_finds_the_hoensbroek_professionals(searcher, postcode):
     response = search(searcher, postcode=postcode)
     assert sorted(names(response)) == ["Bram Hermans", "Sanne Claessens"]
     assert [n.name for n in response.context["result"].postcode_neighbourhoods] == ["Hoensbroek"]
+
+
+@pytest.mark.parametrize("typed", ["6432", "6432 ab"])
+def test_a_postcode_typed_in_the_search_box_searches_by_postcode(searcher, typed):
+    response = searcher.get(reverse("directory:index"), {"q": typed, "domain": "debt"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert parse_qs(urlsplit(response["Location"]).query) == {
+        "postcode": [typed],
+        "domain": ["debt"],
+    }
+    followed = searcher.get(response["Location"])
+    assert names(followed) == ["Sanne Claessens"]
+    assert followed.context["form"]["postcode"].value() == typed
+
+
+def test_four_digits_outside_the_platform_stay_a_text_search(searcher):
+    response = search(searcher, q="1234")
+    assert names(response) == []
+    assert response.context["form"]["q"].value() == "1234"
 
 
 @pytest.mark.parametrize("postcode", ["6432  AB", "6432 A B", " 6432\tab "])
