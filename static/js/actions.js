@@ -103,6 +103,8 @@ export class MessageActions {
       other.classList.remove("wijk-message--active");
     }
     li.classList.toggle("wijk-message--active", active);
+    // the toolbar of the newest message opens below the list's visible end
+    if (active) li.querySelector(".wijk-message__actions")?.scrollIntoView({ block: "nearest" });
   }
 
   onKeydown(event) {

@@ -809,7 +809,10 @@ export class LiveRoom {
     if (!li) return;
     const focused = document.activeElement;
     const hadFocus = old.contains(focused);
+    // a row that grows at the end (a first reply's count, a reaction) stays in view
+    const follow = this.nearEnd();
     old.replaceWith(li);
+    if (follow) this.scrollToEnd();
     const carried = this.actions.carryOver(old, li, focused);
     if (carried) carried.focus();
     else if (hadFocus) {

@@ -287,6 +287,7 @@ def test_on_a_phone_a_tap_shows_a_messages_actions(room, browser_page):
         mine = _message(page, "Ik bel morgen")
         mine.locator(".wijk-message__body").tap()
         expect(theirs).not_to_have_class(re.compile(r"\bwijk-message--active\b"))
+        own_toolbar = mine.get_by_role("group", name="Acties bij dit bericht")
         mine.get_by_role("button", name="Kies een emoji").tap()
         picker = page.get_by_role("dialog", name="Kies een emoji")
         expect(picker).to_be_in_viewport(ratio=1)
@@ -294,6 +295,30 @@ def test_on_a_phone_a_tap_shows_a_messages_actions(room, browser_page):
         expect(mine.locator(".wijk-reaction")).to_have_text("✅ 1", timeout=LIVE)
         mine.get_by_role("link", name="Bewerken").tap()
         expect(mine.get_by_role("textbox", name="Bericht bewerken")).to_be_focused()
+        expect(own_toolbar).to_be_hidden()  # the form takes its place
+    finally:
+        phone.close()
+
+
+def test_on_a_phone_the_newest_messages_toolbar_comes_into_view(room, browser_page):
+    """Below the newest message the list ends: its toolbar, opened by a tap, is scrolled in."""
+    for number in range(12):
+        services.post_message(room.channel.pk, author=room.bert, body=f"Bericht {number}")
+    services.post_message(room.channel.pk, author=room.anna, body="Het laatste woord.")
+    phone = browser_page.context.browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        timezone_id=BROWSER_TIME_ZONE,
+    )
+    try:
+        phone.add_cookies([session_cookie(room.anna, room.server)])
+        page = phone.new_page()
+        open_room(page, room.url)
+        last = _message(page, "Het laatste woord.")
+        last.locator(".wijk-message__body").tap()
+        toolbar = last.get_by_role("group", name="Acties bij dit bericht")
+        expect(toolbar.get_by_role("link", name="Bewerken")).to_be_in_viewport(ratio=1)
     finally:
         phone.close()
 
