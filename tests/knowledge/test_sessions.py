@@ -156,3 +156,23 @@ def test_a_session_hides_a_restricted_article_link_from_outsiders(client, librar
     assert "Werkafspraken" not in page.content.decode()
     client.force_login(library.member)
     assert client.get(f"/knowledge/sessions/{session.pk}/").context["article"] == library.restricted
+
+
+def test_the_archive_counts_each_attendee_once_whatever_the_materials(client, trainer, colleague):
+    session = make_session(trainer, capacity=5)
+    people = [verified(n) for n in ("Anna", "Bert", "Cor")]
+    for person in [*people, colleague]:
+        services.register(session.pk, user=person)
+    LearningSession.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1),
+        registration_deadline=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    session.refresh_from_db()
+    services.mark_attendance(session, by=trainer, present=[p.pk for p in people])
+    for name in ("dia.pdf", "hand-out.pdf"):
+        services.add_material(
+            session, by=trainer, upload=upload(name, pdf_bytes("Dia"), "application/pdf")
+        )
+    client.force_login(colleague)
+    [shown] = client.get("/knowledge/sessions/archive/").context["page"].object_list
+    assert (shown.attended_count, shown.material_count) == (3, 2)
