@@ -57,6 +57,9 @@ def _require(check: bool) -> None:
         raise PermissionDenied
 
 
+SLUG_ATTEMPTS = 5
+
+
 def _unique_slug(
     model: type[Any], text: str, *, exclude: int | None = None, length: int = 180
 ) -> str:
@@ -68,15 +71,45 @@ def _unique_slug(
     return slug
 
 
-def tags_named(names: Iterable[str]) -> list[Tag]:
-    """The tags with these names, created when new (matched case-insensitively)."""
-    tags = []
-    for name in names:
+def _create_with_slug(instance: Any, text: str, *, length: int = 180) -> None:
+    """Insert ``instance`` with a free slug made from ``text``.
+
+    The slug is free when looked up, but a parallel save may take it before this insert: the
+    insert then fails in its own savepoint and is tried again with the next free slug.
+    """
+    for attempt in range(SLUG_ATTEMPTS):
+        instance.slug = _unique_slug(type(instance), text, length=length)
+        try:
+            with transaction.atomic():
+                instance.save(force_insert=True)
+            return
+        except IntegrityError:
+            instance.pk = None
+            if attempt == SLUG_ATTEMPTS - 1:
+                raise
+
+
+def _tag_named(name: str) -> Tag:
+    for attempt in range(SLUG_ATTEMPTS):
         tag = Tag.objects.filter(name__iexact=name).first()
-        if tag is None:
-            tag = Tag.objects.create(name=name, slug=_unique_slug(Tag, name, length=55))
-        tags.append(tag)
-    return tags
+        if tag is not None:
+            return tag
+        try:
+            with transaction.atomic():
+                return Tag.objects.create(name=name, slug=_unique_slug(Tag, name, length=55))
+        except IntegrityError:
+            # a parallel save created this tag (or took its slug) first
+            if attempt == SLUG_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def tags_named(names: Iterable[str]) -> list[Tag]:
+    """The tags with these names, created when new (matched case-insensitively).
+
+    Two saves may bring the same new tag at once: the one whose insert loses takes the other's.
+    """
+    return [_tag_named(name) for name in names]
 
 
 # ---- search document -----------------------------------------------------------------------
@@ -156,8 +189,9 @@ def save_article(
     While an article is published, every save is stored as a revision.
     """
     _require(access.is_trainer(by))
+    creating = article is None
     if article is None:
-        article = Article(created_by=by, slug=_unique_slug(Article, data["title"]))
+        article = Article(created_by=by)
     else:
         article = Article.objects.select_for_update().get(pk=article.pk)
         _require(access.may_edit(by, article))
@@ -173,7 +207,10 @@ def save_article(
     article.reading_minutes = Article.minutes_to_read(article.body)
     article.updated_at = timezone.now()
     _replace_cover(article, cover, remove_cover)
-    article.save()
+    if creating:
+        _create_with_slug(article, data["title"])
+    else:
+        article.save()
     if "coauthors" in data:
         article.authors.set({by, *[u for u in data["coauthors"] if access.is_trainer(u)]})
     else:
