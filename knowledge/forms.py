@@ -12,6 +12,7 @@ from accounts.roles import Role
 from channels_app.models import Channel
 from core.forms import NamesField, PlainSelect, SearchForm
 from directory.models import Domain
+from knowledge import access
 from knowledge.models import Article, LearningSession, Tag, Theme
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -232,6 +233,19 @@ class SessionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["trainers"].queryset = trainers_except(user)
         self.fields["trainers"].label_from_instance = lambda u: u.display_name
+        current = self.instance.article if self.instance.article_id else None
+        if current is not None:
+            # Keep the linked article a choice even when this editor could not pick it now (a
+            # co-trainer outside its channels, or it went back to draft): saving the session
+            # must not drop the link. Its title is only shown to those who may read it.
+            articles = Article.objects.filter(
+                Q(pk__in=articles.values("pk")) | Q(pk=current.pk)
+            ).order_by("title")
+            if not access.may_read(user, current):
+                hidden = current.pk
+                self.fields["article"].label_from_instance = lambda a: (  # type: ignore[attr-defined]
+                    _("The article linked now (you cannot read it)") if a.pk == hidden else a.title
+                )
         self.fields["article"].queryset = articles
         self.fields["article"].empty_label = _("No article")  # type: ignore[attr-defined]
         for name in ("starts_at", "ends_at", "registration_deadline"):

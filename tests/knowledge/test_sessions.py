@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -10,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from knowledge import services
-from knowledge.models import LearningSession, Registration, SessionMaterial
+from knowledge.models import Article, LearningSession, Registration, SessionMaterial
 from tests.knowledge.fixtures import make_session, pdf_bytes, upload, verified
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +177,64 @@ def test_the_archive_counts_each_attendee_once_whatever_the_materials(client, tr
     client.force_login(colleague)
     [shown] = client.get("/knowledge/sessions/archive/").context["page"].object_list
     assert (shown.attended_count, shown.material_count) == (3, 2)
+
+
+def _edit_form(session, **overrides) -> dict:
+    def local(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+    data = {
+        "title": session.title,
+        "description": session.description,
+        "starts_at": local(session.starts_at),
+        "ends_at": local(session.ends_at),
+        "location": session.location,
+        "capacity": session.capacity,
+        "registration_deadline": local(session.registration_deadline),
+        "article": session.article_id or "",
+    }
+    return data | overrides
+
+
+def _selected_article(page: str) -> tuple[str, str | None]:
+    """The chosen option of the article field: its value, and its label if that is a title."""
+    select = re.search(r'<select name="article".*?</select>', page, re.S)
+    assert select is not None
+    found = re.search(r'<option value="(\d*)" selected\s*>([^<]*)</option>', select.group())
+    assert found is not None
+    value, label = found.groups()
+    titles = set(Article.objects.values_list("title", flat=True))
+    return value, label if label in titles else None
+
+
+def test_a_co_trainer_outside_the_articles_channels_keeps_its_link(client, library):
+    co_trainer = verified("Cora Collega", ["trainer", "professional"])
+    session = make_session(library.trainer, article=library.restricted, trainers=[co_trainer])
+    client.force_login(co_trainer)
+    page = client.get(f"/knowledge/sessions/{session.pk}/edit/").content.decode()
+    assert _selected_article(page) == (str(library.restricted.pk), None)
+    assert "Werkafspraken" not in page  # the title stays hidden from someone who may not read it
+    response = client.post(
+        f"/knowledge/sessions/{session.pk}/edit/", _edit_form(session, title="Nieuwe titel")
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    session.refresh_from_db()
+    assert (session.title, session.article) == ("Nieuwe titel", library.restricted)
+    # and the link can still be removed
+    client.post(f"/knowledge/sessions/{session.pk}/edit/", _edit_form(session, article=""))
+    session.refresh_from_db()
+    assert session.article is None
+
+
+def test_an_article_back_to_draft_stays_linked_when_the_session_is_edited(client, library):
+    session = make_session(library.trainer, article=library.public)
+    services.set_published(library.public, by=library.trainer, published=False)
+    client.force_login(library.trainer)
+    page = client.get(f"/knowledge/sessions/{session.pk}/edit/").content.decode()
+    assert _selected_article(page) == (str(library.public.pk), "Leefstijl en bewegen")
+    response = client.post(
+        f"/knowledge/sessions/{session.pk}/edit/", _edit_form(session, location="Wijkcentrum")
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    session.refresh_from_db()
+    assert (session.location, session.article) == ("Wijkcentrum", library.public)
