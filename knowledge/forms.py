@@ -8,24 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import Role
 from channels_app.models import Channel
 from core.forms import NamesField, PlainSelect, SearchForm
 from directory.models import Domain
 from knowledge import access
+from knowledge.access import trainers_except
 from knowledge.models import Article, LearningSession, Tag, Theme
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def trainers_except(user: User):
-    """Active people with the trainer role, for choosing co-authors and co-trainers."""
-    return (
-        User.objects.filter(is_active=True, groups__name=Role.TRAINER, professional__verified=True)
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("display_name")
-    )
 
 
 class ArticleForm(forms.Form):

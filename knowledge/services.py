@@ -175,6 +175,29 @@ def _replace_cover(article: Article, cover: Any, remove: bool) -> None:
         transaction.on_commit(lambda: storage.delete(old))
 
 
+def _set_authors(article: Article, *, by: User, data: dict[str, Any], creating: bool) -> None:
+    """Who wrote it: the creator and the co-authors chosen in the form.
+
+    Editing does not make the editor an author (a platform administrator correcting a text
+    stays an administrator). Authors the form could not offer (the editor, or those who lost
+    the trainer role) stay authors: the form did not leave them out, it could not show them.
+    """
+    if creating:
+        article.authors.set({by, *[u for u in data.get("coauthors") or [] if access.is_trainer(u)]})
+        return
+    if "coauthors" not in data:
+        return
+    current = list(article.authors.all())
+    offered = set(
+        access.trainers_except(by)
+        .filter(pk__in=[author.pk for author in current])
+        .values_list("pk", flat=True)
+    )
+    kept = [author for author in current if author.pk not in offered]
+    chosen = [u for u in data["coauthors"] if access.is_trainer(u)]
+    article.authors.set({*kept, *chosen} or {by})
+
+
 @transaction.atomic
 def save_article(
     article: Article | None,
@@ -211,10 +234,7 @@ def save_article(
         _create_with_slug(article, data["title"])
     else:
         article.save()
-    if "coauthors" in data:
-        article.authors.set({by, *[u for u in data["coauthors"] if access.is_trainer(u)]})
-    else:
-        article.authors.add(by)
+    _set_authors(article, by=by, data=data, creating=creating)
     article.themes.set(data.get("themes") or [])
     article.tags.set(tags_named(data.get("tag_names") or []))
     article.channels.set(channels if audience == Article.Audience.CHANNELS else [])
