@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -454,11 +455,21 @@ def save_session(
 
 @transaction.atomic
 def cancel_session(session: LearningSession, *, by: User) -> None:
+    """Call off a session that has not started; everyone registered or waiting is e-mailed."""
     session = LearningSession.objects.select_for_update().get(pk=session.pk)
     _require(access.may_run(by, session))
+    if session.cancelled_at is not None:
+        raise ValidationError(_("This session has already been cancelled."))
+    if session.has_started:
+        raise ValidationError(_("A session that has started can no longer be cancelled."))
     session.cancelled_at = timezone.now()
     session.sequence += 1
     session.save(update_fields=["cancelled_at", "sequence"])
+    registered = session.registrations.filter(
+        status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITING]
+    ).select_related("user")
+    for registration in registered:
+        _mail_cancelled(session, registration.user)
 
 
 def _locked_session(session_id: int) -> LearningSession:
@@ -590,6 +601,11 @@ def _session_mail(template: str, session: LearningSession, user: User) -> None:
 
 def _mail_moved_up(session: LearningSession, user: User) -> None:
     transaction.on_commit(lambda: _session_mail("moved_up", session, user))
+
+
+def _mail_cancelled(session: LearningSession, user: User) -> None:
+    # robust: one address that fails does not keep the others from hearing it
+    transaction.on_commit(partial(_session_mail, "cancelled", session, user), robust=True)
 
 
 def send_reminders(*, now: datetime | None = None, hours: int = 24) -> int:

@@ -238,3 +238,60 @@ def test_an_article_back_to_draft_stays_linked_when_the_session_is_edited(client
     assert response.status_code == HTTPStatus.FOUND
     session.refresh_from_db()
     assert (session.location, session.article) == ("Wijkcentrum", library.public)
+
+
+def _error_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+
+
+def test_cancelling_a_session_tells_everyone_registered_or_waiting(
+    client, trainer, django_capture_on_commit_callbacks
+):
+    session = make_session(trainer, capacity=1)
+    anna, bert, cor = (verified(n) for n in ("Anna", "Bert", "Cor"))
+    for person in (anna, bert, cor):
+        services.register(session.pk, user=person)
+    services.unregister(session.pk, user=cor)
+    assert [_status(session, p) for p in (anna, bert, cor)] == ["confirmed", "waiting", "cancelled"]
+    mail.outbox.clear()
+    client.force_login(trainer)
+    url = f"/knowledge/sessions/{session.pk}/cancel/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert _error_messages(response) == []
+    assert sorted(m.to for m in mail.outbox) == [[anna.email], [bert.email]]
+    assert all("Het andere gesprek" in m.subject for m in mail.outbox)
+    assert all(f"/knowledge/sessions/{session.pk}/" in m.body for m in mail.outbox)
+    session.refresh_from_db()
+    cancelled = (session.cancelled_at, session.sequence)
+    assert cancelled[0] is not None
+    # a second time changes nothing and tells nobody again
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert len(_error_messages(response)) == 1
+    session.refresh_from_db()
+    assert (session.cancelled_at, session.sequence) == cancelled
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("hours_ago", [1, 48])  # under way, and over
+def test_a_started_or_past_session_cannot_be_cancelled(
+    client, trainer, colleague, django_capture_on_commit_callbacks, hours_ago
+):
+    session = make_session(trainer)
+    services.register(session.pk, user=colleague)
+    LearningSession.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - timedelta(hours=hours_ago),
+        ends_at=timezone.now() - timedelta(hours=hours_ago) + timedelta(hours=2),
+        registration_deadline=timezone.now() - timedelta(days=3),
+    )
+    before = LearningSession.objects.get(pk=session.pk).sequence
+    mail.outbox.clear()
+    client.force_login(trainer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/knowledge/sessions/{session.pk}/cancel/", follow=True)
+    assert len(_error_messages(response)) == 1
+    session.refresh_from_db()
+    assert (session.cancelled_at, session.sequence) == (None, before)
+    assert mail.outbox == []
