@@ -190,6 +190,8 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 
 
 class SessionForm(forms.ModelForm):
+    # at least one place: the database refuses 0 with a bare constraint message
+    capacity = LearningSession._meta.get_field("capacity").formfield(min_value=1)
     trainers = forms.ModelMultipleChoiceField(
         label=_("Other trainers"),
         queryset=User.objects.none(),

@@ -295,3 +295,16 @@ def test_a_started_or_past_session_cannot_be_cancelled(
     session.refresh_from_db()
     assert (session.cancelled_at, session.sequence) == (None, before)
     assert mail.outbox == []
+
+
+def test_a_session_needs_at_least_one_place(client, trainer):
+    session = make_session(trainer, capacity=3)
+    client.force_login(trainer)
+    url = f"/knowledge/sessions/{session.pk}/edit/"
+    response = client.post(url, _edit_form(session, capacity=0))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    form = response.context["form"]
+    assert form.has_error("capacity", "min_value")
+    assert "session_capacity" not in response.content.decode()
+    session.refresh_from_db()
+    assert session.capacity == 3
