@@ -6,6 +6,9 @@ from typing import Any
 
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
 
+#: more rows than any table holds: PostgreSQL's OFFSET and LIMIT are 64-bit
+_LARGEST_ROW = 2**63 - 1
+
 
 class LookaheadPaginator(Paginator):  # type: ignore[type-arg]
     """Pages without a count, for lists too long to count.
@@ -15,7 +18,8 @@ class LookaheadPaginator(Paginator):  # type: ignore[type-arg]
     row tells whether a next page exists. ``count`` and ``num_pages`` are then what is known:
     exact once the last page is read, and lower bounds before (``capped``: "more than 25 found",
     a next page). A page number past the end, or not a number, gives the first page: without a
-    count the last one is unknown.
+    count the last one is unknown. So does a number so large that its rows could not exist: the
+    database cannot even skip that far (its offsets are 64-bit).
     """
 
     def __init__(self, object_list: Any, per_page: int) -> None:
@@ -42,6 +46,8 @@ class LookaheadPaginator(Paginator):  # type: ignore[type-arg]
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if number * self.per_page >= _LARGEST_ROW:
+            raise EmptyPage(self.error_messages["no_results"])
         return int(number)
 
     def page(self, number: Any) -> Page:  # type: ignore[type-arg]

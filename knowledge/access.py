@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from accounts.models import User
 from accounts.roles import Role
 from channels_app.models import Membership as ChannelMembership
 from directory.access import is_verified
@@ -41,6 +42,16 @@ def readable_articles(user: Any) -> QuerySet[Article]:
         return Article.objects.none()
     return Article.objects.filter(status=Article.Status.PUBLISHED).filter(
         Q(audience=Article.Audience.ALL) | Q(_member_of_audience(user))
+    )
+
+
+def trainers_except(user: Any) -> QuerySet[User]:
+    """Active people with the trainer role, for choosing co-authors and co-trainers."""
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.TRAINER, professional__verified=True)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("display_name")
     )
 
 

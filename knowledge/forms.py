@@ -8,23 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import Role
 from channels_app.models import Channel
 from core.forms import NamesField, PlainSelect, SearchForm
 from directory.models import Domain
+from knowledge import access
+from knowledge.access import trainers_except
 from knowledge.models import Article, LearningSession, Tag, Theme
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def trainers_except(user: User):
-    """Active people with the trainer role, for choosing co-authors and co-trainers."""
-    return (
-        User.objects.filter(is_active=True, groups__name=Role.TRAINER, professional__verified=True)
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("display_name")
-    )
 
 
 class ArticleForm(forms.Form):
@@ -199,6 +190,8 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 
 
 class SessionForm(forms.ModelForm):
+    # at least one place: the database refuses 0 with a bare constraint message
+    capacity = LearningSession._meta.get_field("capacity").formfield(min_value=1)
     trainers = forms.ModelMultipleChoiceField(
         label=_("Other trainers"),
         queryset=User.objects.none(),
@@ -232,6 +225,19 @@ class SessionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["trainers"].queryset = trainers_except(user)
         self.fields["trainers"].label_from_instance = lambda u: u.display_name
+        current = self.instance.article if self.instance.article_id else None
+        if current is not None:
+            # Keep the linked article a choice even when this editor could not pick it now (a
+            # co-trainer outside its channels, or it went back to draft): saving the session
+            # must not drop the link. Its title is only shown to those who may read it.
+            articles = Article.objects.filter(
+                Q(pk__in=articles.values("pk")) | Q(pk=current.pk)
+            ).order_by("title")
+            if not access.may_read(user, current):
+                hidden = current.pk
+                self.fields["article"].label_from_instance = lambda a: (  # type: ignore[attr-defined]
+                    _("The article linked now (you cannot read it)") if a.pk == hidden else a.title
+                )
         self.fields["article"].queryset = articles
         self.fields["article"].empty_label = _("No article")  # type: ignore[attr-defined]
         for name in ("starts_at", "ends_at", "registration_deadline"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -57,6 +58,9 @@ def _require(check: bool) -> None:
         raise PermissionDenied
 
 
+SLUG_ATTEMPTS = 5
+
+
 def _unique_slug(
     model: type[Any], text: str, *, exclude: int | None = None, length: int = 180
 ) -> str:
@@ -68,15 +72,45 @@ def _unique_slug(
     return slug
 
 
-def tags_named(names: Iterable[str]) -> list[Tag]:
-    """The tags with these names, created when new (matched case-insensitively)."""
-    tags = []
-    for name in names:
+def _create_with_slug(instance: Any, text: str, *, length: int = 180) -> None:
+    """Insert ``instance`` with a free slug made from ``text``.
+
+    The slug is free when looked up, but a parallel save may take it before this insert: the
+    insert then fails in its own savepoint and is tried again with the next free slug.
+    """
+    for attempt in range(SLUG_ATTEMPTS):
+        instance.slug = _unique_slug(type(instance), text, length=length)
+        try:
+            with transaction.atomic():
+                instance.save(force_insert=True)
+            return
+        except IntegrityError:
+            instance.pk = None
+            if attempt == SLUG_ATTEMPTS - 1:
+                raise
+
+
+def _tag_named(name: str) -> Tag:
+    for attempt in range(SLUG_ATTEMPTS):
         tag = Tag.objects.filter(name__iexact=name).first()
-        if tag is None:
-            tag = Tag.objects.create(name=name, slug=_unique_slug(Tag, name, length=55))
-        tags.append(tag)
-    return tags
+        if tag is not None:
+            return tag
+        try:
+            with transaction.atomic():
+                return Tag.objects.create(name=name, slug=_unique_slug(Tag, name, length=55))
+        except IntegrityError:
+            # a parallel save created this tag (or took its slug) first
+            if attempt == SLUG_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def tags_named(names: Iterable[str]) -> list[Tag]:
+    """The tags with these names, created when new (matched case-insensitively).
+
+    Two saves may bring the same new tag at once: the one whose insert loses takes the other's.
+    """
+    return [_tag_named(name) for name in names]
 
 
 # ---- search document -----------------------------------------------------------------------
@@ -142,6 +176,29 @@ def _replace_cover(article: Article, cover: Any, remove: bool) -> None:
         transaction.on_commit(lambda: storage.delete(old))
 
 
+def _set_authors(article: Article, *, by: User, data: dict[str, Any], creating: bool) -> None:
+    """Who wrote it: the creator and the co-authors chosen in the form.
+
+    Editing does not make the editor an author (a platform administrator correcting a text
+    stays an administrator). Authors the form could not offer (the editor, or those who lost
+    the trainer role) stay authors: the form did not leave them out, it could not show them.
+    """
+    if creating:
+        article.authors.set({by, *[u for u in data.get("coauthors") or [] if access.is_trainer(u)]})
+        return
+    if "coauthors" not in data:
+        return
+    current = list(article.authors.all())
+    offered = set(
+        access.trainers_except(by)
+        .filter(pk__in=[author.pk for author in current])
+        .values_list("pk", flat=True)
+    )
+    kept = [author for author in current if author.pk not in offered]
+    chosen = [u for u in data["coauthors"] if access.is_trainer(u)]
+    article.authors.set({*kept, *chosen} or {by})
+
+
 @transaction.atomic
 def save_article(
     article: Article | None,
@@ -156,8 +213,9 @@ def save_article(
     While an article is published, every save is stored as a revision.
     """
     _require(access.is_trainer(by))
+    creating = article is None
     if article is None:
-        article = Article(created_by=by, slug=_unique_slug(Article, data["title"]))
+        article = Article(created_by=by)
     else:
         article = Article.objects.select_for_update().get(pk=article.pk)
         _require(access.may_edit(by, article))
@@ -173,11 +231,11 @@ def save_article(
     article.reading_minutes = Article.minutes_to_read(article.body)
     article.updated_at = timezone.now()
     _replace_cover(article, cover, remove_cover)
-    article.save()
-    if "coauthors" in data:
-        article.authors.set({by, *[u for u in data["coauthors"] if access.is_trainer(u)]})
+    if creating:
+        _create_with_slug(article, data["title"])
     else:
-        article.authors.add(by)
+        article.save()
+    _set_authors(article, by=by, data=data, creating=creating)
     article.themes.set(data.get("themes") or [])
     article.tags.set(tags_named(data.get("tag_names") or []))
     article.channels.set(channels if audience == Article.Audience.CHANNELS else [])
@@ -397,11 +455,21 @@ def save_session(
 
 @transaction.atomic
 def cancel_session(session: LearningSession, *, by: User) -> None:
+    """Call off a session that has not started; everyone registered or waiting is e-mailed."""
     session = LearningSession.objects.select_for_update().get(pk=session.pk)
     _require(access.may_run(by, session))
+    if session.cancelled_at is not None:
+        raise ValidationError(_("This session has already been cancelled."))
+    if session.has_started:
+        raise ValidationError(_("A session that has started can no longer be cancelled."))
     session.cancelled_at = timezone.now()
     session.sequence += 1
     session.save(update_fields=["cancelled_at", "sequence"])
+    registered = session.registrations.filter(
+        status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITING]
+    ).select_related("user")
+    for registration in registered:
+        _mail_cancelled(session, registration.user)
 
 
 def _locked_session(session_id: int) -> LearningSession:
@@ -533,6 +601,11 @@ def _session_mail(template: str, session: LearningSession, user: User) -> None:
 
 def _mail_moved_up(session: LearningSession, user: User) -> None:
     transaction.on_commit(lambda: _session_mail("moved_up", session, user))
+
+
+def _mail_cancelled(session: LearningSession, user: User) -> None:
+    # robust: one address that fails does not keep the others from hearing it
+    transaction.on_commit(partial(_session_mail, "cancelled", session, user), robust=True)
 
 
 def send_reminders(*, now: datetime | None = None, hours: int = 24) -> int:

@@ -1,6 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from knowledge import views
+
+
+class FeedTokenConverter:
+    """A calendar feed's secret: ``secrets.token_urlsafe`` letters, as long as the column
+    allows. Anything else (a NUL byte, an endless string) is not an address at all: 404."""
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(FeedTokenConverter, "feed_token")
 
 app_name = "knowledge"
 
@@ -38,7 +54,7 @@ urlpatterns = [
     path("sessions/archive/", views.archive, name="archive"),
     path("sessions/new/", views.session_new, name="session_new"),
     path("sessions/calendar/", views.calendar, name="calendar"),
-    path("sessions/calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("sessions/calendar/<feed_token:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/session.ics", views.session_ics, name="session_ics"),

@@ -463,7 +463,9 @@ def archive(request: HttpRequest) -> HttpResponse:
     past = (
         LearningSession.objects.filter(ends_at__lte=timezone.now())
         .annotate(
-            attended_count=Count("registrations", filter=Q(registrations__attended=True)),
+            attended_count=Count(
+                "registrations", filter=Q(registrations__attended=True), distinct=True
+            ),
             material_count=Count("materials", distinct=True),
         )
         .prefetch_related("trainers")

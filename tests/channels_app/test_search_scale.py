@@ -62,6 +62,17 @@ def test_pages_are_not_counted_but_know_what_follows(client, closed_room, monkey
     assert not page.paginator.capped and page.paginator.count == 1 and not page.has_next()
 
 
+def test_a_page_number_beyond_any_offset_gives_the_first_page(client, closed_room):
+    post(closed_room, closed_room.owner, "Afspraak maandag")
+    client.force_login(closed_room.member)
+    url = reverse("channels_app:search")
+    for number in ["99999999999999999999", str(2**63 // search.PAGE_SIZE), "9" * 5000]:
+        response = client.get(url, {"q": "afspraak", "page": number})
+        assert response.status_code == 200
+        page = response.context["page"]
+        assert page.number == 1 and [m.body for m in page.object_list] == ["Afspraak maandag"]
+
+
 def test_the_author_is_a_name_and_the_page_lists_nobody(client, closed_room):
     odd = User.objects.create_user(
         email="odd@example.org", password="x" * 12, display_name="<b>Ab & Co</b>"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from PIL import Image
 
@@ -180,3 +181,39 @@ def test_co_authors_edit_and_publish_together(client, trainer, colleague):
     assert client.post(f"/knowledge/articles/{article.pk}/publish/").status_code == 302
     article.refresh_from_db()
     assert article.is_published
+
+
+def test_a_platform_admin_editing_an_article_does_not_become_an_author(client, admin_user, trainer):
+    from directory.models import Professional
+
+    Professional.objects.get_or_create(user=admin_user)
+    partner = verified("Pieter Partner", ["trainer"])
+    client.force_login(trainer)
+    client.post("/knowledge/articles/new/", _form(coauthors=[partner.pk]))
+    article = Article.objects.get()
+    client.force_login(admin_user)
+    response = client.post(
+        f"/knowledge/articles/{article.pk}/edit/",
+        _form(title="Schulden en gezondheid (herzien)", coauthors=[trainer.pk, partner.pk]),
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    article.refresh_from_db()
+    assert article.title == "Schulden en gezondheid (herzien)"
+    assert set(article.authors.all()) == {trainer, partner}
+    # the administrator may still take a co-author off
+    client.post(f"/knowledge/articles/{article.pk}/edit/", _form(coauthors=[trainer.pk]))
+    assert set(article.authors.all()) == {trainer}
+
+
+def test_an_author_who_lost_the_trainer_role_stays_an_author_when_a_partner_edits(client, trainer):
+    partner = verified("Pieter Partner", ["trainer"])
+    client.force_login(trainer)
+    client.post("/knowledge/articles/new/", _form(coauthors=[partner.pk]))
+    article = Article.objects.get()
+    trainer.groups.remove(Group.objects.get(name="trainer"))
+    client.force_login(partner)
+    page = client.get(f"/knowledge/articles/{article.pk}/edit/")
+    assert trainer not in page.context["form"].fields["coauthors"].queryset  # cannot be shown
+    response = client.post(f"/knowledge/articles/{article.pk}/edit/", _form(title="Nieuw"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert set(article.authors.all()) == {trainer, partner}

@@ -88,6 +88,12 @@ def test_the_personal_feed_lists_my_sessions_behind_a_secret_address(client, tra
     assert client.get("/knowledge/sessions/calendar/wrong-token.ics").status_code == 404
 
 
+@pytest.mark.parametrize("token", ["ab%00cd", "ab%00", "a" * 65, "x" * 5000, "ab%20cd", "ab.cd"])
+def test_an_address_that_cannot_be_a_token_is_not_found(client, colleague, token):
+    services.calendar_feed(colleague)
+    assert client.get(f"/knowledge/sessions/calendar/{token}.ics").status_code == 404
+
+
 def test_a_new_address_retires_the_old_one(client, colleague):
     client.force_login(colleague)
     old = services.calendar_feed(colleague).token

@@ -1,4 +1,5 @@
-"""Two people registering for the last seat at the same moment, on real PostgreSQL connections."""
+"""Two people registering for the last seat at the same moment, and two trainers saving articles
+with the same title or the same new tag, on real PostgreSQL connections."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 from django.db import connection, connections
 
 from knowledge import services
-from knowledge.models import Registration
-from tests.knowledge.fixtures import make_session, verified
+from knowledge.models import Article, Registration, Tag
+from tests.channels_app.test_message_races import _while_held
+from tests.knowledge.fixtures import article_data, make_session, verified
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,3 +73,41 @@ def test_many_people_at_once_never_overfill_a_session(trainer):
     assert errors == []
     assert Registration.objects.filter(status="confirmed").count() == 3
     assert Registration.objects.filter(status="waiting").count() == 5
+
+
+# ---- two saves of new articles at once: the slug and a new tag are taken by the first ----------
+
+
+def _save_in_parallel(first, second, first_data, second_data):
+    """``second`` saves while ``first``'s save, which took the same slug or tag, is not yet
+    committed: the second insert waits for the first and then finds its key taken."""
+    return _while_held(
+        lambda: services.save_article(None, by=first, data=first_data),
+        lambda: services.save_article(None, by=second, data=second_data),
+    )
+
+
+def test_two_articles_with_the_same_title_saved_at_once_both_succeed(trainer):
+    partner = verified("Pieter Partner", ["trainer", "professional"])
+    data = article_data(title="Samen tegen eenzaamheid", tag_names=[], themes=[])
+    outcome = _save_in_parallel(trainer, partner, data, data)
+    assert isinstance(outcome, Article), outcome
+    assert sorted(Article.objects.values_list("slug", flat=True)) == [
+        "samen-tegen-eenzaamheid",
+        "samen-tegen-eenzaamheid-2",
+    ]
+
+
+@pytest.mark.parametrize("second_name", ["buurtzorg", "Buurtzorg"])
+def test_two_articles_bringing_the_same_new_tag_at_once_share_it(trainer, second_name):
+    partner = verified("Pieter Partner", ["trainer", "professional"])
+    outcome = _save_in_parallel(
+        trainer,
+        partner,
+        article_data(title="Eerste", tag_names=["buurtzorg"], themes=[]),
+        article_data(title="Tweede", tag_names=[second_name], themes=[]),
+    )
+    assert isinstance(outcome, Article), outcome
+    tag = Tag.objects.get()
+    assert (tag.name, tag.slug) == ("buurtzorg", "buurtzorg")
+    assert sorted(tag.articles.values_list("title", flat=True)) == ["Eerste", "Tweede"]

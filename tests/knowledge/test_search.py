@@ -53,6 +53,16 @@ def test_the_filter_lists_offer_every_theme_and_tag_and_keep_the_choice(
     assert '<option value="">Alle tags</option>' in page
 
 
+@pytest.mark.parametrize("query", ["", "q=schuld&", "theme=leefstijl&"])
+def test_a_page_number_beyond_any_offset_gives_the_first_page(client, colleague, articles, query):
+    client.force_login(colleague)
+    for number in ["99999999999999999999", str(2**63 // 20), "9" * 5000]:
+        response = client.get(f"/knowledge/?{query}page={number}")
+        assert response.status_code == 200
+        assert response.context["page"].number == 1
+        assert response.context["page"].object_list
+
+
 def test_it_ranks_title_matches_first_with_dutch_stemming(client, colleague, articles):
     client.force_login(colleague)
     # "schuld" matches "schulden" (Dutch stemming) and "Schuldhulpverlening" (prefix)

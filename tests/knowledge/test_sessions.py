@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -10,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from knowledge import services
-from knowledge.models import LearningSession, Registration, SessionMaterial
+from knowledge.models import Article, LearningSession, Registration, SessionMaterial
 from tests.knowledge.fixtures import make_session, pdf_bytes, upload, verified
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +157,154 @@ def test_a_session_hides_a_restricted_article_link_from_outsiders(client, librar
     assert "Werkafspraken" not in page.content.decode()
     client.force_login(library.member)
     assert client.get(f"/knowledge/sessions/{session.pk}/").context["article"] == library.restricted
+
+
+def test_the_archive_counts_each_attendee_once_whatever_the_materials(client, trainer, colleague):
+    session = make_session(trainer, capacity=5)
+    people = [verified(n) for n in ("Anna", "Bert", "Cor")]
+    for person in [*people, colleague]:
+        services.register(session.pk, user=person)
+    LearningSession.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1),
+        registration_deadline=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    session.refresh_from_db()
+    services.mark_attendance(session, by=trainer, present=[p.pk for p in people])
+    for name in ("dia.pdf", "hand-out.pdf"):
+        services.add_material(
+            session, by=trainer, upload=upload(name, pdf_bytes("Dia"), "application/pdf")
+        )
+    client.force_login(colleague)
+    [shown] = client.get("/knowledge/sessions/archive/").context["page"].object_list
+    assert (shown.attended_count, shown.material_count) == (3, 2)
+
+
+def _edit_form(session, **overrides) -> dict:
+    def local(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+    data = {
+        "title": session.title,
+        "description": session.description,
+        "starts_at": local(session.starts_at),
+        "ends_at": local(session.ends_at),
+        "location": session.location,
+        "capacity": session.capacity,
+        "registration_deadline": local(session.registration_deadline),
+        "article": session.article_id or "",
+    }
+    return data | overrides
+
+
+def _selected_article(page: str) -> tuple[str, str | None]:
+    """The chosen option of the article field: its value, and its label if that is a title."""
+    select = re.search(r'<select name="article".*?</select>', page, re.S)
+    assert select is not None
+    found = re.search(r'<option value="(\d*)" selected\s*>([^<]*)</option>', select.group())
+    assert found is not None
+    value, label = found.groups()
+    titles = set(Article.objects.values_list("title", flat=True))
+    return value, label if label in titles else None
+
+
+def test_a_co_trainer_outside_the_articles_channels_keeps_its_link(client, library):
+    co_trainer = verified("Cora Collega", ["trainer", "professional"])
+    session = make_session(library.trainer, article=library.restricted, trainers=[co_trainer])
+    client.force_login(co_trainer)
+    page = client.get(f"/knowledge/sessions/{session.pk}/edit/").content.decode()
+    assert _selected_article(page) == (str(library.restricted.pk), None)
+    assert "Werkafspraken" not in page  # the title stays hidden from someone who may not read it
+    response = client.post(
+        f"/knowledge/sessions/{session.pk}/edit/", _edit_form(session, title="Nieuwe titel")
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    session.refresh_from_db()
+    assert (session.title, session.article) == ("Nieuwe titel", library.restricted)
+    # and the link can still be removed
+    client.post(f"/knowledge/sessions/{session.pk}/edit/", _edit_form(session, article=""))
+    session.refresh_from_db()
+    assert session.article is None
+
+
+def test_an_article_back_to_draft_stays_linked_when_the_session_is_edited(client, library):
+    session = make_session(library.trainer, article=library.public)
+    services.set_published(library.public, by=library.trainer, published=False)
+    client.force_login(library.trainer)
+    page = client.get(f"/knowledge/sessions/{session.pk}/edit/").content.decode()
+    assert _selected_article(page) == (str(library.public.pk), "Leefstijl en bewegen")
+    response = client.post(
+        f"/knowledge/sessions/{session.pk}/edit/", _edit_form(session, location="Wijkcentrum")
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    session.refresh_from_db()
+    assert (session.location, session.article) == ("Wijkcentrum", library.public)
+
+
+def _error_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+
+
+def test_cancelling_a_session_tells_everyone_registered_or_waiting(
+    client, trainer, django_capture_on_commit_callbacks
+):
+    session = make_session(trainer, capacity=1)
+    anna, bert, cor = (verified(n) for n in ("Anna", "Bert", "Cor"))
+    for person in (anna, bert, cor):
+        services.register(session.pk, user=person)
+    services.unregister(session.pk, user=cor)
+    assert [_status(session, p) for p in (anna, bert, cor)] == ["confirmed", "waiting", "cancelled"]
+    mail.outbox.clear()
+    client.force_login(trainer)
+    url = f"/knowledge/sessions/{session.pk}/cancel/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert _error_messages(response) == []
+    assert sorted(m.to for m in mail.outbox) == [[anna.email], [bert.email]]
+    assert all("Het andere gesprek" in m.subject for m in mail.outbox)
+    assert all(f"/knowledge/sessions/{session.pk}/" in m.body for m in mail.outbox)
+    session.refresh_from_db()
+    cancelled = (session.cancelled_at, session.sequence)
+    assert cancelled[0] is not None
+    # a second time changes nothing and tells nobody again
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert len(_error_messages(response)) == 1
+    session.refresh_from_db()
+    assert (session.cancelled_at, session.sequence) == cancelled
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("hours_ago", [1, 48])  # under way, and over
+def test_a_started_or_past_session_cannot_be_cancelled(
+    client, trainer, colleague, django_capture_on_commit_callbacks, hours_ago
+):
+    session = make_session(trainer)
+    services.register(session.pk, user=colleague)
+    LearningSession.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - timedelta(hours=hours_ago),
+        ends_at=timezone.now() - timedelta(hours=hours_ago) + timedelta(hours=2),
+        registration_deadline=timezone.now() - timedelta(days=3),
+    )
+    before = LearningSession.objects.get(pk=session.pk).sequence
+    mail.outbox.clear()
+    client.force_login(trainer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/knowledge/sessions/{session.pk}/cancel/", follow=True)
+    assert len(_error_messages(response)) == 1
+    session.refresh_from_db()
+    assert (session.cancelled_at, session.sequence) == (None, before)
+    assert mail.outbox == []
+
+
+def test_a_session_needs_at_least_one_place(client, trainer):
+    session = make_session(trainer, capacity=3)
+    client.force_login(trainer)
+    url = f"/knowledge/sessions/{session.pk}/edit/"
+    response = client.post(url, _edit_form(session, capacity=0))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    form = response.context["form"]
+    assert form.has_error("capacity", "min_value")
+    assert "session_capacity" not in response.content.decode()
+    session.refresh_from_db()
+    assert session.capacity == 3
