@@ -213,14 +213,18 @@ def protect(
 ) -> list[bool]:
     """Which of ``parts`` to hide: every count below the threshold (and those ``also`` marks),
     and, when a ``total`` of them is published, more until the hidden parts together hold at
-    least the threshold, so that the total minus the shown parts never gives away a hidden
-    count."""
+    least the threshold (or are all 0), so that the total minus the shown parts never gives
+    away a hidden count of anyone."""
     forced = list(also) or [False] * len(parts)
     hidden = [suppressed(value) or force for value, force in zip(parts, forced, strict=True)]
     if total is None or suppressed(total):
         return hidden
     while any(hidden) and not all(hidden):
-        if sum(value for value, hide in zip(parts, hidden, strict=True) if hide) >= THRESHOLD:
+        together = sum(value for value, hide in zip(parts, hidden, strict=True) if hide)
+        # hidden counts that are all 0 need no cover: that a group is empty names nobody, and
+        # hiding the next smallest for them would hide a real count in every table with an
+        # empty domain or neighbourhood
+        if together >= THRESHOLD or together == 0:
             break
         smallest = min(
             (index for index, hide in enumerate(hidden) if not hide), key=lambda i: parts[i]

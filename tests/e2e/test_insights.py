@@ -14,10 +14,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_programme_manager_sees_a_chart_with_its_table(live_asgi_server, browser_page, client):
-    for number, (total, medical, debt) in enumerate([(20, 11, 3), (26, 14, 6), (31, 15, 9)], 1):
+    # every domain active: only debt's 3 in Q1 is small, and youth's 6 is hidden beside it
+    others = {Domain.SOCIAL: 8, Domain.MENTAL_HEALTH: 7, Domain.YOUTH: 6, Domain.ELDERLY_CARE: 9}
+    for number, (total, medical, debt) in enumerate([(50, 11, 3), (56, 14, 6), (61, 15, 9)], 1):
         quarter = f"2026Q{number}"
         ComputedQuarter.objects.create(quarter=quarter, final=True)
-        for domain, value in (("", total), (Domain.MEDICAL, medical), (Domain.DEBT, debt)):
+        counts = {"": total, Domain.MEDICAL: medical, Domain.DEBT: debt, **others}
+        for domain, value in counts.items():
             Figure.objects.create(
                 quarter=quarter, metric=Metric.ACTIVE_PROFESSIONALS, domain=domain, value=value
             )
@@ -39,8 +42,8 @@ def test_a_programme_manager_sees_a_chart_with_its_table(live_asgi_server, brows
     chart = page.get_by_role("img", name="Actieve professionals per domein per kwartaal")
     expect(chart).to_be_visible()
     assert chart.bounding_box()["width"] > 300
-    # three quarters of the total and of the medical domain drawn, the suppressed debt value not
-    assert chart.locator("polyline").count() == 3
+    # a line for the total and each domain; debt's and youth's start after their hidden Q1
+    assert chart.locator("polyline").count() == 7
     expect(page.get_by_text("Schulden en armoede").first).to_be_visible()
 
     table = page.get_by_role("table", name="Actieve professionals per domein: de cijfers")
@@ -87,17 +90,19 @@ def test_the_running_quarter_reads_as_provisional_and_hidden_values_as_gaps(
     band = chart.locator("[data-provisional]")
     expect(band).to_have_count(1)
     expect(band.locator("text")).to_have_text("voorlopig")
-    expect(chart.locator("[data-provisional-marker]")).to_have_count(2)  # total and medical
+    # the total only: medical's 6 is hidden beside debt's 2 (and the empty domains)
+    expect(chart.locator("[data-provisional-marker]")).to_have_count(1)
     box, label = band.locator("rect").bounding_box(), chart.locator("text", has_text="K1 2026")
     label_box = label.bounding_box()
     assert box["x"] < label_box["x"] + label_box["width"] / 2 < box["x"] + box["width"]
 
     # suppressed values: each a labelled "<5" gap, none a point
     gaps = chart.locator("[data-gap]")
-    # one per quarter: the four domains without a figure (0), and debt in 2025Q4 and 2026Q1
+    # one per quarter: the four domains without a figure (0), debt in 2025Q4 and 2026Q1, and
+    # medical beside it there
     expect(gaps).to_have_count(3)
     expect(gaps.locator("text")).to_have_text(["<5"] * 3)
-    expect(gaps.locator("path")).to_have_count(4 * 3 + 2)
+    expect(gaps.locator("path")).to_have_count(4 * 3 + 2 + 2)
     expect(section.get_by_text("minder dan 5: niet getekend")).to_be_visible()
     debt = table.get_by_role("row", name="Schulden en armoede")
     expect(debt.get_by_role("cell")).to_have_text(["9", "<5", "<5"])

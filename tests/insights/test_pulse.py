@@ -383,7 +383,7 @@ def _result(medical: int, social: int, rest: int = 0) -> pulse.Result:
         (4, 9, 0, [False, False]),  # social's 9 is the total minus a hidden 4
         (7, 7, 1, [False, True]),  # the one on both sides: the smaller domain goes too
         (7, 7, 5, [True, True]),  # five on both sides hide nobody
-        (5, 0, 0, [False, False]),  # a domain alone is the total, its partner none
+        (5, 0, 0, [True, False]),  # a domain alone is the total, shown already; its partner empty
         (2, 2, 0, [False, False]),
     ],
 )

@@ -21,6 +21,7 @@ def test_two_people_for_the_last_seat_get_one_seat_and_one_waiting_place(trainer
     services.register(session.pk, user=verified("Eerste"))
     anna, bert = verified("Anna"), verified("Bert")
     start = threading.Barrier(2)
+    both_connected = threading.Barrier(2)
     results: dict[str, str] = {}
     errors: list[BaseException] = []
     backends: set[int] = set()
@@ -31,6 +32,8 @@ def test_two_people_for_the_last_seat_get_one_seat_and_one_waiting_place(trainer
             with connection.cursor() as cursor:  # this thread's own connection
                 cursor.execute("select pg_backend_pid()")
                 backends.add(cursor.fetchone()[0])
+            # both connections open at once: one closed early cannot lend the other its process
+            both_connected.wait(timeout=30)
             results[person.display_name] = services.register(session.pk, user=person).status
         except BaseException as error:
             errors.append(error)
