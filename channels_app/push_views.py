@@ -73,7 +73,12 @@ def push_devices(request: HttpRequest) -> HttpResponse:
     except (ValueError, UnicodeDecodeError):
         return _bad(_("Send the subscription as JSON."))
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 1000:
+    if (
+        not isinstance(endpoint, str)
+        or not endpoint
+        or len(endpoint) > 1000
+        or not endpoint.isprintable()  # an address has no control characters (NUL: a 500)
+    ):
         return _bad(_("The subscription has no address."))
     if request.method == "DELETE":
         deleted, _counts = PushSubscription.objects.filter(

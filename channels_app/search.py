@@ -126,7 +126,7 @@ def search_messages(user: User, data: dict[str, Any]) -> QuerySet[Message]:
     # Whole days in the local time zone, as a range on the column so its index can answer.
     if data.get("date_from"):
         messages = messages.filter(created_at__gte=_start_of(data["date_from"]))
-    if data.get("date_to"):
+    if data.get("date_to") and data["date_to"] < date.max:  # the last day there is: no end
         messages = messages.filter(created_at__lt=_start_of(data["date_to"] + timedelta(days=1)))
     words = search_words(data["q"])
     query = prefix_query(words)

@@ -48,7 +48,7 @@ from core.chat import RateLimited
 from core.files import ACCEPT, MAX_FILES, serve
 from core.forms import add_errors
 from core.rendering import render_markdown
-from core.views import form_page, number_param
+from core.views import form_page, number_param, text_param
 from directory.access import is_verified, refuse_unverified, verified_required
 
 PAGE = 50
@@ -165,7 +165,7 @@ SWITCHER_LIMIT = 8
 def switcher(request: HttpRequest) -> JsonResponse:
     """What the quick switcher (Ctrl+K) finds for ``q``: the person's own rooms (by activity),
     open channels they have not joined, and people to start a conversation with."""
-    query = request.GET.get("q", "").strip()[:100]
+    query = text_param(request, "q")
     rooms = _my_rooms(request.user)
     results: list[dict[str, Any]] = [
         {
@@ -224,7 +224,7 @@ def people(request: HttpRequest, pk: int) -> JsonResponse:
     """Whom the message box's @ can name in a room: the other members matching ``q`` and, in a
     channel, @kanaal for everyone in it."""
     rights = access.readable_channel(request.user, pk)
-    query = request.GET.get("q", "").strip()[:100]
+    query = text_param(request, "q")
     members = (
         rights.channel.memberships.filter(user__is_active=True, user__display_name__icontains=query)
         .exclude(user=request.user)
@@ -394,6 +394,8 @@ def channel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def thread(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
     rights = access.readable_channel(request.user, pk)
     root = get_object_or_404(Message, pk=message_id, channel=rights.channel)
+    if root.parent_id is not None:  # a reply: its thread is its parent's
+        return redirect("channels_app:thread", pk, root.parent_id)
     replies = list(root.replies.order_by("seq"))
     services.CHANNELS.with_contents([root, *replies], get_language())
     # the live client opens a thread in a panel next to its channel, on the same page: its

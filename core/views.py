@@ -22,3 +22,9 @@ def number_param(request: HttpRequest, name: str) -> int | None:
     if not (value.isascii() and value.isdigit()):
         raise Http404
     return int(value)
+
+
+def text_param(request: HttpRequest, name: str, longest: int = 100) -> str:
+    """Words typed into a search box (``?q=``), trimmed to ``longest`` characters; without the
+    NUL character, which no stored text holds and PostgreSQL refuses in a query."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:longest]

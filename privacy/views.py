@@ -31,7 +31,7 @@ from accounts.models import User
 from core.chat import RateLimited
 from core.files import serve
 from core.forms import add_errors
-from core.views import form_page, number_param
+from core.views import form_page, number_param, text_param
 from directory.access import is_verified, refuse_unverified
 from privacy import access, audit, charts, policy, services, verification
 from privacy.access import CaseAccess, Need
@@ -311,8 +311,7 @@ def file_download(request: HttpRequest, rights: CaseAccess, file_id: int) -> Fil
 
 @case_view()
 def search(request: HttpRequest, rights: CaseAccess) -> HttpResponse:
-    # (a NUL cannot be in a stored message, and PostgreSQL refuses it in a query)
-    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
+    query = text_param(request, "q")
     results = []
     if query:
         results = list(

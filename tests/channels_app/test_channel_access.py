@@ -357,3 +357,29 @@ def test_working_out_the_rights_in_a_channel_costs_one_query(
     for person in (closed_room.member, closed_room.outsider, superuser):
         with django_assert_num_queries(1):
             access.access_for(person, closed_room.channel)
+
+
+@pytest.mark.parametrize("kind", ["open", "closed"])
+def test_an_archived_channel_offers_no_way_in(client, open_room, closed_room, kind):
+    """Joining or asking to join an archived channel is refused: the page does not offer it."""
+    room = open_room if kind == "open" else closed_room
+    services.archive(room.channel, by=room.owner)
+    client.force_login(room.outsider)
+    response = client.get(reverse("channels_app:channel", args=[room.channel.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "membership_action" not in page and "/join/" not in page and "/request/" not in page
+    assert "gearchiveerd" in page
+
+
+def test_a_replys_thread_is_its_parents(client, open_room):
+    root, _ = services.post_message(open_room.channel.pk, author=open_room.owner, body="Vraag")
+    reply, _ = services.post_message(
+        open_room.channel.pk, author=open_room.member, body="Antwoord", parent_id=root.pk
+    )
+    client.force_login(open_room.member)
+    response = client.get(reverse("channels_app:thread", args=[open_room.channel.pk, reply.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "channels_app:thread", args=[open_room.channel.pk, root.pk]
+    )

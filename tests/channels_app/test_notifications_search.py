@@ -237,3 +237,27 @@ def test_search_shows_results_as_messages_with_the_words_marked(client, closed_r
     assert "<mark>huisartsen</mark>" in page and "**" not in page
     nothing = client.get(reverse("channels_app:search"), {"q": "onvindbaar"}).content.decode()
     assert "Geen berichten gevonden" in nothing or "0 berichten gevonden" in nothing
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+    ],
+)
+def test_search_takes_the_first_and_last_days_there_are(client, closed_room, dates):
+    post(closed_room, closed_room.owner, "Afspraak maandag")
+    client.force_login(closed_room.member)
+    response = client.get(reverse("channels_app:search"), {"q": "afspraak", **dates})
+    assert response.status_code == HTTPStatus.OK
+    assert [m.body for m in response.context["page"].object_list] == ["Afspraak maandag"]
+
+
+@pytest.mark.parametrize("name", ["channels_app:switcher", "channels_app:people"])
+def test_a_nul_typed_in_a_name_box_finds_nothing_and_breaks_nothing(client, closed_room, name):
+    client.force_login(closed_room.owner)
+    args = [closed_room.channel.pk] if name == "channels_app:people" else []
+    response = client.get(reverse(name, args=args), {"q": "Mark\x00"})
+    assert response.status_code == HTTPStatus.OK

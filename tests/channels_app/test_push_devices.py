@@ -69,6 +69,7 @@ def test_a_device_subscribes_and_is_listed_for_its_owner_only(client, push_servi
         (lambda s: {**s, "keys": {"p256dh": "abc", "auth": s["keys"]["auth"]}}, "sleutels"),
         (lambda s: {**s, "keys": {"p256dh": s["keys"]["p256dh"]}}, "sleutels"),
         (lambda s: [s], "geen adres"),
+        (lambda s: {**s, "endpoint": s["endpoint"] + "\x00"}, "geen adres"),
     ],
 )
 def test_a_bad_subscription_is_refused_with_a_reason(client, push_service, change, reason):
@@ -77,6 +78,13 @@ def test_a_bad_subscription_is_refused_with_a_reason(client, push_service, chang
     assert response.status_code == 400
     assert reason in response.json()["error"]
     assert not PushSubscription.objects.exists()
+
+
+def test_forgetting_an_address_with_a_nul_is_refused(client, push_service):
+    client.force_login(person("Anna"))
+    forget = {"endpoint": push_service.device().as_json()["endpoint"] + "\x00"}
+    response = client.delete(DEVICES, forget, content_type="application/json")
+    assert response.status_code == 400 and "geen adres" in response.json()["error"]
 
 
 def test_not_json_is_refused(client, push_service):
