@@ -186,19 +186,38 @@ def set_favourite(channel: Channel, user: User, *, favourite: bool) -> None:
         raise PermissionDenied
 
 
+def _lock_members(channel: Channel) -> None:
+    """Lock the channel's row: changes of who administers it wait for each other, so each
+    sees the other's outcome before it checks that an administrator remains."""
+    Channel.objects.select_for_update().filter(pk=channel.pk).values_list("pk").get()
+
+
+def _keep_an_administrator(membership: Membership, *, stays: bool) -> None:
+    """Refuse to take away the last channel administrator of a channel that has people in it:
+    ``membership`` loses its administrator role, the person staying (``stays``) or going.
+    The caller holds ``_lock_members``."""
+    if membership.role != Membership.Role.ADMIN:
+        return
+    others = Membership.objects.filter(channel_id=membership.channel_id).exclude(pk=membership.pk)
+    if others.filter(role=Membership.Role.ADMIN).exists():
+        return
+    if stays or others.exists():
+        raise ValidationError(
+            _("You are the only channel administrator; appoint another one first.")
+        )
+
+
 @transaction.atomic
 def leave(channel: Channel, user: User) -> None:
+    if channel.is_direct:
+        if Membership.objects.filter(channel=channel, user=user).exists():
+            raise ValidationError(_("You cannot leave a direct conversation."))
+        return
+    _lock_members(channel)
     membership = Membership.objects.filter(channel=channel, user=user).first()
     if membership is None:
         return
-    if channel.is_direct:
-        raise ValidationError(_("You cannot leave a direct conversation."))
-    if membership.role == Membership.Role.ADMIN:
-        others = channel.memberships.filter(role=Membership.Role.ADMIN).exclude(user=user)
-        if not others.exists() and channel.memberships.exclude(user=user).exists():
-            raise ValidationError(
-                _("You are the only channel administrator; appoint another one first.")
-            )
+    _keep_an_administrator(membership, stays=False)
     _drop_member(membership)
 
 
@@ -220,7 +239,9 @@ def _require(check: bool) -> None:
 
 @transaction.atomic
 def remove_member(channel: Channel, *, by: User, user: User) -> None:
-    _require(access.access_for(by, channel).can_moderate and not channel.is_direct)
+    _require(not channel.is_direct)
+    _lock_members(channel)
+    _require(access.access_for(by, channel).can_moderate)
     membership = Membership.objects.filter(channel=channel, user=user).first()
     if membership is None:
         return
@@ -229,15 +250,20 @@ def remove_member(channel: Channel, *, by: User, user: User) -> None:
         and not access.access_for(by, channel).can_administer
     ):
         raise PermissionDenied
+    _keep_an_administrator(membership, stays=False)
     _drop_member(membership)
 
 
 @transaction.atomic
 def set_role(channel: Channel, *, by: User, user: User, role: str) -> None:
-    _require(access.access_for(by, channel).can_administer and not channel.is_direct)
+    _require(not channel.is_direct)
+    _lock_members(channel)
+    _require(access.access_for(by, channel).can_administer)
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
     membership = Membership.objects.get(channel=channel, user=user)
+    if role != Membership.Role.ADMIN:
+        _keep_an_administrator(membership, stays=True)
     membership.role = role
     membership.save(update_fields=["role"])
 
