@@ -7,13 +7,14 @@ recover from the database with ``sync``, so nothing here depends on delivery.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -147,6 +148,16 @@ def _save_named(channel: Channel) -> None:
 MAX_DIRECT_MEMBERS = 8
 
 
+def _lock_direct(people: set[int]) -> None:
+    """Serialise the start of a conversation between the same people (until commit): the
+    second start waits, then finds the first one's conversation instead of making another."""
+    ids = ",".join(str(pk) for pk in sorted(people))
+    digest = hashlib.sha256(f"channels_app.direct:{ids}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 @transaction.atomic
 def direct_channel(*, by: User, others: Iterable[User]) -> Channel:
     """The direct conversation between ``by`` and ``others``; created the first time."""
@@ -163,6 +174,7 @@ def direct_channel(*, by: User, others: Iterable[User]) -> Channel:
             _("Direct messages are only possible between verified professionals.")
         )
     wanted = set(people)
+    _lock_direct(wanted)
     candidates = Channel.objects.filter(kind=Channel.Kind.DIRECT, memberships__user=by)
     for channel in candidates.prefetch_related("memberships"):
         if {m.user_id for m in channel.memberships.all()} == wanted:
