@@ -730,7 +730,8 @@ def mark_read(channel: Channel, *, user: User, seq: Any) -> int:
 @transaction.atomic
 def report_message(message: Message, *, by: User, reason: Any) -> Report:
     """Anyone who can read a message can report it. The channel's moderators are notified, or,
-    where it has none (direct conversations), the platform's moderators."""
+    where it has none (direct conversations) but the reporter and the message's author, the
+    platform's moderators: nobody judges a report about their own message."""
     _require(access.access_for(by, message.channel).can_read)
     _require_not_deleted(message)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
@@ -746,9 +747,9 @@ def report_message(message: Message, *, by: User, reason: Any) -> Report:
             message.channel.memberships.filter(role__in=access.MODERATING_ROLES).values_list(
                 "user_id", flat=True
             )
-        ) - {by.pk}
+        ) - {by.pk, message.author_id}
         if not moderators:
-            moderators = access.platform_moderator_ids()
+            moderators = access.platform_moderator_ids() - {message.author_id}
         notifications.notify(
             moderators, Notification.Kind.REPORT, message.channel, message=message, actor=by
         )
@@ -771,6 +772,8 @@ def resolve_report(report: Report, *, by: User, outcome: str) -> None:
         report = access.reports_for(by).select_for_update(of=("self",)).get(pk=report.pk)
     except Report.DoesNotExist:
         raise PermissionDenied from None
+    if Message.objects.filter(pk=report.message_id, author=by).exists():
+        raise PermissionDenied  # nobody decides about a report on their own message
     if not report.is_open:
         raise ValidationError(_("This report has already been handled."))
     reports = [report]
