@@ -7,13 +7,14 @@ recover from the database with ``sync``, so nothing here depends on delivery.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -147,6 +148,16 @@ def _save_named(channel: Channel) -> None:
 MAX_DIRECT_MEMBERS = 8
 
 
+def _lock_direct(people: set[int]) -> None:
+    """Serialise the start of a conversation between the same people (until commit): the
+    second start waits, then finds the first one's conversation instead of making another."""
+    ids = ",".join(str(pk) for pk in sorted(people))
+    digest = hashlib.sha256(f"channels_app.direct:{ids}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 @transaction.atomic
 def direct_channel(*, by: User, others: Iterable[User]) -> Channel:
     """The direct conversation between ``by`` and ``others``; created the first time."""
@@ -163,6 +174,7 @@ def direct_channel(*, by: User, others: Iterable[User]) -> Channel:
             _("Direct messages are only possible between verified professionals.")
         )
     wanted = set(people)
+    _lock_direct(wanted)
     candidates = Channel.objects.filter(kind=Channel.Kind.DIRECT, memberships__user=by)
     for channel in candidates.prefetch_related("memberships"):
         if {m.user_id for m in channel.memberships.all()} == wanted:
@@ -186,19 +198,38 @@ def set_favourite(channel: Channel, user: User, *, favourite: bool) -> None:
         raise PermissionDenied
 
 
+def _lock_members(channel: Channel) -> None:
+    """Lock the channel's row: changes of who administers it wait for each other, so each
+    sees the other's outcome before it checks that an administrator remains."""
+    Channel.objects.select_for_update().filter(pk=channel.pk).values_list("pk").get()
+
+
+def _keep_an_administrator(membership: Membership, *, stays: bool) -> None:
+    """Refuse to take away the last channel administrator of a channel that has people in it:
+    ``membership`` loses its administrator role, the person staying (``stays``) or going.
+    The caller holds ``_lock_members``."""
+    if membership.role != Membership.Role.ADMIN:
+        return
+    others = Membership.objects.filter(channel_id=membership.channel_id).exclude(pk=membership.pk)
+    if others.filter(role=Membership.Role.ADMIN).exists():
+        return
+    if stays or others.exists():
+        raise ValidationError(
+            _("You are the only channel administrator; appoint another one first.")
+        )
+
+
 @transaction.atomic
 def leave(channel: Channel, user: User) -> None:
+    if channel.is_direct:
+        if Membership.objects.filter(channel=channel, user=user).exists():
+            raise ValidationError(_("You cannot leave a direct conversation."))
+        return
+    _lock_members(channel)
     membership = Membership.objects.filter(channel=channel, user=user).first()
     if membership is None:
         return
-    if channel.is_direct:
-        raise ValidationError(_("You cannot leave a direct conversation."))
-    if membership.role == Membership.Role.ADMIN:
-        others = channel.memberships.filter(role=Membership.Role.ADMIN).exclude(user=user)
-        if not others.exists() and channel.memberships.exclude(user=user).exists():
-            raise ValidationError(
-                _("You are the only channel administrator; appoint another one first.")
-            )
+    _keep_an_administrator(membership, stays=False)
     _drop_member(membership)
 
 
@@ -220,7 +251,9 @@ def _require(check: bool) -> None:
 
 @transaction.atomic
 def remove_member(channel: Channel, *, by: User, user: User) -> None:
-    _require(access.access_for(by, channel).can_moderate and not channel.is_direct)
+    _require(not channel.is_direct)
+    _lock_members(channel)
+    _require(access.access_for(by, channel).can_moderate)
     membership = Membership.objects.filter(channel=channel, user=user).first()
     if membership is None:
         return
@@ -229,15 +262,20 @@ def remove_member(channel: Channel, *, by: User, user: User) -> None:
         and not access.access_for(by, channel).can_administer
     ):
         raise PermissionDenied
+    _keep_an_administrator(membership, stays=False)
     _drop_member(membership)
 
 
 @transaction.atomic
 def set_role(channel: Channel, *, by: User, user: User, role: str) -> None:
-    _require(access.access_for(by, channel).can_administer and not channel.is_direct)
+    _require(not channel.is_direct)
+    _lock_members(channel)
+    _require(access.access_for(by, channel).can_administer)
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
     membership = Membership.objects.get(channel=channel, user=user)
+    if role != Membership.Role.ADMIN:
+        _keep_an_administrator(membership, stays=True)
     membership.role = role
     membership.save(update_fields=["role"])
 
@@ -692,7 +730,8 @@ def mark_read(channel: Channel, *, user: User, seq: Any) -> int:
 @transaction.atomic
 def report_message(message: Message, *, by: User, reason: Any) -> Report:
     """Anyone who can read a message can report it. The channel's moderators are notified, or,
-    where it has none (direct conversations), the platform's moderators."""
+    where it has none (direct conversations) but the reporter and the message's author, the
+    platform's moderators: nobody judges a report about their own message."""
     _require(access.access_for(by, message.channel).can_read)
     _require_not_deleted(message)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
@@ -708,9 +747,9 @@ def report_message(message: Message, *, by: User, reason: Any) -> Report:
             message.channel.memberships.filter(role__in=access.MODERATING_ROLES).values_list(
                 "user_id", flat=True
             )
-        ) - {by.pk}
+        ) - {by.pk, message.author_id}
         if not moderators:
-            moderators = access.platform_moderator_ids()
+            moderators = access.platform_moderator_ids() - {message.author_id}
         notifications.notify(
             moderators, Notification.Kind.REPORT, message.channel, message=message, actor=by
         )
@@ -733,6 +772,8 @@ def resolve_report(report: Report, *, by: User, outcome: str) -> None:
         report = access.reports_for(by).select_for_update(of=("self",)).get(pk=report.pk)
     except Report.DoesNotExist:
         raise PermissionDenied from None
+    if Message.objects.filter(pk=report.message_id, author=by).exists():
+        raise PermissionDenied  # nobody decides about a report on their own message
     if not report.is_open:
         raise ValidationError(_("This report has already been handled."))
     reports = [report]

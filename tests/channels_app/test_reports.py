@@ -6,6 +6,7 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import TestCase
 from django.urls import reverse
 
@@ -187,3 +188,37 @@ def test_a_deleted_message_cannot_be_reported(client, closed_room):
     response = client.post(report_url(message), {"reason": "Spam"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert not Report.objects.exists()
+
+
+def test_a_report_on_a_moderators_own_message_goes_to_someone_else(client, closed_room):
+    room = closed_room
+    message = post(room.channel, room.owner, "Iets van de beheerder zelf")
+    moderator = ProfessionalFactory(user__display_name="Mona Moderator").user
+    services._add_member(room.channel, moderator, "moderator")
+    services.report_message(message, by=room.member, reason="Ongepast")
+    told = Notification.objects.filter(kind="report").values_list("user", flat=True)
+    assert list(told) == [moderator.pk]  # the owner wrote it: not told of it
+
+
+def test_without_another_moderator_the_platform_moderators_judge_it(client, closed_room):
+    room = closed_room
+    message = post(room.channel, room.owner, "Iets van de beheerder zelf")
+    admin = UserFactory(display_name="Bea Beheer", roles=["platform_admin"])
+    report = services.report_message(message, by=room.member, reason="Ongepast")
+    told = set(Notification.objects.filter(kind="report").values_list("user", flat=True))
+    assert told == {admin.pk}
+
+    # the author, who moderates the channel, cannot dismiss (or remove) it
+    with pytest.raises(PermissionDenied):
+        services.resolve_report(report, by=room.owner, outcome="dismissed")
+    client.force_login(room.owner)
+    for data in ({"outcome": "dismissed"}, {"outcome": "removed", "confirmed": "1"}):
+        response = client.post(detail_url(report), data)
+        assert response.status_code == HTTPStatus.NOT_FOUND
+    report.refresh_from_db()
+    assert report.is_open and not ModerationEntry.objects.filter(action="dismissed").exists()
+
+    client.force_login(admin)
+    client.post(detail_url(report), {"outcome": "dismissed"})
+    report.refresh_from_db()
+    assert report.outcome == "dismissed" and report.resolved_by == admin
