@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -260,7 +261,9 @@ def test_the_toolbar_appears_on_hover_and_copies_a_messages_link(room):
     expect(anna).to_have_url(room.url)
 
 
-def test_on_a_phone_a_tap_shows_a_messages_actions(room, browser_page):
+@contextmanager
+def _annas_phone(room, browser_page) -> Iterator[Page]:
+    """Anna's channel on a 390 px touch screen."""
     phone = browser_page.context.browser.new_context(
         viewport={"width": 390, "height": 844},
         is_mobile=True,
@@ -271,6 +274,13 @@ def test_on_a_phone_a_tap_shows_a_messages_actions(room, browser_page):
         phone.add_cookies([session_cookie(room.anna, room.server)])
         page = phone.new_page()
         open_room(page, room.url)
+        yield page
+    finally:
+        phone.close()
+
+
+def test_on_a_phone_a_tap_shows_a_messages_actions(room, browser_page):
+    with _annas_phone(room, browser_page) as page:
         theirs = _message(page, "budgetcursus")
         toolbar = theirs.get_by_role("group", name="Acties bij dit bericht")
         expect(toolbar.get_by_role("link", name="Reageren")).not_to_be_in_viewport()
@@ -296,8 +306,6 @@ def test_on_a_phone_a_tap_shows_a_messages_actions(room, browser_page):
         mine.get_by_role("link", name="Bewerken").tap()
         expect(mine.get_by_role("textbox", name="Bericht bewerken")).to_be_focused()
         expect(own_toolbar).to_be_hidden()  # the form takes its place
-    finally:
-        phone.close()
 
 
 def test_on_a_phone_the_newest_messages_toolbar_comes_into_view(room, browser_page):
@@ -305,22 +313,11 @@ def test_on_a_phone_the_newest_messages_toolbar_comes_into_view(room, browser_pa
     for number in range(12):
         services.post_message(room.channel.pk, author=room.bert, body=f"Bericht {number}")
     services.post_message(room.channel.pk, author=room.anna, body="Het laatste woord.")
-    phone = browser_page.context.browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        timezone_id=BROWSER_TIME_ZONE,
-    )
-    try:
-        phone.add_cookies([session_cookie(room.anna, room.server)])
-        page = phone.new_page()
-        open_room(page, room.url)
+    with _annas_phone(room, browser_page) as page:
         last = _message(page, "Het laatste woord.")
         last.locator(".wijk-message__body").tap()
         toolbar = last.get_by_role("group", name="Acties bij dit bericht")
         expect(toolbar.get_by_role("link", name="Bewerken")).to_be_in_viewport(ratio=1)
-    finally:
-        phone.close()
 
 
 def test_the_open_menus_pickers_and_windows_pass_axe(room):
