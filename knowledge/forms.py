@@ -12,7 +12,6 @@ from channels_app.models import Channel
 from core.forms import NamesField, PlainSelect, SearchForm
 from directory.models import Domain
 from knowledge import access
-from knowledge.access import trainers_except
 from knowledge.models import Article, LearningSession, Tag, Theme
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -104,7 +103,7 @@ class ArticleForm(forms.Form):
                 "coauthors": [a for a in article.authors.all() if a.pk != user.pk],
             }
         super().__init__(*args, **kwargs)
-        self.fields["coauthors"].queryset = trainers_except(user)
+        self.fields["coauthors"].queryset = access.trainers_except(user)
         self.fields["coauthors"].label_from_instance = lambda u: u.display_name
         channels = Channel.objects.exclude(kind=Channel.Kind.DIRECT).filter(archived_at=None)
         if not user.is_platform_admin:
@@ -223,7 +222,7 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, articles: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["trainers"].queryset = trainers_except(user)
+        self.fields["trainers"].queryset = access.trainers_except(user)
         self.fields["trainers"].label_from_instance = lambda u: u.display_name
         current = self.instance.article if self.instance.article_id else None
         if current is not None:
