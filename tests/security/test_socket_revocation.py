@@ -23,6 +23,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -107,7 +108,16 @@ async def frames_until_closed(ws, timeout: float) -> tuple[list[dict], int | Non
 
 
 def in_thread(function: Callable, *args, **kwargs):
-    return asyncio.to_thread(function, *args, **kwargs)
+    """``function`` in a thread of its own, whose database connection goes back to the pool at
+    the end (the thread's connection is never closed otherwise, and the pool runs dry)."""
+
+    def call():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return asyncio.to_thread(call)
 
 
 CONTENT = {"message.created", "synced", "ack", "subscribed", "typing", "message.updated"}
