@@ -186,10 +186,11 @@ def live_asgi_server(transactional_db, settings) -> Iterator[str]:
         yield f"127.0.0.1:{process.port.value}"
     finally:
         process.terminate()
-        process.join(10)
+        # Daphne gives open sockets' consumers up to 10 s to end after SIGTERM; a test server's
+        # are of no more use: a server still busy after 2 s is killed (it must not outlive its
+        # test either: the suite would wait for it at exit, multiprocessing joins its children).
+        process.join(2)
         if process.is_alive():
-            # a server still busy after SIGTERM must not outlive its test: the suite would wait
-            # for it at exit (multiprocessing joins its children)
             process.kill()
             process.join(10)
 
