@@ -145,8 +145,9 @@ export class LiveRoom {
     for (const li of this.root.querySelectorAll("li[data-id]")) this.prepareRow(li);
     this.decorate();
     this.observer.observe(this.list, { childList: true });
-    this.revealStart();
     const outside = { signal: this.leaving.signal };
+    if (!this.inPanel) this.fitToWindow(outside);
+    this.revealStart();
     this.root.addEventListener("submit", (event) => this.onSubmit(event));
     this.root.addEventListener("click", (event) => this.onClick(event));
     this.list.addEventListener("scroll", () => this.onScroll(), { passive: true });
@@ -587,6 +588,23 @@ export class LiveRoom {
     // Opening a room is for writing in it, as in every chat application; on a phone the
     // keyboard would cover the messages, so there the box waits for a tap.
     if (this.textarea && window.matchMedia(WIDE).matches) this.textarea.focus({ preventScroll: true });
+  }
+
+  /**
+   * The room's title, its newest messages and the message box fit in the window together, as
+   * in every chat application: the styles size the list to what the rest of the room leaves of
+   * the window's height (--wijk-room-chrome-block-size on the room, followed as the box grows
+   * or the window changes). Phones size it to the keyboard instead (keepComposerInView).
+   */
+  fitToWindow(outside) {
+    const measure = () => {
+      const chrome = this.root.offsetHeight - this.list.offsetHeight;
+      this.root.style.setProperty("--wijk-room-chrome-block-size", `${chrome}px`);
+    };
+    measure();
+    const sizes = new ResizeObserver(measure);
+    sizes.observe(this.root);
+    outside.signal.addEventListener("abort", () => sizes.disconnect());
   }
 
   /**

@@ -202,3 +202,42 @@ def test_a_favourite_is_listed_first_without_leaving_the_room(workspace, pages):
     expect(star).to_have_attribute("aria-pressed", "false")
     expect(sidebar.get_by_role("list", name="Favorieten")).to_have_count(0)
     expect(channels.get_by_role("link", name="Geldzorgen Hoensbroek")).to_be_visible()
+
+
+@pytest.mark.parametrize("height", [900, 768])
+def test_the_rooms_title_messages_and_box_fit_the_window_together(
+    workspace, browser_page, settings, height
+):
+    """As in every chat application: opening a long conversation on a laptop shows the room's
+    title, its newest messages and the whole message box at once, also after the window changes
+    its height (before, the list kept 65% of the window and the title was scrolled away). The
+    list opens at the first message Anna has not read, as before."""
+    channel = workspace.gezond
+    channel.description = "Besloten kanaal van de pilot: medisch en sociaal domein samen."
+    channel.save()
+    settings.MESSAGE_RATE_LIMIT = (1_000, 10)  # in this process, for the set-up
+    for number in range(30):
+        services.post_message(channel.pk, author=workspace.bert, body=f"Bericht {number}")
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": height})
+    page.context.add_cookies([session_cookie(workspace.anna, workspace.server)])
+    open_room(page, workspace.url(channel))
+
+    def fits() -> None:
+        title = page.get_by_role("heading", level=1, name="Samen Heerlen Gezond").bounding_box()
+        box = page.locator("[data-composer]").bounding_box()
+        messages = page.locator("[data-messages]").bounding_box()
+        assert title is not None and box is not None and messages is not None
+        window = page.viewport_size["height"]
+        assert title["y"] >= 0, title
+        assert box["y"] + box["height"] <= window + 1, (box, window)
+        # the list between them takes the rest, and more than a few lines of it
+        assert title["y"] + title["height"] <= messages["y"], (title, messages)
+        assert messages["y"] + messages["height"] <= box["y"], (messages, box)
+        assert messages["height"] >= 256, messages
+
+    fits()
+    page.set_viewport_size({"width": 1366, "height": height - 100})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator("[data-composer]").scroll_into_view_if_needed()
+    fits()
