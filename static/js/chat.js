@@ -592,13 +592,19 @@ export class LiveRoom {
 
   /**
    * The room's title, its newest messages and the message box fit in the window together, as
-   * in every chat application: the styles size the list to what the rest of the room leaves of
-   * the window's height (--wijk-room-chrome-block-size on the room, followed as the box grows
-   * or the window changes). Phones size it to the keyboard instead (keepComposerInView).
+   * in every chat application: the styles size the list to what the rest of the room, and the
+   * page's title above it (a case room's, with its tabs), leave of the window's height
+   * (--wijk-room-chrome-block-size on the room, followed as the box grows or the window
+   * changes). Phones size it to the keyboard instead (keepComposerInView).
    */
   fitToWindow(outside) {
+    const title = document.querySelector("main h1");
     const measure = () => {
-      const chrome = this.root.offsetHeight - this.list.offsetHeight;
+      const above =
+        title && !this.root.contains(title)
+          ? Math.max(0, this.root.getBoundingClientRect().top - title.getBoundingClientRect().top)
+          : 0;
+      const chrome = above + this.root.offsetHeight - this.list.offsetHeight;
       this.root.style.setProperty("--wijk-room-chrome-block-size", `${chrome}px`);
     };
     measure();

@@ -8,13 +8,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Message
+from privacy import services as case_services
 from tests.e2e import LIVE, open_room, session_cookie
+from tests.privacy.fixtures import build_world, mark_signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -204,6 +207,20 @@ def test_a_favourite_is_listed_first_without_leaving_the_room(workspace, pages):
     expect(channels.get_by_role("link", name="Geldzorgen Hoensbroek")).to_be_visible()
 
 
+def _assert_title_messages_and_box_in_view(page: Page, title: str) -> None:
+    heading = page.get_by_role("heading", level=1, name=title).bounding_box()
+    box = page.locator("[data-composer]").bounding_box()
+    messages = page.locator("[data-messages]").bounding_box()
+    assert heading is not None and box is not None and messages is not None
+    window = page.viewport_size["height"]
+    assert heading["y"] >= 0, heading
+    assert box["y"] + box["height"] <= window + 1, (box, window)
+    # the list between them takes the rest, and more than a few lines of it
+    assert heading["y"] + heading["height"] <= messages["y"], (heading, messages)
+    assert messages["y"] + messages["height"] <= box["y"], (messages, box)
+    assert messages["height"] >= 256, messages
+
+
 @pytest.mark.parametrize("height", [900, 768])
 def test_the_rooms_title_messages_and_box_fit_the_window_together(
     workspace, browser_page, settings, height
@@ -222,22 +239,38 @@ def test_the_rooms_title_messages_and_box_fit_the_window_together(
     page.set_viewport_size({"width": 1366, "height": height})
     page.context.add_cookies([session_cookie(workspace.anna, workspace.server)])
     open_room(page, workspace.url(channel))
+    _assert_title_messages_and_box_in_view(page, "Samen Heerlen Gezond")
 
-    def fits() -> None:
-        title = page.get_by_role("heading", level=1, name="Samen Heerlen Gezond").bounding_box()
-        box = page.locator("[data-composer]").bounding_box()
-        messages = page.locator("[data-messages]").bounding_box()
-        assert title is not None and box is not None and messages is not None
-        window = page.viewport_size["height"]
-        assert title["y"] >= 0, title
-        assert box["y"] + box["height"] <= window + 1, (box, window)
-        # the list between them takes the rest, and more than a few lines of it
-        assert title["y"] + title["height"] <= messages["y"], (title, messages)
-        assert messages["y"] + messages["height"] <= box["y"], (messages, box)
-        assert messages["height"] >= 256, messages
-
-    fits()
     page.set_viewport_size({"width": 1366, "height": height - 100})
     page.evaluate("window.scrollTo(0, 0)")
     page.locator("[data-composer]").scroll_into_view_if_needed()
-    fits()
+    _assert_title_messages_and_box_in_view(page, "Samen Heerlen Gezond")
+
+
+def test_a_case_rooms_title_tabs_messages_and_box_fit_the_window_together(
+    live_asgi_server, browser_page, settings
+):
+    """A case room's title and tabs stand above its conversation; they stay in view too."""
+    settings.MESSAGE_RATE_LIMIT = (1_000, 10)  # in this process, for the set-up
+    world = build_world()
+    for number in range(1, 26):
+        case_services.post_message(
+            world.room.pk, author=world.coordinator, body=f"Verslag {number}"
+        )
+    server = f"http://{live_asgi_server}"
+    client = Client()
+    client.force_login(world.coordinator)
+    mark_signed_in(client, world.coordinator)
+    page = browser_page
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": server}]
+    )
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{server}/cases/{world.room.pk}/")
+    expect(page.locator(".wijk-case-room")).to_have_attribute(
+        "data-connection", "live", timeout=LIVE
+    )
+    _assert_title_messages_and_box_in_view(page, world.room.pseudonym)
+    tabs = page.get_by_role("link", name="Gesprek").bounding_box()
+    assert tabs is not None and tabs["y"] >= 0, tabs
