@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
     from accounts.models import User
+    from tests.privacy.fixtures import CaseRoomWorld
 
 # The browser's time zone in the page tests: far from the site's (Europe/Amsterdam), so that a
 # time a script wrote in the browser's zone instead of the site's would show.
@@ -37,3 +38,30 @@ def open_room(page: Page, url: str) -> None:
 
     page.goto(url)
     expect(page.locator(".wijk-room")).to_have_attribute("data-connection", "live", timeout=LIVE)
+
+
+def open_long_case_room(page: Page, server: str, messages: int = 25) -> CaseRoomWorld:
+    """A case room with ``messages`` messages of its coordinator ("Verslag 1" …), opened in
+    ``page`` by the coordinator, signed in with the second factor; waits until it is live.
+    The caller lifts the message rate limit (settings.MESSAGE_RATE_LIMIT) for the set-up."""
+    from django.conf import settings
+    from django.test import Client
+    from playwright.sync_api import expect
+
+    from privacy import services
+    from tests.privacy.fixtures import build_world, mark_signed_in
+
+    world = build_world()
+    for number in range(1, messages + 1):
+        services.post_message(world.room.pk, author=world.coordinator, body=f"Verslag {number}")
+    client = Client()
+    client.force_login(world.coordinator)
+    mark_signed_in(client, world.coordinator)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": server}]
+    )
+    page.goto(f"{server}/cases/{world.room.pk}/")
+    room = page.locator(".wijk-case-room")
+    expect(room).to_have_attribute("data-connection", "live", timeout=LIVE)
+    return world

@@ -12,13 +12,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import Locator, Page, expect
 
 from channels_app import services
-from privacy import services as case_services
-from tests.e2e import LIVE, open_room
-from tests.privacy.fixtures import build_world, mark_signed_in
+from tests.e2e import LIVE, open_long_case_room, open_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -144,22 +141,9 @@ def test_a_case_rooms_message_box_stays_above_the_keyboard(
     live_asgi_server, browser_page, settings
 ):
     settings.MESSAGE_RATE_LIMIT = (1_000, 10)  # in this process, for the set-up
-    world = build_world()
-    for number in range(1, 26):
-        case_services.post_message(
-            world.room.pk, author=world.coordinator, body=f"Verslag {number}"
-        )
-    server = f"http://{live_asgi_server}"
-    client = Client()
-    client.force_login(world.coordinator)
-    mark_signed_in(client, world.coordinator)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
     page = browser_page
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session,
-                               "url": server}])  # fmt: skip
     page.set_viewport_size(PHONE)
-    page.goto(f"{server}/cases/{world.room.pk}/")
+    open_long_case_room(page, f"http://{live_asgi_server}")
     room = page.locator(".wijk-case-room")
-    expect(room).to_have_attribute("data-connection", "live", timeout=LIVE)
     _type_with_the_keyboard_open(page, room)
     _assert_box_and_newest_message_in_view(page, room, "Verslag 25")

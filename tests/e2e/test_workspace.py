@@ -8,16 +8,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from channels_app import services
 from channels_app.models import Channel, Message
-from privacy import services as case_services
-from tests.e2e import LIVE, open_room, session_cookie
-from tests.privacy.fixtures import build_world, mark_signed_in
+from tests.e2e import LIVE, open_long_case_room, open_room, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -252,25 +249,9 @@ def test_a_case_rooms_title_tabs_messages_and_box_fit_the_window_together(
 ):
     """A case room's title and tabs stand above its conversation; they stay in view too."""
     settings.MESSAGE_RATE_LIMIT = (1_000, 10)  # in this process, for the set-up
-    world = build_world()
-    for number in range(1, 26):
-        case_services.post_message(
-            world.room.pk, author=world.coordinator, body=f"Verslag {number}"
-        )
-    server = f"http://{live_asgi_server}"
-    client = Client()
-    client.force_login(world.coordinator)
-    mark_signed_in(client, world.coordinator)
     page = browser_page
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": server}]
-    )
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(f"{server}/cases/{world.room.pk}/")
-    expect(page.locator(".wijk-case-room")).to_have_attribute(
-        "data-connection", "live", timeout=LIVE
-    )
+    world = open_long_case_room(page, f"http://{live_asgi_server}")
     _assert_title_messages_and_box_in_view(page, world.room.pseudonym)
     tabs = page.get_by_role("link", name="Gesprek").bounding_box()
     assert tabs is not None and tabs["y"] >= 0, tabs
