@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import pytest
@@ -99,6 +99,34 @@ def _may_skip(item: pytest.Item) -> bool:
     """Whether a skip of ``item`` is allowed: it needs a service that need not be there."""
     needs = {marker.name for marker in item.iter_markers()} & SERVICE_MARKERS
     return bool(needs - settings.REQUIRE_SERVICES)
+
+
+#: the lines tests asked to show at the end of the run (``shown``), in the order they came
+_SHOWN: list[str] = []
+
+
+@pytest.fixture
+def shown(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Shows a line at the end of the run, also when the test passes: the fault, backup and
+    upgrade tests show what they counted, so that a reader sees that nothing was lost. The line
+    travels in the test's report, so it shows also when the suite runs in several processes."""
+
+    def show(line: str) -> None:
+        request.node.user_properties.append(("shown", line))
+
+    return show
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _SHOWN.extend(str(value) for key, value in report.user_properties if key == "shown")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _SHOWN:
+        terminalreporter.section("what the fault, backup and upgrade tests counted")
+        for line in _SHOWN:
+            terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -189,7 +189,7 @@ def files(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_the_restored_copy_holds_every_row_file_and_checkpoint(drill, capsys):
+def test_the_restored_copy_holds_every_row_file_and_checkpoint(drill, shown):
     before, after = drill.rows
     assert sorted(after) == sorted(before)
     for table, rows in before.items():
@@ -216,16 +216,15 @@ def test_the_restored_copy_holds_every_row_file_and_checkpoint(drill, capsys):
     assert checkpoint_lines >= 2  # the one before the backup and the backup's own
 
     assert "all as the manifest says" in drill.restore_output
-    with capsys.disabled():
-        print(
-            f"\n[backup] restored {sum(map(len, after.values()))} rows in {len(after)} tables: "
-            f"{messages} channel messages, {case_messages} case-room messages, "
-            f"{len(restored_files)} files ({sum(map(len, restored_files.values()))} bytes), "
-            f"{log_entries} access-log entries, {checkpoint_lines} checkpoints; "
-            f"archive {drill.archive.stat().st_size} bytes; demo "
-            f"{drill.seconds['demo']:.1f} s, backup {drill.seconds['backup']:.1f} s, restore "
-            f"{drill.seconds['restore']:.1f} s"
-        )
+    shown(
+        f"[backup] restored {sum(map(len, after.values()))} rows in {len(after)} tables: "
+        f"{messages} channel messages, {case_messages} case-room messages, "
+        f"{len(restored_files)} files ({sum(map(len, restored_files.values()))} bytes), "
+        f"{log_entries} access-log entries, {checkpoint_lines} checkpoints; "
+        f"archive {drill.archive.stat().st_size} bytes; demo "
+        f"{drill.seconds['demo']:.1f} s, backup {drill.seconds['backup']:.1f} s, restore "
+        f"{drill.seconds['restore']:.1f} s"
+    )
 
 
 def test_the_restored_access_log_verifies_against_the_restored_checkpoints(drill):

@@ -96,7 +96,7 @@ def stored(postgres: Postgres, room: int) -> list[tuple[int, int, str]]:
 
 
 @pytest.fixture
-def report(capsys) -> Callable[..., None]:
+def report(shown) -> Callable[..., None]:
     """Print what happened, also when the test passes, so a reader sees nothing was lost."""
 
     def write(name: str, clients: list[ChatClient], stored_count: int, more: str = "") -> None:
@@ -109,8 +109,7 @@ def report(capsys) -> Callable[..., None]:
             f"{len(clients)} clients, error frames {sum(sum(c.errors.values()) for c in clients)}, "
             f"connections {sum(c.connections for c in clients)}{more}"
         )
-        with capsys.disabled():
-            print("\n" + line)
+        shown(line)
 
     return write
 

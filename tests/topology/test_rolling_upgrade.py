@@ -165,7 +165,7 @@ def rooms_with_members(settings) -> list[tuple[int, list[str]]]:
 
 
 def test_a_rolling_upgrade_with_a_migration_loses_nothing(
-    topology, production_keys, settings, capsys
+    topology, production_keys, settings, shown
 ):
     rooms = rooms_with_members(settings)
     database_url = database_url_of_test_database()
@@ -254,8 +254,7 @@ def test_a_rolling_upgrade_with_a_migration_loses_nothing(
         f"restarts {[(name, round(end - begin, 1)) for name, begin, end in restarts]}, "
         f"polls {len(poller.answers)}, failed {poller.failures()}"
     )
-    with capsys.disabled():  # shown when it passes too, as the fault tests show theirs
-        print(f"\n[rolling upgrade] {summary}")
+    shown(f"[rolling upgrade] {summary}")
     # every client reconnected at least once: both processes it could have been on restarted
     assert all(client.connections >= 2 for client in clients), summary
     for room, _cookies in rooms:
