@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from config.env import redis_database
 
 #: the variables that name Redis servers (``config.settings``)
 REDIS_VARIABLES = ("REDIS_URL", "REDIS_LAYER_URLS", "REDIS_CACHE_URL")
 
 
 def _moved(url: str, by: int) -> str:
-    """``url`` with its database number raised by ``by`` (``redis://host:port/N``)."""
-    match = re.fullmatch(r"(rediss?://[^/?#]+)(?:/(\d*))?(.*)", url.strip())
-    if match is None:
-        return url
-    base, number, rest = match.groups()
-    return f"{base}/{int(number or 0) + by}{rest}"
+    """``url`` with its database number raised by ``by`` (``redis://host:port/N``, or
+    ``unix://path?db=N``)."""
+    parts = urlsplit(url.strip())
+    number = str(redis_database(url.strip()) + by)
+    if parts.scheme == "unix":
+        query = [(key, value) for key, value in parse_qsl(parts.query) if key != "db"]
+        return f"unix://{parts.path}?{urlencode([*query, ('db', number)])}"
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 def _worker_number() -> int | None:
