@@ -46,7 +46,6 @@ def open_long_case_room(page: Page, server: str, messages: int = 25) -> CaseRoom
     The caller lifts the message rate limit (settings.MESSAGE_RATE_LIMIT) for the set-up."""
     from django.conf import settings
     from django.test import Client
-    from playwright.sync_api import expect
 
     from privacy import services
     from tests.privacy.fixtures import build_world, mark_signed_in
@@ -61,7 +60,5 @@ def open_long_case_room(page: Page, server: str, messages: int = 25) -> CaseRoom
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": server}]
     )
-    page.goto(f"{server}/cases/{world.room.pk}/")
-    room = page.locator(".wijk-case-room")
-    expect(room).to_have_attribute("data-connection", "live", timeout=LIVE)
+    open_room(page, f"{server}/cases/{world.room.pk}/")
     return world
